@@ -1,0 +1,62 @@
+"""Shared fixtures: the real embedded broker on a free port, the shared GH Archive data."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ghintel_pipeline.lib.kafka.broker import ensure_topic, free_port, start_broker, stop_broker
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("GHINTEL_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "github-events"))
+GHARCHIVE_DIR = SHARED_DATA / "gharchive"
+API_RESPONSES_DIR = SHARED_DATA / "api-responses"
+HOUR_0 = GHARCHIVE_DIR / "2015-01-01-0.json.gz"
+HOUR_1 = GHARCHIVE_DIR / "2015-01-01-1.json.gz"
+HOUR_15 = GHARCHIVE_DIR / "2015-01-01-15.json.gz"
+LEGACY_2012 = GHARCHIVE_DIR / "2012-06-14-15.json.gz"
+
+
+def pytest_sessionstart(session):
+    if not HOUR_1.exists():
+        raise pytest.UsageError(f"shared data not found at {SHARED_DATA}; set GHINTEL_SHARED_DATA")
+
+
+@pytest.fixture(scope="session")
+def broker_home(tmp_path_factory) -> Path:
+    """A session-wide embedded broker; tests create their own topics on it."""
+    home = tmp_path_factory.mktemp("broker-home")
+    start_broker(home, port=free_port())
+    yield home
+    stop_broker(home)
+
+
+@pytest.fixture(scope="session")
+def bootstrap(broker_home) -> str:
+    from ghintel_pipeline.lib.kafka.broker import read_info
+
+    return read_info(broker_home).bootstrap
+
+
+@pytest.fixture
+def topic(bootstrap) -> str:
+    """A fresh 3-partition topic per test, so tests never see each other's records."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    ensure_topic(bootstrap, name, 3)
+    return name
+
+
+@pytest.fixture
+def ghintel_env(tmp_path, bootstrap, topic, monkeypatch) -> dict:
+    """Environment for CLI/pipeline code under test: its own home and topic on the shared broker."""
+    env = {
+        "GHINTEL_HOME": str(tmp_path / "home"),
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "GHINTEL_TOPIC": topic,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
