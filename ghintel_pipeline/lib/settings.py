@@ -38,6 +38,18 @@ class Settings(BaseSettings):
         default="", description="Comma-separated owner/repo list polled besides /events."
     )
     ghintel_watch_orgs: str = Field(default="", description="Comma-separated orgs polled besides /events.")
+    ghintel_live_dedup_ids: int = Field(
+        default=50_000, ge=300, description="Event ids the live poller remembers for dedup (LRU bound)."
+    )
+    ghintel_live_max_pages: int = Field(
+        default=3, ge=1, le=10, description="Pages of 100 events fetched per endpoint and poll."
+    )
+    ghintel_live_max_attempts: int = Field(
+        default=4, ge=1, description="Attempts per API request on 5xx, network errors and rate limits."
+    )
+    ghintel_live_backoff_s: float = Field(
+        default=1.0, gt=0, description="First wait of the live poller's exponential backoff (doubles)."
+    )
 
     @property
     def home(self) -> Path:
