@@ -1,5 +1,52 @@
 """``ghintel bench ...``: each benchmark registers itself on ``app`` from its own module."""
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("validate")
+def bench_validate(
+    files: list[Path] = typer.Argument(None, help="NDJSON(.gz) files; default: the shared 2015 GH Archive hours."),
+    repeat: int = typer.Option(3, min=1, help="Runs per figure; the best is reported."),
+    duckdb: bool = typer.Option(True, help="Also time DuckDB read_json on the same files."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Throughput of the event contract (validate_batch, events_to_arrow) vs orjson / DuckDB."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ghintel_pipeline.lib.contracts.bench import run_validation_bench
+
+    result = run_validation_bench(files or None, repeat=repeat, duckdb=duckdb)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    table = Table(title=f"contract throughput: {result['events']:,} events, {len(result['files'])} file(s)")
+    for column in ("step", "events", "seconds", "events/s"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    rows = [
+        ("validate_batch", result["events"], result["validate_batch"]),
+        ("events_to_arrow", result["valid"], result["events_to_arrow"]),
+        ("validate + arrow", result["events"], result["validate_plus_arrow"]),
+        ("baseline: orjson.loads", result["events"], result["baseline_orjson_loads"]),
+    ]
+    duck = result.get("baseline_duckdb_read_json")
+    if duck and "seconds" in duck:
+        rows.append(("baseline: duckdb read_json", result["events"], duck))
+    for name, count, fig in rows:
+        table.add_row(name, f"{count:,}", f"{fig['seconds']:.3f}", f"{fig['events_per_s']:,.0f}")
+    console = Console()
+    console.print(table)
+    console.print(
+        f"valid {result['valid']:,}, quarantined {result['quarantined']:,}; "
+        f"validate_batch / orjson.loads speed ratio: {result['ratio_validate_vs_orjson']:.2f}x"
+    )
+    if duck and "seconds" in duck:
+        console.print(f"(validate + arrow) / duckdb read_json speed ratio: {result['ratio_validate_plus_arrow_vs_duckdb']:.2f}x")
+    elif duck:
+        console.print(f"duckdb baseline unavailable: {duck['error']}")

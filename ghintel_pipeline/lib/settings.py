@@ -26,11 +26,34 @@ class Settings(BaseSettings):
     ghintel_lake_root: str | None = Field(
         default=None, description="Lake root: a folder or s3:// URI (default $GHINTEL_HOME/lakehouse)."
     )
+    ghintel_s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint for an s3:// lake (MinIO, moto); unset = AWS."
+    )
+    aws_access_key_id: str | None = Field(default=None, description="S3 access key for an s3:// lake.")
+    aws_secret_access_key: str | None = Field(default=None, description="S3 secret key for an s3:// lake.")
+    aws_region: str | None = Field(default=None, description="S3 region for an s3:// lake.")
+    ghintel_s3_allow_http: bool = Field(default=False, description="Allow a plain-http S3 endpoint.")
+    ghintel_s3_conditional_put: str | None = Field(
+        default=None, description="delta-rs `conditional_put` for S3-compatible stores ('etag' for MinIO/R2)."
+    )
+    aws_s3_allow_unsafe_rename: bool = Field(
+        default=False, description="Let delta-rs commit to S3 without conditional puts (one writer only)."
+    )
     ghintel_max_event_bytes: int = Field(
         default=1_048_576, description="Events larger than this are quarantined as oversized."
     )
     gharchive_base_url: str = Field(
         default="https://data.gharchive.org", description="Where GH Archive hour files are fetched."
+    )
+    gharchive_http_timeout_s: float = Field(
+        default=60.0, gt=0, description="Connect/read timeout of GH Archive downloads (per chunk)."
+    )
+    ghintel_delivery_timeout_s: float = Field(
+        default=60.0, gt=0, description="Producer: give up on a record not acknowledged within this."
+    )
+    ghintel_producer_retries: int = Field(default=5, ge=1, description="Producer: retries per batch.")
+    ghintel_producer_compression: str | None = Field(
+        default=None, description="Producer compression: unset (none) or gzip."
     )
     github_api_url: str = Field(default="https://api.github.com", description="GitHub REST API base.")
     github_token: str | None = Field(default=None, description="Optional token (5000 req/h).")
@@ -38,6 +61,21 @@ class Settings(BaseSettings):
         default="", description="Comma-separated owner/repo list polled besides /events."
     )
     ghintel_watch_orgs: str = Field(default="", description="Comma-separated orgs polled besides /events.")
+    ghintel_api_keys: str = Field(
+        default="", description="Comma-separated API keys; set means every data route needs X-API-Key."
+    )
+    ghintel_api_rate_limit: str = Field(
+        default="600/minute", description="Per key (or client IP) token bucket, e.g. 120/minute; 0 = off."
+    )
+    ghintel_api_query_timeout_ms: int = Field(
+        default=5000, ge=10, description="A DuckDB query running longer is interrupted (503)."
+    )
+    ghintel_api_refresh_ms: int = Field(
+        default=1000, ge=0, description="At most this often the API checks the lake for new Delta versions."
+    )
+    ghintel_api_cache_max_age: int = Field(
+        default=5, ge=0, description="Cache-Control max-age (seconds) of data responses."
+    )
     ghintel_live_dedup_ids: int = Field(
         default=50_000, ge=300, description="Event ids the live poller remembers for dedup (LRU bound)."
     )
@@ -49,6 +87,46 @@ class Settings(BaseSettings):
     )
     ghintel_live_backoff_s: float = Field(
         default=1.0, gt=0, description="First wait of the live poller's exponential backoff (doubles)."
+    )
+    # `ghintel up` (platform supervisor)
+    ghintel_host: str = Field(default="127.0.0.1", description="Interface the Dagster UI and the API bind to.")
+    ghintel_dagster_port: int = Field(default=3000, description="Port of the Dagster webserver.")
+    ghintel_api_port: int = Field(default=8000, description="Port of the HTTP API.")
+    ghintel_source: str = Field(
+        default="live",
+        description="Producer of `ghintel up`: `live` (Events API) or `gharchive:<files|hours|range>`.",
+    )
+    ghintel_services: str = Field(
+        default="producer,api,dagster-webserver,dagster-daemon",
+        description="Comma-separated children `ghintel up` starts (besides the broker).",
+    )
+    ghintel_stop_timeout_s: float = Field(
+        default=10.0, gt=0, description="Wait after SIGINT (then again half of it after SIGTERM) before SIGKILL."
+    )
+    ghintel_start_timeout_s: float = Field(
+        default=180.0, gt=0, description="How long `ghintel up` waits for the UI/API ports to answer."
+    )
+    # Dagster code location (defs/) and its instance
+    ghintel_sensor_interval_s: int = Field(
+        default=60, ge=5, description="Minimum seconds between ticks of the Kafka ingest sensor."
+    )
+    ghintel_dagster_pg_url: str | None = Field(
+        default=None, description="Postgres URL for Dagster's run/event storage (default: sqlite)."
+    )
+    ghintel_gharchive_start: str = Field(
+        default="2011-02-12-00", description="First hour (YYYY-MM-DD-HH) of the GH Archive backfill partitions."
+    )
+    gharchive_dir: str | None = Field(
+        default=None, description="Local folder of GH Archive hour files used by backfills instead of HTTP."
+    )
+    ghintel_max_quarantine_share: float = Field(
+        default=0.05, ge=0, le=1, description="Asset check: highest tolerated quarantined share of a day."
+    )
+    ghintel_freshness_minutes: int = Field(
+        default=60, ge=1, description="Asset check: newest silver ingested_at must be younger than this."
+    )
+    ghintel_future_skew_minutes: int = Field(
+        default=10, ge=0, description="Asset check: tolerated clock skew for created_at in the future."
     )
 
     @property

@@ -1,0 +1,40 @@
+-- Activity per (organisation, hour): the series org-level anomaly detection scores.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_recomputed',
+        recompute={'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'},
+    )
+}}
+
+with activity as (
+
+    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
+    where org_id is not null
+    {% if is_incremental() %}
+    and {{ recompute_filter(config.get('recompute')) }}
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        org_id,
+        event_hour,
+        min(event_date) as event_date,
+        arg_max(org_login, last_event_at) as org_login,
+        sum(events) as events,
+        sum(pushes) as pushes,
+        sum(stars) as stars,
+        sum(forks) as forks,
+        sum(prs_opened) as prs_opened,
+        sum(issues_opened) as issues_opened,
+        count(distinct repo_id) as repos,
+        count(distinct actor_id) as actors
+    from activity
+    group by org_id, event_hour
+
+)
+
+select * from final

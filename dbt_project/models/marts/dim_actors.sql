@@ -1,0 +1,54 @@
+-- One row per actor ever seen, rebuilt each run from the daily actor facts and the repo/actor
+-- pairs (distinct repositories over all history).
+with actor_days as (
+
+    select * from {{ ref('fct_actor_activity_daily') }}
+
+),
+
+repo_actors as (
+
+    select * from {{ ref('int_repo_actors_collected') }}
+
+),
+
+totals as (
+
+    select
+        actor_id,
+        arg_max(actor_login, last_event_at) as login,
+        bool_or(is_bot) as is_bot,
+        min(first_event_at) as first_seen,
+        max(last_event_at) as last_seen,
+        sum(events) as events,
+        count(*) as active_days
+    from actor_days
+    group by actor_id
+
+),
+
+repo_counts as (
+
+    select actor_id, count(*) as repos
+    from repo_actors
+    group by actor_id
+
+),
+
+final as (
+
+    select
+        totals.actor_id,
+        totals.login,
+        totals.is_bot,
+        totals.first_seen,
+        totals.last_seen,
+        totals.events,
+        coalesce(repo_counts.repos, 0) as repos,
+        totals.active_days
+    from totals
+    left join repo_counts using (actor_id)
+
+)
+
+select * from final

@@ -1,0 +1,42 @@
+-- Activity per organisation and UTC day. Incremental: a run replaces the days of touched hours.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_recomputed',
+        recompute={'grain': 'day', 'column': 'event_date'},
+    )
+}}
+
+with activity as (
+
+    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
+    where org_id is not null
+    {% if is_incremental() %}
+    and {{ recompute_filter(config.get('recompute')) }}
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        org_id,
+        arg_max(org_login, last_event_at) as org_login,
+        event_date,
+        sum(events) as events,
+        count(distinct repo_id) as repos,
+        count(distinct actor_id) as actors,
+        sum(pushes) as pushes,
+        sum(stars) as stars,
+        sum(forks) as forks,
+        sum(prs_opened) as prs_opened,
+        sum(prs_merged) as prs_merged,
+        sum(issues_opened) as issues_opened,
+        min(first_event_at) as first_event_at,
+        max(last_event_at) as last_event_at
+    from activity
+    group by org_id, event_date
+
+)
+
+select * from final

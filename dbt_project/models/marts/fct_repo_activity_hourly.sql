@@ -1,0 +1,49 @@
+-- Activity per repository and hour. Incremental: a run replaces exactly the touched hours.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_recomputed',
+        recompute={'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'},
+    )
+}}
+
+with activity as (
+
+    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
+    {% if is_incremental() %}
+    where {{ recompute_filter(config.get('recompute')) }}
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        repo_id,
+        arg_max(repo_name, last_event_at) as repo_name,
+        arg_max(org_id, last_event_at) as org_id,
+        arg_max(org_login, last_event_at) as org_login,
+        event_hour,
+        min(event_date) as event_date,
+        sum(events) as events,
+        sum(pushes) as pushes,
+        sum(commits) as commits,
+        sum(stars) as stars,
+        sum(forks) as forks,
+        sum(prs_opened) as prs_opened,
+        sum(prs_merged) as prs_merged,
+        sum(prs_closed) as prs_closed,
+        sum(issues_opened) as issues_opened,
+        sum(issues_closed) as issues_closed,
+        sum(comments) as comments,
+        sum(reviews) as reviews,
+        sum(releases) as releases,
+        count(distinct actor_id) as distinct_actors,
+        min(first_event_at) as first_event_at,
+        max(last_event_at) as last_event_at
+    from activity
+    group by repo_id, event_hour
+
+)
+
+select * from final

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
+from ghintel_api.api.params import SinceQuery, UntilQuery
+from ghintel_api.core.windows import HOUR, Span, floor_hour, to_utc
+from ghintel_api.models import CoverageReportPublic
+from ghintel_api.queries.coverage import coverage_hours, span_coverage
+
+router = APIRouter(prefix="/quality", tags=["quality"], dependencies=DATA_DEPENDENCIES)
+
+
+@router.get("/coverage", response_model=CoverageReportPublic, operation_id="getCoverage")
+def get_coverage(
+    lake: LakeDep,
+    cur: CursorDep,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Rows (hour x source), newest first")] = 500,
+) -> CoverageReportPublic:
+    """Per-hour completeness of the data (default: the 7 days up to the newest hour)."""
+    # until is exclusive: its last hour is the one holding the instant just before it.
+    last = floor_hour(to_utc(until, "until") - timedelta(microseconds=1)) if until else lake.newest_hour
+    first = floor_hour(to_utc(since, "since")) if since else (last - 167 * HOUR if last else None)
+    if last is None or first is None or first > last:
+        return CoverageReportPublic(
+            since=first, until=None, coverage=span_coverage(lake, cur, None), hours=[]
+        )
+    span = Span(first_hour=first, last_hour=last)
+    return CoverageReportPublic(
+        since=span.first_hour,
+        until=span.end,
+        coverage=span_coverage(lake, cur, span),
+        hours=coverage_hours(lake, cur, span, limit),
+    )

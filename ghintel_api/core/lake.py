@@ -1,0 +1,320 @@
+"""The API's read-only view of the lake: gold marts copied into an in-memory, hardened DuckDB.
+
+Why copies: the gold marts are small aggregates, and DuckDB answers from its own columnar tables in
+a few milliseconds, while scanning Delta/Parquet through Arrow costs tens of milliseconds per query.
+Each table is loaded under a versioned physical name (``dim_repos__v7``); queries name tables only
+through :meth:`Lake.rel`, which maps a whitelisted logical name to the current physical one, so a
+reload is an atomic swap and readers of the old copy finish undisturbed.
+
+Silver is not copied (it is large): ``/events`` scans its Arrow dataset with partition pruning. One
+small aggregate *is* derived from silver — actor activity per (hour, org, actor), see
+``actor_hours.py`` — because no gold mart has actors at hour grain or per org; it is refreshed only
+for the event_date partitions whose files changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from ghintel_api.core import actor_hours
+from ghintel_pipeline.lib.settings import Settings
+
+log = logging.getLogger("ghintel.api.lake")
+
+GOLD_TABLES: tuple[str, ...] = (
+    "fct_repo_activity_hourly",
+    "fct_org_activity_daily",
+    "fct_actor_activity_daily",
+    "dim_repos",
+    "dim_actors",
+    "dim_orgs",
+    "repo_trending",
+    "anomalies",
+    "data_coverage",
+)
+SILVER_TABLE = "github_events"
+# Sorting the copies lets DuckDB's zone maps skip row groups for the usual window filters.
+_SORT_KEYS = {
+    "fct_repo_activity_hourly": "event_hour",
+    "fct_org_activity_daily": "event_date",
+    "fct_actor_activity_daily": "event_date",
+    "repo_trending": '"window", as_of, rank',
+    "anomalies": "event_hour",
+    "data_coverage": "event_hour",
+}
+
+
+class LakeNotReady(RuntimeError):
+    """A table the request needs has not been written yet (503)."""
+
+
+class QueryTimeout(RuntimeError):
+    """A query ran past GHINTEL_API_QUERY_TIMEOUT_MS and was interrupted (503)."""
+
+
+@dataclass
+class TableState:
+    logical: str
+    uri: str
+    dt: DeltaTable | None = None
+    version: int | None = None
+    physical: str | None = None
+    rows: int = 0
+    loaded_at: datetime | None = None
+    last_commit: datetime | None = None
+    files_by_partition: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def _table_uri(settings: Settings, layer: str, table: str) -> str:
+    return f"{settings.lake_root.rstrip('/')}/{layer}/{table}"
+
+
+def _storage_options(settings: Settings) -> dict[str, str] | None:
+    try:
+        from ghintel_pipeline.lib.lake import storage_options
+    except ImportError:
+        return None
+    return storage_options(settings)
+
+
+def _last_commit_time(dt: DeltaTable) -> datetime | None:
+    history = dt.history(1)
+    if not history or "timestamp" not in history[0]:
+        return None
+    return datetime.fromtimestamp(history[0]["timestamp"] / 1000, tz=UTC)
+
+
+class Lake:
+    """Owns the DuckDB database of the API process; open once (lifespan), one cursor per request."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.refresh_interval_s = settings.ghintel_api_refresh_ms / 1000
+        self.query_timeout_s = settings.ghintel_api_query_timeout_ms / 1000
+        self._storage = _storage_options(settings)
+        self.con = duckdb.connect(
+            ":memory:",
+            config={"python_enable_replacements": False, "threads": 2},
+        )
+        # Everything the API loads arrives as Arrow objects from Python, so the SQL engine itself
+        # never needs the filesystem or network: switch that off and lock it before any query runs.
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_external_access = false")
+        self.con.execute("SET lock_configuration = true")
+        self._loader = self.con.cursor()
+        self._refresh_lock = threading.Lock()
+        self._last_check = float("-inf")
+        self._retired: list[tuple[str, float]] = []
+        self.tables: dict[str, TableState] = {
+            name: TableState(name, _table_uri(settings, "gold", name)) for name in GOLD_TABLES
+        }
+        self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
+        self.silver_dataset = None
+        self.newest_hour: datetime | None = None
+        self.state_token = "empty"
+        self.reloads = 0
+        self.actor_hour_rows = 0
+        actor_hours.create(self._loader)
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def open(self) -> None:
+        self.refresh(force=True)
+
+    def close(self) -> None:
+        self._loader.close()
+        self.con.close()
+
+    def refresh_if_due(self) -> None:
+        """Cheap when nothing changed: one incremental Delta log check per table, at most every N ms.
+
+        Only one thread refreshes; the others keep answering from the current copies meanwhile.
+        """
+        if time.monotonic() - self._last_check < self.refresh_interval_s:
+            return
+        if not self._refresh_lock.acquire(blocking=False):
+            return
+        try:
+            self._refresh_locked()
+        finally:
+            self._refresh_lock.release()
+
+    def refresh(self, force: bool = False) -> None:
+        with self._refresh_lock:
+            self._refresh_locked()
+
+    def _refresh_locked(self) -> None:
+        self._last_check = time.monotonic()
+        changed = False
+        for state in self.tables.values():
+            if self._check_version(state):
+                self._load_gold(state)
+                changed = True
+        if self._check_version(self.silver):
+            self._load_silver()
+            changed = True
+        self._drop_retired()
+        if changed:
+            self._after_change()
+
+    def _check_version(self, state: TableState) -> bool:
+        """True when the table's Delta version differs from the loaded copy."""
+        try:
+            if state.dt is None:
+                if not DeltaTable.is_deltatable(state.uri, storage_options=self._storage):
+                    return False
+                state.dt = DeltaTable(state.uri, storage_options=self._storage)
+            else:
+                state.dt.update_incremental()
+        except Exception:  # a half-written or unreachable table must not take the API down
+            log.exception("lake_version_check_failed", extra={"table": state.logical})
+            return False
+        return state.dt.version() != state.version
+
+    def _load_gold(self, state: TableState) -> None:
+        dt = state.dt
+        assert dt is not None
+        version = dt.version()
+        physical = f"{state.logical}__v{version}"
+        source = f"_src_{state.logical}"
+        order = _SORT_KEYS.get(state.logical)
+        started = time.perf_counter()
+        dataset = dt.to_pyarrow_dataset()
+        self._loader.register(source, dataset)
+        try:
+            order_sql = f" ORDER BY {order}" if order else ""
+            columns = ", ".join(_select_expr(f) for f in dataset.schema)
+            self._loader.execute(f"CREATE OR REPLACE TABLE {physical} AS SELECT {columns} FROM {source}{order_sql}")
+        finally:
+            self._loader.unregister(source)
+        (rows,) = self._loader.execute(f"SELECT count(*) FROM {physical}").fetchone()
+        if state.physical and state.physical != physical:
+            self._retired.append((state.physical, time.monotonic()))
+        state.physical, state.version, state.rows = physical, version, rows
+        state.loaded_at = datetime.now(UTC)
+        state.last_commit = _last_commit_time(dt)
+        self.reloads += 1
+        log.info(
+            "lake_table_loaded",
+            extra={
+                "table": state.logical,
+                "version": version,
+                "rows": rows,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
+    def _load_silver(self) -> None:
+        state = self.silver
+        dt = state.dt
+        assert dt is not None
+        dataset = dt.to_pyarrow_dataset()
+        files = actor_hours.files_by_partition(dt)
+        stale = sorted(
+            key
+            for key in set(files) | set(state.files_by_partition)
+            if files.get(key) != state.files_by_partition.get(key)
+        )
+        started = time.perf_counter()
+        self.actor_hour_rows = actor_hours.refresh_partitions(self._loader, dt, stale)
+        state.rows = actor_hours.row_count(dt)
+        self.silver_dataset = dataset
+        state.files_by_partition = files
+        state.version = dt.version()
+        state.physical = SILVER_TABLE
+        state.loaded_at = datetime.now(UTC)
+        state.last_commit = _last_commit_time(dt)
+        self.reloads += 1
+        log.info(
+            "lake_silver_refreshed",
+            extra={
+                "table": "silver.github_events",
+                "version": state.version,
+                "partitions": len(stale),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
+    def _drop_retired(self) -> None:
+        # Keep a replaced copy until every query that may have started on it has surely ended.
+        grace = 2 * self.query_timeout_s + 1
+        keep = []
+        for physical, retired_at in self._retired:
+            if time.monotonic() - retired_at > grace:
+                self._loader.execute(f"DROP TABLE IF EXISTS {physical}")
+            else:
+                keep.append((physical, retired_at))
+        self._retired = keep
+
+    def _after_change(self) -> None:
+        hourly = self.tables["fct_repo_activity_hourly"].physical
+        coverage = self.tables["data_coverage"].physical
+        candidates = []
+        for physical in (hourly, coverage):
+            if physical:
+                (newest,) = self._loader.execute(f"SELECT max(event_hour) FROM {physical}").fetchone()
+                if newest is not None:
+                    candidates.append(_as_utc(newest))
+        self.newest_hour = max(candidates) if candidates else None
+        parts = [f"{s.logical}:{s.version}" for s in (*self.tables.values(), self.silver)]
+        self.state_token = hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
+
+    # ---- queries ---------------------------------------------------------------------------
+    def rel(self, logical: str) -> str:
+        """Physical table name for a whitelisted logical name; 503 when it is not loaded yet."""
+        if logical == actor_hours.TABLE:
+            return actor_hours.TABLE
+        state = self.tables[logical]
+        if state.physical is None:
+            raise LakeNotReady(f"gold table {logical} is not available yet")
+        return state.physical
+
+    def has(self, logical: str) -> bool:
+        return logical in self.tables and self.tables[logical].physical is not None
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.con.cursor()
+
+    def query(
+        self, cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+    ) -> list[dict[str, Any]]:
+        """Run one bound-parameter query; interrupted from a timer after the configured timeout."""
+        timer = threading.Timer(self.query_timeout_s, cur.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            cur.execute(sql, list(params))
+            rows = cur.fetchall()
+            names = [d[0] for d in cur.description]
+        except duckdb.InterruptException as exc:
+            raise QueryTimeout(f"query exceeded {self.query_timeout_s:g}s") from exc
+        finally:
+            timer.cancel()
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def versions(self) -> dict[str, int | None]:
+        out = {f"gold.{s.logical}": s.version for s in self.tables.values()}
+        out["silver.github_events"] = self.silver.version
+        return out
+
+
+def _select_expr(field: pa.Field) -> str:
+    """dbt's sums arrive as DECIMAL(38,0); integers are what they mean, and BIGINT math is faster."""
+    name = '"' + field.name.replace('"', '""') + '"'
+    if pa.types.is_decimal(field.type) and field.type.scale == 0:
+        return f"CAST({name} AS BIGINT) AS {name}"
+    return name
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

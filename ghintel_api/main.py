@@ -1,0 +1,129 @@
+"""The ghintel API: FastAPI over the gold marts (and silver events) in a hardened in-memory DuckDB.
+
+Run with ``ghintel api`` or ``uvicorn ghintel_api.main:create_app --factory``.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from ghintel_api.api.deps import NotModified
+from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
+from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
+from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
+from ghintel_api.core.observability import (
+    ApiMetrics,
+    RequestContextMiddleware,
+    configure_logging,
+    request_id_var,
+)
+from ghintel_api.core.security import TokenBuckets
+from ghintel_api.core.windows import BadTime
+from ghintel_api.models import ErrorPublic, ValidationErrorPublic
+from ghintel_api.queries.events import BadCursor
+from ghintel_pipeline.lib.settings import Settings
+
+log = logging.getLogger("ghintel.api")
+
+_ERRORS = {
+    401: {"model": ErrorPublic, "description": "Missing or invalid X-API-Key"},
+    422: {"model": ValidationErrorPublic, "description": "Invalid parameter"},
+    429: {"model": ErrorPublic, "description": "Rate limit exceeded (see Retry-After)"},
+    503: {"model": ErrorPublic, "description": "Lake table not available yet, or query timeout"},
+}
+
+
+def _error(status: int, error: str, message: str, headers: dict | None = None, **extra) -> JSONResponse:
+    body = {"error": error, "message": message, "request_id": request_id_var.get(), **extra}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path"))
+        parts.append(f"{where}: {err.get('msg')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError):
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
+        ]
+        return _error(422, "validation_error", _validation_message(exc), detail=detail)
+
+    @app.exception_handler(BadTime)
+    @app.exception_handler(BadCursor)
+    async def on_bad_value(request: Request, exc: ValueError):
+        return _error(422, "validation_error", str(exc), detail=[])
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, exc: HTTPException):
+        names = {401: "unauthorized", 404: "not_found", 429: "rate_limited"}
+        return _error(
+            exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail), headers=exc.headers
+        )
+
+    @app.exception_handler(NotModified)
+    async def on_not_modified(request: Request, exc: NotModified):
+        return Response(status_code=304, headers={"ETag": exc.etag, "Cache-Control": exc.cache_control})
+
+    @app.exception_handler(LakeNotReady)
+    async def on_not_ready(request: Request, exc: LakeNotReady):
+        return _error(503, "lake_not_ready", str(exc), headers={"Retry-After": "30"})
+
+    @app.exception_handler(QueryTimeout)
+    async def on_timeout(request: Request, exc: QueryTimeout):
+        request.app.state.metrics.query_timeouts.inc()
+        log.warning("query_timeout", extra={"path": request.url.path})
+        return _error(503, "query_timeout", str(exc), headers={"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception):
+        log.exception("unhandled_error", extra={"path": request.url.path})
+        return _error(500, "internal_error", "internal error; quote the request_id when reporting it")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        lake = Lake(settings)
+        lake.open()
+        app.state.lake = lake
+        log.info("api_started", extra={"tables": lake.versions()})
+        try:
+            yield
+        finally:
+            lake.close()
+
+    app = FastAPI(
+        title="ghintel API",
+        version="1.0.0",
+        summary="Trending repositories, activity, actors and anomalies over GitHub public events.",
+        lifespan=lifespan,
+        responses=_ERRORS,
+    )
+    metrics = ApiMetrics()
+    limit = parse_rate_limit(settings.ghintel_api_rate_limit)
+    api_keys = parse_api_keys(settings.ghintel_api_keys)
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.api_keys = api_keys
+    app.state.buckets = TokenBuckets(limit) if limit else None
+    scope = "private" if api_keys else "public"
+    app.state.cache_control = f"{scope}, max-age={settings.ghintel_api_cache_max_age}"
+    _install_error_handlers(app)
+    for module in (trending, orgs, repos, actors, anomalies, events, quality, health):
+        app.include_router(module.router)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,268 @@
+"""Response models: the public contract of the API (field names are documented in docs/api.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+CoverageLevel = Literal["ok", "low", "missing"]
+
+
+class Coverage(BaseModel):
+    """How complete the data behind a metric is, from gold ``data_coverage`` over the window's hours."""
+
+    status: Literal["complete", "partial", "missing"] = Field(
+        description="complete: every hour ok; partial: some hours missing or low; missing: no data"
+    )
+    hours_expected: int
+    hours_ok: int
+    hours_low: int
+    hours_missing: int
+    star_status: Literal["complete", "partial", "missing"] = Field(
+        description="Same for stars (WatchEvents), which some sources stopped delivering"
+    )
+    first_hour: datetime | None = None
+    last_hour: datetime | None = None
+    notes: list[str] = []
+
+
+class TrendingRepo(BaseModel):
+    rank: int
+    repo_id: int | None = None
+    repo_name: str
+    score: float
+    stars: int
+    forks: int
+    stargazers: int | None = None
+    contributors: int | None = None
+    star_component: float | None = None
+    fork_component: float | None = None
+    activity_component: float | None = None
+    velocity_per_hour: float | None = None
+    prev_window_stars: int | None = None
+    velocity_change: float | None = None
+    explanation: str | None = None
+
+
+class TrendingPublic(BaseModel):
+    window: str
+    as_of: datetime | None
+    coverage: Coverage
+    data: list[TrendingRepo]
+
+
+class TopRepo(BaseModel):
+    repo_name: str
+    events: int
+    stars: int
+    pushes: int
+    prs_opened: int
+
+
+class TopActor(BaseModel):
+    rank: int
+    login: str
+    is_bot: bool
+    events: int
+    pushes: int
+    commits: int | None = None
+    prs_opened: int
+    prs_merged: int
+    reviews: int
+    comments: int
+    issues_opened: int
+
+
+class OrgSeriesPoint(BaseModel):
+    ts: datetime
+    events: int
+    stars: int
+    pushes: int
+    prs_opened: int
+    repos: int
+
+
+class OrgSummaryPublic(BaseModel):
+    org: str
+    window: str
+    as_of: datetime | None
+    window_start: datetime | None
+    window_end: datetime | None
+    events: int
+    repos: int
+    actors: int
+    stars: int
+    forks: int
+    pushes: int
+    prs_opened: int
+    prs_merged: int
+    issues_opened: int
+    top_repos: list[TopRepo]
+    top_actors: list[TopActor]
+    granularity: str
+    series: list[OrgSeriesPoint]
+    coverage: Coverage
+
+
+class ActivityTotals(BaseModel):
+    events: int
+    stars: int
+    forks: int
+    pushes: int
+    commits: int | None = Field(description="NULL when no push in the window carried a commit count")
+    prs_opened: int
+    prs_merged: int
+    prs_closed: int
+    issues_opened: int
+    issues_closed: int
+    comments: int
+    reviews: int
+    releases: int
+
+
+class ActivityPoint(ActivityTotals):
+    ts: datetime
+    distinct_actors: int | None = Field(
+        default=None, description="Distinct actors in that hour (hour granularity only)"
+    )
+    coverage: CoverageLevel
+
+
+class RepoActivityPublic(BaseModel):
+    repo: str
+    window: str
+    as_of: datetime | None
+    window_start: datetime | None
+    window_end: datetime | None
+    granularity: str
+    totals: ActivityTotals
+    series: list[ActivityPoint]
+    coverage: Coverage
+
+
+class TopActorsPublic(BaseModel):
+    window: str
+    as_of: datetime | None
+    metric: str
+    include_bots: bool
+    coverage: Coverage
+    data: list[TopActor]
+
+
+class Anomaly(BaseModel):
+    entity_type: str
+    entity: str
+    metric: str
+    event_hour: datetime
+    observed: float | None = None
+    baseline: float | None = None
+    spread: float | None = None
+    score: float | None = None
+    method: str | None = None
+    severity: str
+    explanation: str | None = None
+
+
+class AnomaliesPublic(BaseModel):
+    since: datetime | None
+    coverage: Coverage
+    data: list[Anomaly]
+
+
+class RepoTrendingRank(BaseModel):
+    window: str
+    as_of: datetime
+    rank: int
+    score: float
+
+
+class RepoOverviewPublic(BaseModel):
+    repo_id: int | None = None
+    repo_name: str
+    owner: str | None = None
+    org_login: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    events: int
+    stars: int
+    forks: int
+    pushes: int
+    prs_opened: int
+    issues_opened: int
+    actors: int | None = None
+    trending: list[RepoTrendingRank]
+    recent_anomalies: list[Anomaly]
+    coverage: Coverage
+
+
+class Event(BaseModel):
+    event_id: str
+    event_type: str
+    category: str | None = None
+    action: str | None = None
+    created_at: datetime
+    actor_login: str
+    is_bot: bool | None = None
+    repo_name: str
+    org_login: str | None = None
+    ref: str | None = None
+    ref_type: str | None = None
+    number: int | None = None
+    commit_count: int | None = None
+    merged: bool | None = None
+    source: str | None = None
+
+
+class EventsPage(BaseModel):
+    data: list[Event]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next (older) page; null at the end")
+
+
+class CoverageHour(BaseModel):
+    event_hour: datetime
+    source: str | None = None
+    events: int
+    coverage: CoverageLevel
+    star_coverage: CoverageLevel
+    is_gap: bool
+    watch_share: float | None = None
+    baseline_watch_share: float | None = None
+    pr_share: float | None = None
+    baseline_pr_share: float | None = None
+    note: str | None = None
+
+
+class CoverageReportPublic(BaseModel):
+    since: datetime | None
+    until: datetime | None
+    coverage: Coverage
+    hours: list[CoverageHour]
+
+
+class TableHealth(BaseModel):
+    version: int | None
+    rows: int
+    loaded_at: datetime | None
+    last_commit: datetime | None
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok", "degraded", "empty"]
+    tables: dict[str, TableHealth]
+    newest_hour: datetime | None
+    last_ingest: datetime | None = Field(description="Time of silver's newest Delta commit")
+    ingest_age_seconds: float | None
+    data_age_seconds: float | None = Field(description="Seconds since the end of the newest hour in gold")
+    reloads: int
+
+
+class ErrorPublic(BaseModel):
+    error: str
+    message: str
+    request_id: str | None = None
+
+
+class ValidationErrorPublic(ErrorPublic):
+    detail: list[dict] = []

@@ -1,0 +1,75 @@
+"""Top actors over any window: whole days from gold ``fct_actor_activity_daily``, the partial days at
+the window's edges (and everything per org) from the silver-derived hourly aggregate."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import duckdb
+
+from ghintel_api.core import actor_hours
+from ghintel_api.core.lake import Lake
+from ghintel_api.core.windows import Span
+from ghintel_api.models import TopActor
+
+
+class ActorMetric(StrEnum):
+    events = "events"
+    pushes = "pushes"
+    prs = "prs"
+    reviews = "reviews"
+
+
+_ORDER_COLUMN = {
+    ActorMetric.events: "events",
+    ActorMetric.pushes: "pushes",
+    ActorMetric.prs: "prs_opened",
+    ActorMetric.reviews: "reviews",
+}
+_MEASURES = "events, pushes, commits, prs_opened, prs_merged, reviews, comments, issues_opened"
+
+
+def top_actors(
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    span: Span,
+    *,
+    metric: ActorMetric = ActorMetric.events,
+    include_bots: bool = False,
+    limit: int = 10,
+    org: str | None = None,
+) -> list[TopActor]:
+    bots = "" if include_bots else " AND NOT coalesce(is_bot, false)"
+    full_days = span.full_days() if org is None and lake.has("fct_actor_activity_daily") else None
+    hourly = f"""SELECT actor_login, is_bot, {_MEASURES} FROM {actor_hours.TABLE}
+                 WHERE event_hour >= ? AND event_hour < ?{bots}"""
+    params: list = [span.first_hour, span.end]
+    if org is not None:
+        hourly += " AND org_login = ?"
+        params.append(org)
+    if full_days is not None:
+        hourly += " AND NOT (event_date BETWEEN ? AND ?)"
+        params += [full_days[0], full_days[1]]
+        hourly += f""" UNION ALL
+            SELECT actor_login, is_bot, {_MEASURES} FROM {lake.rel("fct_actor_activity_daily")}
+            WHERE event_date BETWEEN ? AND ?{bots}"""
+        params += [full_days[0], full_days[1]]
+    order = _ORDER_COLUMN[metric]
+    sql = f"""
+        SELECT actor_login AS login, coalesce(bool_or(is_bot), false) AS is_bot,
+               sum(events)::BIGINT AS events, sum(pushes)::BIGINT AS pushes, sum(commits)::BIGINT AS commits,
+               sum(prs_opened)::BIGINT AS prs_opened, sum(prs_merged)::BIGINT AS prs_merged,
+               sum(reviews)::BIGINT AS reviews, sum(comments)::BIGINT AS comments,
+               sum(issues_opened)::BIGINT AS issues_opened
+        FROM ({hourly}) AS parts
+        GROUP BY actor_login
+        HAVING sum({order}) > 0
+        ORDER BY sum({order}) DESC, login
+        LIMIT ?"""
+    rows = lake.query(cur, sql, [*params, limit])
+    return [TopActor(rank=i, **row) for i, row in enumerate(rows, start=1)]
+
+
+def actor_exists(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str) -> bool:
+    rows = lake.query(cur, f"SELECT 1 FROM {lake.rel('dim_actors')} WHERE login = ? LIMIT 1", [login])
+    return bool(rows)

@@ -1,0 +1,52 @@
+"""Anomalies detected by gold (``anomalies`` mart), newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from ghintel_api.core.lake import Lake
+from ghintel_api.core.windows import Span
+from ghintel_api.models import AnomaliesPublic, Anomaly
+from ghintel_api.queries.common import as_utc
+from ghintel_api.queries.coverage import span_coverage
+
+
+def list_anomalies(
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    since: datetime | None,
+    severity: str | None,
+    repo: str | None,
+    org: str | None,
+    limit: int,
+    newest_hour: datetime | None,
+) -> AnomaliesPublic:
+    where, params = ["true"], []
+    if since is not None:
+        where.append("event_hour >= ?")
+        params.append(since)
+    if severity is not None:
+        where.append("severity = ?")
+        params.append(severity)
+    if repo is not None:
+        where.append("entity_type = 'repo' AND lower(entity) = lower(?)")
+        params.append(repo)
+    if org is not None:
+        where.append("entity_type = 'org' AND lower(entity) = lower(?)")
+        params.append(org)
+    sql = f"""SELECT * FROM {lake.rel("anomalies")} WHERE {" AND ".join(where)}
+              ORDER BY event_hour DESC, score DESC NULLS LAST, entity LIMIT ?"""
+    rows = lake.query(cur, sql, [*params, limit])
+    span = None
+    if newest_hour is not None:
+        first = since.replace(minute=0, second=0, microsecond=0) if since is not None else None
+        if first is None and rows:
+            first = as_utc(min(r["event_hour"] for r in rows)).replace(minute=0, second=0, microsecond=0)
+        if first is not None and first <= newest_hour:
+            span = Span(first_hour=first, last_hour=newest_hour)
+    return AnomaliesPublic(
+        since=since, coverage=span_coverage(lake, cur, span), data=[Anomaly(**r) for r in rows]
+    )

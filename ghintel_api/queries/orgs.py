@@ -1,0 +1,111 @@
+"""Organisation summary: totals, top repos and series from gold hourly repo activity; distinct and
+top actors from the silver-derived (hour, org, actor) aggregate (gold has no per-org actors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from ghintel_api.core import actor_hours
+from ghintel_api.core.lake import Lake
+from ghintel_api.core.windows import Granularity, Window, window_span
+from ghintel_api.models import OrgSeriesPoint, OrgSummaryPublic, TopRepo
+from ghintel_api.queries.actors import top_actors
+from ghintel_api.queries.common import as_utc, buckets
+from ghintel_api.queries.coverage import span_coverage
+
+_TOTALS = """
+SELECT coalesce(sum(events), 0)::BIGINT AS events,
+       count(DISTINCT repo_name) FILTER (WHERE events > 0) AS repos,
+       coalesce(sum(stars), 0)::BIGINT AS stars, coalesce(sum(forks), 0)::BIGINT AS forks,
+       coalesce(sum(pushes), 0)::BIGINT AS pushes, coalesce(sum(prs_opened), 0)::BIGINT AS prs_opened,
+       coalesce(sum(prs_merged), 0)::BIGINT AS prs_merged,
+       coalesce(sum(issues_opened), 0)::BIGINT AS issues_opened
+FROM {table} WHERE org_login = ? AND event_hour >= ? AND event_hour < ?"""
+
+_TOP_REPOS = """
+SELECT repo_name, sum(events)::BIGINT AS events, coalesce(sum(stars), 0)::BIGINT AS stars,
+       coalesce(sum(pushes), 0)::BIGINT AS pushes, coalesce(sum(prs_opened), 0)::BIGINT AS prs_opened
+FROM {table} WHERE org_login = ? AND event_hour >= ? AND event_hour < ?
+GROUP BY repo_name HAVING sum(events) > 0 ORDER BY events DESC, repo_name LIMIT ?"""
+
+_SERIES = """
+SELECT date_trunc('{part}', event_hour) AS ts, sum(events)::BIGINT AS events,
+       coalesce(sum(stars), 0)::BIGINT AS stars, coalesce(sum(pushes), 0)::BIGINT AS pushes,
+       coalesce(sum(prs_opened), 0)::BIGINT AS prs_opened, count(DISTINCT repo_name) AS repos
+FROM {table} WHERE org_login = ? AND event_hour >= ? AND event_hour < ?
+GROUP BY ts"""
+
+
+def resolve_org(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str | None:
+    """The org's login as stored (GitHub logins are case-insensitive), or None when unknown."""
+    rows = lake.query(
+        cur,
+        f"SELECT org_login FROM {lake.rel('dim_orgs')} WHERE lower(org_login) = lower(?) "
+        "ORDER BY last_seen DESC NULLS LAST LIMIT 1",
+        [org],
+    )
+    return rows[0]["org_login"] if rows else None
+
+
+def org_summary(
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    org: str,
+    window: Window,
+    as_of: datetime | None,
+    granularity: Granularity | None,
+    top: int,
+) -> OrgSummaryPublic:
+    if granularity is None:
+        granularity = Granularity.hour if window in (Window.h1, Window.h24) else Granularity.day
+    span = window_span(window, as_of) if as_of is not None else None
+    empty = {
+        "events": 0,
+        "repos": 0,
+        "stars": 0,
+        "forks": 0,
+        "pushes": 0,
+        "prs_opened": 0,
+        "prs_merged": 0,
+        "issues_opened": 0,
+    }
+    totals, top_repos, series, actors, top_list = empty, [], [], 0, []
+    if span is not None:
+        table = lake.rel("fct_repo_activity_hourly")
+        window_params = [org, span.first_hour, span.end]
+        totals = lake.query(cur, _TOTALS.format(table=table), window_params)[0]
+        top_repos = [
+            TopRepo(**r) for r in lake.query(cur, _TOP_REPOS.format(table=table), [*window_params, top])
+        ]
+        found = {
+            as_utc(r["ts"]): r
+            for r in lake.query(cur, _SERIES.format(table=table, part=granularity.value), window_params)
+        }
+        zero = {"events": 0, "stars": 0, "pushes": 0, "prs_opened": 0, "repos": 0}
+        series = [
+            OrgSeriesPoint(**{**zero, **found.get(ts, {}), "ts": ts}) for ts in buckets(span, granularity)
+        ]
+        (row,) = lake.query(
+            cur,
+            f"SELECT count(DISTINCT actor_login) AS n FROM {actor_hours.TABLE} "
+            "WHERE org_login = ? AND event_hour >= ? AND event_hour < ?",
+            window_params,
+        )
+        actors = row["n"]
+        top_list = top_actors(lake, cur, span, include_bots=True, limit=top, org=org)
+    return OrgSummaryPublic(
+        org=org,
+        window=window.value,
+        as_of=as_of,
+        window_start=span.first_hour if span else None,
+        window_end=span.end if span else None,
+        **totals,
+        actors=actors,
+        top_repos=top_repos,
+        top_actors=top_list,
+        granularity=granularity.value,
+        series=series,
+        coverage=span_coverage(lake, cur, span),
+    )

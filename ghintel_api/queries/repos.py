@@ -1,0 +1,154 @@
+"""Repository activity and overview, from gold hourly activity, dim_repos, trending and anomalies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from ghintel_api.core.lake import Lake
+from ghintel_api.core.windows import Granularity, Span, Window, window_span
+from ghintel_api.models import (
+    ActivityPoint,
+    ActivityTotals,
+    Anomaly,
+    RepoActivityPublic,
+    RepoOverviewPublic,
+    RepoTrendingRank,
+)
+from ghintel_api.queries.common import as_utc, bucket_level, buckets
+from ghintel_api.queries.coverage import hour_levels, span_coverage
+
+_COUNTS = (
+    "events",
+    "stars",
+    "forks",
+    "pushes",
+    "prs_opened",
+    "prs_merged",
+    "prs_closed",
+    "issues_opened",
+    "issues_closed",
+    "comments",
+    "reviews",
+    "releases",
+)
+_SUMS = (
+    ", ".join(f"coalesce(sum({c}), 0)::BIGINT AS {c}" for c in _COUNTS) + ", sum(commits)::BIGINT AS commits"
+)
+
+
+def resolve_repo(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> dict[str, Any] | None:
+    """The dim_repos row of ``owner/name`` (case-insensitive; the most recently seen on a clash)."""
+    rows = lake.query(
+        cur,
+        f"SELECT * FROM {lake.rel('dim_repos')} WHERE lower(repo_name) = lower(?) "
+        "ORDER BY last_seen DESC NULLS LAST LIMIT 1",
+        [full_name],
+    )
+    return rows[0] if rows else None
+
+
+def repo_activity(
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    repo_name: str,
+    window: Window,
+    as_of: datetime | None,
+    granularity: Granularity,
+) -> RepoActivityPublic:
+    span = window_span(window, as_of) if as_of is not None else None
+    totals = ActivityTotals(**dict.fromkeys(_COUNTS, 0), commits=None)
+    series: list[ActivityPoint] = []
+    if span is not None:
+        table = lake.rel("fct_repo_activity_hourly")
+        params = [repo_name, span.first_hour, span.end]
+        totals = ActivityTotals(
+            **lake.query(
+                cur,
+                f"SELECT {_SUMS} FROM {table} WHERE repo_name = ? AND event_hour >= ? AND event_hour < ?",
+                params,
+            )[0]
+        )
+        actors = "sum(distinct_actors)::BIGINT" if granularity is Granularity.hour else "NULL::BIGINT"
+        rows = lake.query(
+            cur,
+            f"""SELECT date_trunc('{granularity.value}', event_hour) AS ts, {_SUMS},
+                       {actors} AS distinct_actors
+                FROM {table} WHERE repo_name = ? AND event_hour >= ? AND event_hour < ?
+                GROUP BY ts""",
+            params,
+        )
+        found = {as_utc(r["ts"]): r for r in rows}
+        levels = hour_levels(lake, cur, span)
+        zero = {**dict.fromkeys(_COUNTS, 0), "commits": None, "distinct_actors": None}
+        series = [
+            ActivityPoint(
+                **{
+                    **zero,
+                    **found.get(ts, {}),
+                    "ts": ts,
+                    "coverage": bucket_level(levels, span, ts, granularity),
+                }
+            )
+            for ts in buckets(span, granularity)
+        ]
+    return RepoActivityPublic(
+        repo=repo_name,
+        window=window.value,
+        as_of=as_of,
+        window_start=span.first_hour if span else None,
+        window_end=span.end if span else None,
+        granularity=granularity.value,
+        totals=totals,
+        series=series,
+        coverage=span_coverage(lake, cur, span),
+    )
+
+
+def repo_overview(
+    lake: Lake, cur: duckdb.DuckDBPyConnection, repo: dict[str, Any], newest_hour: datetime | None
+) -> RepoOverviewPublic:
+    name = repo["repo_name"]
+    trending: list[RepoTrendingRank] = []
+    if lake.has("repo_trending"):
+        table = lake.rel("repo_trending")
+        rows = lake.query(
+            cur,
+            f"""SELECT t."window" AS window, t.as_of, t.rank, t.score FROM {table} t
+                JOIN (SELECT "window", max(as_of) AS as_of FROM {table} GROUP BY "window") latest
+                  USING ("window", as_of)
+                WHERE t.repo_name = ? ORDER BY t.as_of DESC, t.rank""",
+            [name],
+        )
+        trending = [RepoTrendingRank(**r) for r in rows]
+    anomalies: list[Anomaly] = []
+    if lake.has("anomalies"):
+        rows = lake.query(
+            cur,
+            f"""SELECT * FROM {lake.rel("anomalies")} WHERE entity_type = 'repo' AND entity = ?
+                ORDER BY event_hour DESC, score DESC LIMIT 5""",
+            [name],
+        )
+        anomalies = [Anomaly(**r) for r in rows]
+    span = None
+    if repo.get("first_seen") is not None and newest_hour is not None:
+        first = as_utc(repo["first_seen"]).replace(minute=0, second=0, microsecond=0)
+        span = Span(first_hour=min(first, newest_hour), last_hour=newest_hour)
+    counts = {
+        c: repo.get(c) or 0 for c in ("events", "stars", "forks", "pushes", "prs_opened", "issues_opened")
+    }
+    return RepoOverviewPublic(
+        repo_id=repo.get("repo_id"),
+        repo_name=name,
+        owner=repo.get("owner"),
+        org_login=repo.get("org_login"),
+        first_seen=repo.get("first_seen"),
+        last_seen=repo.get("last_seen"),
+        actors=repo.get("actors"),
+        **counts,
+        trending=trending,
+        recent_anomalies=anomalies,
+        coverage=span_coverage(lake, cur, span),
+    )

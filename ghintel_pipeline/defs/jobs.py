@@ -1,0 +1,38 @@
+"""Jobs that span domains: the ingest run the Kafka sensor launches and ``ghintel ingest`` executes.
+
+The selection is by key prefix/group, resolved when the code location loads, so gold assets added
+later under ``defs/gold_dbt/`` (keys ``gold/...`` or group ``gold``) run in the same Dagster run
+right after silver without touching this file.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_TAG
+
+INGEST_JOB_NAME = "ingest_github_events_job"
+
+# Retries re-run from the failed step; the lake library resumes from the offsets stored in Delta,
+# so a retried step never duplicates rows.
+LAKE_WRITER_RUN_TAGS = {
+    LAKE_WRITER_TAG: "true",
+    "dagster/max_retries": "2",
+    "dagster/retry_strategy": "FROM_FAILURE",
+}
+
+ingest_selection = (
+    dg.AssetSelection.key_prefixes("bronze")
+    | dg.AssetSelection.key_prefixes("silver")
+    | dg.AssetSelection.key_prefixes("gold")
+    | dg.AssetSelection.groups("gold")
+)
+
+ingest_github_events_job = dg.define_asset_job(
+    INGEST_JOB_NAME,
+    selection=ingest_selection,
+    description="Kafka -> bronze -> silver (+ quarantine) -> gold marts, with their asset checks.",
+    tags=LAKE_WRITER_RUN_TAGS,
+)
+
+defs = dg.Definitions(jobs=[ingest_github_events_job])

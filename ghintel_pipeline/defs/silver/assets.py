@@ -1,0 +1,78 @@
+"""``silver/github_events`` + ``silver/github_events_quarantine``: one step writes both tables."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from ghintel_pipeline.defs.bronze.assets import rate
+from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
+from ghintel_pipeline.defs.resources import LakeResource
+from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
+from ghintel_pipeline.lib.lake import lake_table_uri, promote_bronze_to_silver
+
+# Recorded on each silver materialization so the asset checks can scope their scans to the
+# event_date partitions this run changed.
+DATES_TOUCHED = "event_dates_touched"
+
+
+def dates_of_hours(hours: list[str]) -> list[str]:
+    """``2015-01-01T15:00:00Z`` -> ``2015-01-01`` (silver's event_date partition values)."""
+    return sorted({hour[:10] for hour in hours})
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            SILVER_KEY,
+            deps=[BRONZE_KEY],
+            group_name="silver",
+            kinds={"delta"},
+            description="Events that passed the contract, enriched, one row per event_id, by event_date.",
+        ),
+        dg.AssetSpec(
+            QUARANTINE_KEY,
+            deps=[BRONZE_KEY],
+            group_name="silver",
+            kinds={"delta"},
+            description="Raw records the contract rejected, with reason and Kafka coordinates.",
+        ),
+    ],
+    pool=LAKE_WRITER_POOL,
+    name="silver_github_events",
+)
+def silver_github_events(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> Iterator[dg.MaterializeResult]:
+    settings = lake.settings()
+    summary = promote_bronze_to_silver(
+        settings, progress=lambda stage, rows: context.log.debug(f"{stage}: {rows} rows")
+    )
+    context.log.info(
+        f"silver: {summary.silver_written} new, {summary.duplicates} duplicates, "
+        f"{summary.quarantined} quarantined of {summary.rows_read} bronze rows in {summary.seconds:.1f}s"
+    )
+    dates = dates_of_hours(summary.event_hours_touched)
+    yield dg.MaterializeResult(
+        asset_key=SILVER_KEY,
+        metadata={
+            "rows_read": summary.rows_read,
+            "rows_written": summary.silver_written,
+            "duplicates": summary.duplicates,
+            "quarantined": summary.quarantined,
+            "commits": summary.commits,
+            "seconds": summary.seconds,
+            "events_per_s": rate(summary.rows_read, summary.seconds),
+            "event_hours_touched": len(summary.event_hours_touched),
+            DATES_TOUCHED: dg.MetadataValue.json(dates),
+            "offsets": dg.MetadataValue.json({str(p): o for p, o in summary.offsets.items()}),
+            "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(SILVER_KEY))),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE_KEY,
+        metadata={
+            "rows_written": summary.quarantined,
+            "share_of_batch": round(summary.quarantined / summary.rows_read, 4) if summary.rows_read else 0.0,
+            "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(QUARANTINE_KEY))),
+        },
+    )

@@ -1,0 +1,193 @@
+"""Asset checks on silver: unique event_id, quarantine share, freshness, no events from the future.
+
+Scans go through DuckDB over the Delta table's Arrow dataset, reading only the columns a check
+needs. The uniqueness check scans only the event_date partitions the latest silver
+materialization changed (silver merges are scoped to those partitions, so a duplicate can only
+appear there); without such a record it scans the whole table.
+"""
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+import pyarrow.dataset as pds
+
+from ghintel_pipeline.defs.keys import QUARANTINE_KEY, SILVER_KEY, table_of
+from ghintel_pipeline.defs.resources import LakeResource
+from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED
+from ghintel_pipeline.lib.lake import open_table
+from ghintel_pipeline.lib.settings import Settings
+
+
+def dataset(settings: Settings, key: dg.AssetKey, partitions: list | None = None) -> pds.Dataset | None:
+    table = open_table(settings, table_of(key))
+    if table is None:
+        return None
+    return table.to_pyarrow_dataset(partitions=partitions)
+
+
+def query(sql: str, params: list | None = None, **tables: pds.Dataset) -> list[tuple]:
+    con = duckdb.connect()
+    try:
+        for name, data in tables.items():
+            con.register(name, data)
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def dates_to_check(instance: dg.DagsterInstance) -> list[str] | None:
+    """event_date partitions changed by the latest silver materialization; None = unknown (scan all)."""
+    event = instance.get_latest_materialization_event(SILVER_KEY)
+    materialization = event.asset_materialization if event else None
+    entry = materialization.metadata.get(DATES_TOUCHED) if materialization else None
+    return None if entry is None else list(entry.value)
+
+
+def duplicate_event_ids(settings: Settings, dates: list[str] | None) -> dict:
+    partitions = None if dates is None else [("event_date", "in", dates)]
+    if dates == []:
+        return {"rows": 0, "duplicates": 0, "sample": [], "scope": "no partition changed"}
+    data = dataset(settings, SILVER_KEY, partitions)
+    if data is None:
+        return {"rows": 0, "duplicates": 0, "sample": [], "scope": "table missing"}
+    ((rows, distinct),) = query("select count(*), count(distinct event_id) from silver", silver=data)
+    sample = query(
+        "select event_id from silver group by event_id having count(*) > 1 order by event_id limit 5",
+        silver=data,
+    )
+    scope = "all partitions" if dates is None else f"event_date in {dates}"
+    return {"rows": rows, "duplicates": rows - distinct, "sample": [s[0] for s in sample], "scope": scope}
+
+
+def quarantine_share(settings: Settings, now: dt.datetime, window: dt.timedelta) -> dict:
+    since = now - window
+    quarantine = dataset(settings, QUARANTINE_KEY, [("quarantine_date", ">=", since.date().isoformat())])
+    silver = dataset(settings, SILVER_KEY)
+    reasons: dict[str, int] = {}
+    if quarantine is not None:
+        rows = query(
+            "select reason, count(*) from q where quarantined_at >= ? group by reason order by 2 desc",
+            [since],
+            q=quarantine,
+        )
+        reasons = {reason: count for reason, count in rows}
+    accepted = 0
+    if silver is not None:
+        ((accepted,),) = query("select count(*) from s where ingested_at >= ?", [since], s=silver)
+    quarantined = sum(reasons.values())
+    total = quarantined + accepted
+    return {
+        "quarantined": quarantined,
+        "accepted": accepted,
+        "share": round(quarantined / total, 6) if total else 0.0,
+        "reasons": reasons,
+    }
+
+
+def newest_ingested_at(settings: Settings) -> dt.datetime | None:
+    data = dataset(settings, SILVER_KEY)
+    if data is None:
+        return None
+    ((newest,),) = query("select max(ingested_at) from s", s=data)
+    return newest
+
+
+def future_events(settings: Settings, limit: dt.datetime) -> dict:
+    data = dataset(settings, SILVER_KEY)
+    if data is None:
+        return {"count": 0, "max_created_at": None, "sample": []}
+    # The filter is pushed into the Arrow scan, where Delta's created_at statistics skip old files.
+    future = data.to_table(
+        columns=["event_id", "created_at"], filter=pds.field("created_at") > limit
+    ).sort_by([("created_at", "descending")])
+    newest = future.column("created_at")[0].as_py() if future.num_rows else None
+    return {
+        "count": future.num_rows,
+        "max_created_at": newest.isoformat() if newest else None,
+        "sample": future.column("event_id").to_pylist()[:5],
+    }
+
+
+@dg.asset_check(
+    asset=SILVER_KEY,
+    blocking=True,
+    description="event_id is unique in silver (checked in the event_date partitions the run changed).",
+)
+def silver_event_id_unique(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    found = duplicate_event_ids(lake.settings(), dates_to_check(context.instance))
+    return dg.AssetCheckResult(
+        passed=found["duplicates"] == 0,
+        metadata={
+            "rows_checked": found["rows"],
+            "duplicates": found["duplicates"],
+            "sample_event_ids": dg.MetadataValue.json(found["sample"]),
+            "scope": found["scope"],
+        },
+    )
+
+
+@dg.asset_check(
+    asset=QUARANTINE_KEY,
+    description="Quarantined share of the records ingested in the last 24 h stays below the threshold.",
+)
+def quarantine_share_below_threshold(lake: LakeResource) -> dg.AssetCheckResult:
+    settings = lake.settings()
+    found = quarantine_share(settings, dt.datetime.now(dt.UTC), dt.timedelta(hours=24))
+    threshold = settings.ghintel_max_quarantine_share
+    return dg.AssetCheckResult(
+        passed=found["share"] <= threshold,
+        metadata={
+            "share": found["share"],
+            "threshold": threshold,
+            "quarantined": found["quarantined"],
+            "accepted": found["accepted"],
+            "reasons": dg.MetadataValue.json(found["reasons"]),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=SILVER_KEY, description="The newest silver row was ingested within GHINTEL_FRESHNESS_MINUTES."
+)
+def silver_is_fresh(lake: LakeResource) -> dg.AssetCheckResult:
+    settings = lake.settings()
+    newest = newest_ingested_at(settings)
+    now = dt.datetime.now(dt.UTC)
+    age_min = None if newest is None else round((now - newest).total_seconds() / 60, 2)
+    return dg.AssetCheckResult(
+        passed=age_min is not None and age_min <= settings.ghintel_freshness_minutes,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "newest_ingested_at": newest.isoformat() if newest else "none",
+            "age_minutes": age_min if age_min is not None else -1.0,
+            "limit_minutes": settings.ghintel_freshness_minutes,
+        },
+    )
+
+
+@dg.asset_check(
+    asset=SILVER_KEY,
+    description="No event's created_at lies in the future beyond GHINTEL_FUTURE_SKEW_MINUTES.",
+)
+def silver_no_future_created_at(lake: LakeResource) -> dg.AssetCheckResult:
+    settings = lake.settings()
+    limit = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=settings.ghintel_future_skew_minutes)
+    found = future_events(settings, limit)
+    return dg.AssetCheckResult(
+        passed=found["count"] == 0,
+        metadata={
+            "future_events": found["count"],
+            "max_created_at": found["max_created_at"] or "none",
+            "limit": limit.isoformat(),
+            "sample_event_ids": dg.MetadataValue.json(found["sample"]),
+        },
+    )
+
+
+silver_checks = [
+    silver_event_id_unique,
+    quarantine_share_below_threshold,
+    silver_is_fresh,
+    silver_no_future_created_at,
+]

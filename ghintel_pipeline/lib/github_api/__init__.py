@@ -1,0 +1,47 @@
+"""GitHub REST events endpoints -> raw event bytes: the live source of ghintel."""
+
+from ghintel_pipeline.lib.github_api.client import (
+    ApiResponse,
+    EventsApiClient,
+    GitHubApiError,
+    GitHubUnreachable,
+    RateLimit,
+    parse_link_header,
+)
+from ghintel_pipeline.lib.github_api.dedup import SeenIds
+from ghintel_pipeline.lib.github_api.poller import (
+    Endpoint,
+    EndpointPoll,
+    EventsPoller,
+    PollResult,
+    RunSummary,
+    Sink,
+    build_endpoints,
+)
+from ghintel_pipeline.lib.github_api.status import (
+    build_live_status,
+    live_status_file,
+    read_live_status,
+    write_live_status,
+)
+
+__all__ = [
+    "ApiResponse",
+    "Endpoint",
+    "EndpointPoll",
+    "EventsApiClient",
+    "EventsPoller",
+    "GitHubApiError",
+    "GitHubUnreachable",
+    "PollResult",
+    "RateLimit",
+    "RunSummary",
+    "SeenIds",
+    "Sink",
+    "build_endpoints",
+    "build_live_status",
+    "live_status_file",
+    "parse_link_header",
+    "read_live_status",
+    "write_live_status",
+]

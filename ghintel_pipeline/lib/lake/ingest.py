@@ -1,0 +1,157 @@
+"""One ingest run (Kafka -> bronze -> silver) and the explicit replay of stored offsets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from kafka import TopicPartition
+
+from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
+from ghintel_pipeline.lib.lake.bronze import BronzeSummary, Progress, _Batch, drain_kafka_to_bronze
+from ghintel_pipeline.lib.lake.faults import fault_point
+from ghintel_pipeline.lib.lake.offsets import (
+    BrokerResetError,
+    bronze_app_id,
+    current_epoch,
+    make_consumer,
+)
+from ghintel_pipeline.lib.lake.silver import (
+    BRONZE_READ_COLUMNS,
+    ChunkCounts,
+    SilverSummary,
+    _quarantine_kafka_rows,
+    merge_events,
+    promote_bronze_to_silver,
+    touched_hours,
+    validate_rows,
+)
+from ghintel_pipeline.lib.lake.storage import BRONZE, SILVER, ensure_table, open_table
+from ghintel_pipeline.lib.settings import Settings
+
+
+@dataclass
+class IngestSummary:
+    bronze: BronzeSummary
+    silver: SilverSummary
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {
+            "rows_read": self.bronze.rows_read,
+            "bronze_written": self.bronze.rows_written,
+            "silver_rows_read": self.silver.rows_read,
+            "silver_written": self.silver.silver_written,
+            "quarantined": self.silver.quarantined,
+            "duplicates": self.silver.duplicates,
+            "offsets": self.bronze.offsets,
+            "epoch": self.bronze.epoch,
+            "caught_up": self.bronze.caught_up,
+            "seconds": self.seconds,
+            "event_hours_touched": self.silver.event_hours_touched,
+        }
+
+
+def run_ingest(
+    settings: Settings,
+    *,
+    max_rows: int = 20_000,
+    max_bytes: int = 64 << 20,
+    progress: Progress | None = None,
+    stop_at: dict[int, int] | None = None,
+) -> IngestSummary:
+    """Drain Kafka into bronze until caught up, then promote every new bronze row to silver.
+
+    On a suspected broker reset, bronze rows already stored are still promoted, then
+    ``BrokerResetError`` is raised."""
+    started = time.monotonic()
+    try:
+        bronze = drain_kafka_to_bronze(
+            settings, max_rows=max_rows, max_bytes=max_bytes, progress=progress, stop_at=stop_at
+        )
+    except BrokerResetError:
+        promote_bronze_to_silver(settings, progress=progress)
+        raise
+    fault_point("between")
+    silver = promote_bronze_to_silver(settings, progress=progress)
+    return IngestSummary(bronze, silver, round(time.monotonic() - started, 3))
+
+
+def replay_kafka_range(
+    settings: Settings, from_offsets: dict[int, int], *, max_rows: int = 50_000
+) -> SilverSummary:
+    """Re-read Kafka from ``from_offsets`` up to what bronze already stored and push those records
+    through validation, quarantine and the silver merge again. Bronze is not written (it holds each
+    offset once); with a correct lake the result is all duplicates and silver is unchanged."""
+    started = time.monotonic()
+    topic = settings.ghintel_topic
+    bronze = open_table(settings, BRONZE)
+    epoch = current_epoch(bronze, topic)
+    limits = {
+        p: bronze.transaction_version(bronze_app_id(topic, p, epoch)) if bronze else None
+        for p in from_offsets
+    }
+    summary = SilverSummary()
+    consumer = make_consumer(resolve_bootstrap(settings))
+    try:
+        tps = {
+            p: TopicPartition(topic, p)
+            for p, last in limits.items()
+            if last is not None and from_offsets[p] <= last
+        }
+        if not tps:
+            return summary
+        consumer.assign(list(tps.values()))
+        for p, tp in tps.items():
+            consumer.seek(tp, from_offsets[p])
+        open_parts = set(tps)
+        batch = _Batch()
+        while open_parts:
+            polled = consumer.poll(timeout_ms=1000, max_records=5000)
+            if not polled:
+                break
+            for tp, records in polled.items():
+                for record in records:
+                    if record.offset > limits[tp.partition]:
+                        open_parts.discard(tp.partition)
+                        consumer.pause(tp)
+                        break
+                    batch.add(record)
+                    if record.offset == limits[tp.partition]:
+                        open_parts.discard(tp.partition)
+                        consumer.pause(tp)
+            if len(batch) >= max_rows or not open_parts:
+                _replay_batch(settings, batch, topic, epoch, summary)
+                batch = _Batch()
+        _replay_batch(settings, batch, topic, epoch, summary)
+    finally:
+        consumer.close()
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+def _replay_batch(settings: Settings, batch: _Batch, topic: str, epoch: int, summary: SilverSummary) -> None:
+    if not len(batch):
+        return
+    rows = batch.to_arrow(topic, epoch, dt.datetime.now(dt.UTC)).select(BRONZE_READ_COLUMNS)
+    validated = validate_rows(settings, rows)
+    if validated.quarantine.num_rows:
+        last = {
+            (epoch, p["kafka_partition"]): p["kafka_offset_max"]
+            for p in rows.group_by("kafka_partition").aggregate([("kafka_offset", "max")]).to_pylist()
+        }
+        _quarantine_kafka_rows(settings, validated.quarantine, last, topic)
+    inserted = merge_events(
+        ensure_table(settings, SILVER), validated.events, [], {"ghintel.operation": "replay"}
+    )
+    summary.commits += 1
+    summary.add(
+        ChunkCounts(
+            rows=rows.num_rows,
+            inserted=inserted,
+            duplicates=validated.batch_duplicates + validated.events.num_rows - inserted,
+            quarantined=validated.quarantine.num_rows,
+            hours=touched_hours(validated.events) if inserted else set(),
+        )
+    )

@@ -1,0 +1,257 @@
+"""Kafka offsets stored in the Delta log, ingest planning, and broker-reset detection.
+
+Offsets follow kafka-delta-ingest: each bronze commit carries one Delta ``txn`` per Kafka
+partition (``app_id`` below, ``version`` = last offset written), so rows and offsets land in one
+atomic commit. A broker reset (Tansu is memory-only) starts the topic's offsets again at 0; an
+explicit ``accept_broker_reset`` opens a new *epoch* whose app ids are distinct, so the offsets of
+the lost log can never be confused with the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from kafka import KafkaConsumer, TopicPartition
+
+from ghintel_pipeline.lib.kafka.broker import broker_status, resolve_bootstrap
+from ghintel_pipeline.lib.lake.storage import BRONZE, BRONZE_SCHEMA, ensure_table, open_table
+from ghintel_pipeline.lib.settings import Settings
+
+# Partitions probed for stored offsets: a topic shrinking is itself a reset signal, so we must find
+# offsets of partitions the topic no longer has.
+PROBE_PARTITIONS = 64
+INSTANCE_KEY = "ghintel.broker_instance"
+
+
+class BrokerResetError(RuntimeError):
+    """The Kafka log no longer holds what bronze stored: the broker lost its data (or the topic was
+    recreated). Nothing was read. Run ``accept_broker_reset`` (``ghintel lake accept-broker-reset``)
+    after checking, to restart offsets at 0 in a new epoch."""
+
+
+def _app_id(kind: str, topic: str, partition: int, epoch: int) -> str:
+    base = f"ghintel-{kind}:{topic}:{partition}"
+    return base if epoch == 0 else f"{base}:e{epoch}"
+
+
+def bronze_app_id(topic: str, partition: int, epoch: int = 0) -> str:
+    return _app_id("bronze", topic, partition, epoch)
+
+
+def silver_app_id(topic: str, partition: int, epoch: int = 0) -> str:
+    return _app_id("silver", topic, partition, epoch)
+
+
+def quarantine_app_id(topic: str, partition: int, epoch: int = 0) -> str:
+    return _app_id("quarantine", topic, partition, epoch)
+
+
+def epoch_app_id(topic: str) -> str:
+    return f"ghintel-bronze-epoch:{topic}"
+
+
+def current_epoch(bronze: DeltaTable | None, topic: str) -> int:
+    if bronze is None:
+        return 0
+    return bronze.transaction_version(epoch_app_id(topic)) or 0
+
+
+def stored_offsets(table: DeltaTable | None, app_id, topic: str, epoch: int) -> dict[int, int]:
+    """{partition: last offset written} for every partition with a txn in ``table``."""
+    if table is None:
+        return {}
+    found = {}
+    for p in range(PROBE_PARTITIONS):
+        version = table.transaction_version(app_id(topic, p, epoch))
+        if version is not None:
+            found[p] = version
+    return found
+
+
+def recorded_broker_instance(bronze: DeltaTable | None) -> str | None:
+    if bronze is None:
+        return None
+    for commit in bronze.history(limit=25):
+        if commit.get(INSTANCE_KEY):
+            return commit[INSTANCE_KEY]
+    return None
+
+
+def embedded_broker_instance(settings: Settings) -> str | None:
+    """The embedded broker's per-start id, when the cluster in use is the embedded broker."""
+    status = broker_status(settings.home)
+    if status["state"] != "running":
+        return None
+    if settings.kafka_bootstrap_servers and settings.kafka_bootstrap_servers != status["bootstrap"]:
+        return None
+    return status["instance_id"]
+
+
+def make_consumer(bootstrap: str) -> KafkaConsumer:
+    # No group: assign()+seek() only (Tansu group joins take ~23 s and we keep offsets in Delta).
+    # auto_offset_reset="none": an out-of-range position must fail loudly, never jump.
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="none",
+        max_partition_fetch_bytes=8 << 20,
+        fetch_max_bytes=64 << 20,
+        check_crcs=False,
+        request_timeout_ms=30_000,
+    )
+
+
+@dataclass
+class PartitionPlan:
+    stored_next_offset: int | None
+    end_offset: int
+    earliest_offset: int
+
+
+@dataclass
+class IngestPlan:
+    topic: str
+    epoch: int
+    partitions: dict[int, PartitionPlan]
+    has_new_data: bool
+    lag: int
+    fingerprint: str
+    broker_reset_suspected: bool
+    reason: str
+    stored_partitions: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def reset_signals(
+    stored: dict[int, int],
+    partitions: set[int] | None,
+    earliest: dict[int, int],
+    end: dict[int, int],
+    recorded_instance: str | None,
+    current_instance: str | None,
+) -> list[str]:
+    """Reasons to believe the broker lost the log bronze read from (empty list: none).
+
+    Tansu's "end offset" is the base offset of its last batch + 1, so ``stored > end`` alone is
+    normal there; only signals that no healthy broker can show are used.
+    """
+    if not stored:
+        return []
+    reasons = []
+    if recorded_instance and current_instance and recorded_instance != current_instance:
+        reasons.append(
+            f"embedded broker restarted (instance {recorded_instance[:8]} -> {current_instance[:8]})"
+        )
+    if partitions is None:
+        reasons.append("topic no longer exists on the broker")
+        return reasons
+    for p, last in sorted(stored.items()):
+        if p not in partitions:
+            reasons.append(f"partition {p} disappeared (topic now has {len(partitions)} partitions)")
+        elif end.get(p, 0) == 0:
+            reasons.append(f"partition {p} is empty but offsets up to {last} were stored")
+        elif earliest.get(p, 0) > last + 1:
+            reasons.append(f"partition {p} starts at {earliest[p]}, past the stored offset {last}")
+    if reasons and len(partitions) != len(stored):
+        reasons.append(f"partition count changed ({len(stored)} -> {len(partitions)})")
+    return reasons
+
+
+@dataclass
+class KafkaState:
+    topic: str
+    epoch: int
+    stored: dict[int, int]
+    partitions: set[int] | None
+    earliest: dict[int, int]
+    end: dict[int, int]
+    reset_reasons: list[str]
+    instance: str | None
+
+
+def read_state(settings: Settings, bronze: DeltaTable | None, consumer: KafkaConsumer) -> KafkaState:
+    topic = settings.ghintel_topic
+    epoch = current_epoch(bronze, topic)
+    stored = stored_offsets(bronze, bronze_app_id, topic, epoch)
+    parts = consumer.partitions_for_topic(topic)
+    earliest: dict[int, int] = {}
+    end: dict[int, int] = {}
+    if parts:
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        earliest = {tp.partition: o for tp, o in consumer.beginning_offsets(tps).items()}
+        end = {tp.partition: o for tp, o in consumer.end_offsets(tps).items()}
+    instance = embedded_broker_instance(settings)
+    recorded = recorded_broker_instance(bronze) if stored else None
+    reasons = reset_signals(stored, set(parts) if parts else None, earliest, end, recorded, instance)
+    return KafkaState(topic, epoch, stored, set(parts) if parts else None, earliest, end, reasons, instance)
+
+
+def plan_ingest(settings: Settings) -> IngestPlan:
+    """What a run would read; Kafka metadata and the Delta log only, no record fetches.
+
+    ``lag`` is a lower bound on Tansu (its end offset is the last batch's base + 1).
+    """
+    bronze = open_table(settings, BRONZE)
+    consumer = make_consumer(resolve_bootstrap(settings))
+    try:
+        state = read_state(settings, bronze, consumer)
+    finally:
+        consumer.close()
+    plans = {}
+    for p in sorted(state.partitions or ()):
+        last = state.stored.get(p)
+        plans[p] = PartitionPlan(
+            stored_next_offset=None if last is None else last + 1,
+            end_offset=state.end.get(p, 0),
+            earliest_offset=state.earliest.get(p, 0),
+        )
+    lag = sum(
+        max(
+            0,
+            pp.end_offset
+            - (pp.stored_next_offset if pp.stored_next_offset is not None else pp.earliest_offset),
+        )
+        for pp in plans.values()
+    )
+    has_new = lag > 0 and not state.reset_reasons
+    material = repr((state.topic, state.epoch, sorted((p, asdict(pp)) for p, pp in plans.items())))
+    reasons = state.reset_reasons
+    return IngestPlan(
+        topic=state.topic,
+        epoch=state.epoch,
+        partitions=plans,
+        has_new_data=has_new,
+        lag=lag,
+        fingerprint=hashlib.sha1(material.encode()).hexdigest()[:16],
+        broker_reset_suspected=bool(reasons),
+        reason="; ".join(reasons) if reasons else ("new data" if has_new else "caught up"),
+        stored_partitions=sorted(state.stored),
+    )
+
+
+def accept_broker_reset(settings: Settings) -> dict:
+    """Accept that the broker lost its log: open a new epoch so every partition restarts at its
+    earliest offset. Re-delivered events are harmless (silver dedups by event_id); bronze rows of
+    older epochs stay, tagged with their ``kafka_epoch``."""
+    bronze = ensure_table(settings, BRONZE)
+    topic = settings.ghintel_topic
+    old = current_epoch(bronze, topic)
+    previous = stored_offsets(bronze, bronze_app_id, topic, old)
+    meta = {"ghintel.epoch": str(old + 1), "ghintel.operation": "accept_broker_reset"}
+    instance = embedded_broker_instance(settings)
+    if instance:
+        meta[INSTANCE_KEY] = instance
+    write_deltalake(
+        bronze,
+        BRONZE_SCHEMA.empty_table(),
+        mode="append",
+        commit_properties=CommitProperties(
+            app_transactions=[Transaction(epoch_app_id(topic), old + 1)], custom_metadata=meta
+        ),
+    )
+    return {"topic": topic, "previous_epoch": old, "epoch": old + 1, "previous_offsets": previous}

@@ -1,0 +1,312 @@
+"""Bronze -> silver: apply the contract, quarantine what fails, merge events by ``event_id``.
+
+Silver keeps its own high-water mark per Kafka partition (txn ``ghintel-silver:{topic}:{p}``) in
+the same commit as the merge, so a crash anywhere re-processes the same bronze rows, and the merge
+(insert-only, first delivery wins) makes that harmless. Quarantine has its own txns, so a row is
+quarantined once even when the silver merge after it did not happen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake.exceptions import CommitFailedError
+
+from ghintel_pipeline.lib.lake.faults import fault_point
+from ghintel_pipeline.lib.lake.offsets import (
+    bronze_app_id,
+    current_epoch,
+    quarantine_app_id,
+    silver_app_id,
+    stored_offsets,
+)
+from ghintel_pipeline.lib.lake.storage import (
+    BRONZE,
+    PARTITION_BY,
+    QUARANTINE,
+    QUARANTINE_SCHEMA,
+    SILVER,
+    UTC_US,
+    ensure_table,
+    open_table,
+)
+from ghintel_pipeline.lib.settings import Settings
+
+Progress = Callable[[str, int], None]
+LINEAGE = ["kafka_topic", "kafka_partition", "kafka_offset", "ingested_at"]
+BRONZE_READ_COLUMNS = [
+    "value",
+    "source",
+    "kafka_topic",
+    "kafka_partition",
+    "kafka_offset",
+    "kafka_epoch",
+    "gharchive_hour",
+    "line_number",
+    "ingested_at",
+]
+MAX_CONFLICTS = 20
+
+
+@dataclass
+class SilverSummary:
+    rows_read: int = 0  # bronze rows processed = silver_written + duplicates + quarantined
+    silver_written: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    commits: int = 0
+    offsets: dict[int, dict[str, int]] = field(default_factory=dict)
+    event_hours_touched: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def add(self, counts: ChunkCounts) -> None:
+        self.rows_read += counts.rows
+        self.silver_written += counts.inserted
+        self.duplicates += counts.duplicates
+        self.quarantined += counts.quarantined
+        self.event_hours_touched = sorted(set(self.event_hours_touched) | counts.hours)
+
+
+@dataclass
+class ChunkCounts:
+    rows: int
+    inserted: int
+    duplicates: int
+    quarantined: int
+    hours: set[str]
+
+
+@dataclass
+class Validated:
+    events: pa.Table  # silver rows, deduplicated on event_id (first row in bronze order wins)
+    quarantine: pa.Table  # QUARANTINE_SCHEMA rows
+    batch_duplicates: int
+
+
+def validate_rows(settings: Settings, rows: pa.Table, now: dt.datetime | None = None) -> Validated:
+    """Run the contract over bronze rows (BRONZE_READ_COLUMNS, in offset order)."""
+    from ghintel_pipeline.lib.contracts import events_to_arrow, validate_batch
+
+    now = now or dt.datetime.now(dt.UTC)
+    result = validate_batch(
+        rows.column("value").to_pylist(),
+        source=rows.column("source").to_pylist(),
+        max_bytes=settings.ghintel_max_event_bytes,
+    )
+    events = events_to_arrow(result.events)
+    lineage = rows.select(LINEAGE).take(pa.array(result.event_index, pa.int64()))
+    for name in LINEAGE:
+        events = events.append_column(name, lineage.column(name))
+    before = events.num_rows
+    if before:
+        events = events.append_column("__row", pa.array(range(before), pa.int64()))
+        first = events.group_by("event_id", use_threads=False).aggregate([("__row", "min")])
+        keep = pc.sort_indices(first.column("__row_min"))
+        events = events.take(pc.take(first.column("__row_min"), keep)).drop_columns(["__row"])
+    q_index = pa.array([i for i, _ in result.quarantined], pa.int64())
+    q_rows = rows.take(q_index)
+    raws = q_rows.column("value").to_pylist()
+    quarantine = pa.table(
+        {
+            "raw": q_rows.column("value"),
+            "reason": pa.array([q.reason for _, q in result.quarantined], pa.string()),
+            "message": pa.array([q.message for _, q in result.quarantined], pa.string()),
+            "source": q_rows.column("source"),
+            "kafka_topic": q_rows.column("kafka_topic"),
+            "kafka_partition": q_rows.column("kafka_partition"),
+            "kafka_offset": q_rows.column("kafka_offset"),
+            "kafka_epoch": q_rows.column("kafka_epoch"),
+            "gharchive_hour": q_rows.column("gharchive_hour"),
+            "raw_sha1": pa.array([hashlib.sha1(r or b"").hexdigest() for r in raws], pa.string()),
+            "quarantined_at": pa.array([now] * len(raws), UTC_US),
+            "quarantine_date": pa.array([now.date()] * len(raws), pa.date32()),
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+    return Validated(events, quarantine, before - events.num_rows)
+
+
+def merge_events(silver: DeltaTable, events: pa.Table, txns: list[Transaction], meta: dict) -> int:
+    """Insert events whose event_id is not in silver yet; returns rows inserted. Raises
+    CommitFailedError when a concurrent writer touched the same partitions or txn app ids."""
+    props = CommitProperties(app_transactions=txns or None, custom_metadata=meta)
+    if events.num_rows == 0:
+        if txns:  # nothing to insert, but the high-water marks must still move
+            write_deltalake(silver, events.schema.empty_table(), mode="append", commit_properties=props)
+        return 0
+    dates = sorted(d.isoformat() for d in pc.unique(events.column("event_date")).to_pylist())
+    scope = ", ".join(f"'{d}'" for d in dates)
+    predicate = f"t.event_id = s.event_id AND t.event_date = s.event_date AND t.event_date IN ({scope})"
+    metrics = (
+        silver.merge(
+            events, predicate, source_alias="s", target_alias="t", merge_schema=True, commit_properties=props
+        )
+        .when_not_matched_insert_all()
+        .execute()
+    )
+    return int(metrics["num_target_rows_inserted"])
+
+
+def touched_hours(events: pa.Table) -> set[str]:
+    hours = pc.unique(events.column("event_hour")).to_pylist()
+    return {h.strftime("%Y-%m-%dT%H:00:00Z") for h in hours}
+
+
+def _quarantine_kafka_rows(
+    settings: Settings, quarantine: pa.Table, ranges: dict[tuple[int, int], int], topic: str
+) -> None:
+    """Append quarantined Kafka rows once: rows at or below the quarantine txn were written before."""
+    for _ in range(MAX_CONFLICTS):
+        table = ensure_table(settings, QUARANTINE)
+        keep = quarantine
+        versions = dict(ranges)
+        for (epoch, p), last in ranges.items():
+            stored = table.transaction_version(quarantine_app_id(topic, p, epoch))
+            if stored is not None:
+                versions[(epoch, p)] = max(last, stored)  # a txn must never move backwards
+                mine = pc.and_(
+                    pc.equal(keep.column("kafka_epoch"), epoch), pc.equal(keep.column("kafka_partition"), p)
+                )
+                keep = keep.filter(
+                    pc.invert(pc.and_(mine, pc.less_equal(keep.column("kafka_offset"), stored)))
+                )
+        if keep.num_rows == 0:
+            return
+        txns = [Transaction(quarantine_app_id(topic, p, e), v) for (e, p), v in sorted(versions.items())]
+        try:
+            write_deltalake(
+                table,
+                keep,
+                mode="append",
+                partition_by=PARTITION_BY[QUARANTINE],
+                commit_properties=CommitProperties(app_transactions=txns),
+            )
+            return
+        except CommitFailedError:
+            time.sleep(0.05)
+    raise RuntimeError("quarantine commit kept conflicting")
+
+
+def _pending(bronze: DeltaTable, silver: DeltaTable, topic: str) -> list[tuple[int, int, int, int]]:
+    """(epoch, partition, silver high-water mark, bronze last offset) for partitions behind."""
+    pending = []
+    for epoch in range(current_epoch(bronze, topic) + 1):
+        done = stored_offsets(silver, silver_app_id, topic, epoch)
+        for p, last in stored_offsets(bronze, bronze_app_id, topic, epoch).items():
+            hwm = done.get(p, -1)
+            if last > hwm:
+                pending.append((epoch, p, hwm, last))
+    return pending
+
+
+def _read_bronze(bronze: DeltaTable, topic: str, pending, max_rows: int) -> pa.Table:
+    share = max(1, max_rows // len(pending))
+    clauses = None
+    for epoch, p, hwm, last in pending:
+        clause = (
+            (ds.field("kafka_epoch") == epoch)
+            & (ds.field("kafka_partition") == p)
+            & (ds.field("kafka_offset") > hwm)
+            & (ds.field("kafka_offset") <= min(last, hwm + share))
+        )
+        clauses = clause if clauses is None else clauses | clause
+    flt = (ds.field("kafka_topic") == topic) & clauses
+    rows = bronze.to_pyarrow_dataset().to_table(filter=flt, columns=BRONZE_READ_COLUMNS)
+    return rows.sort_by(
+        [("kafka_epoch", "ascending"), ("kafka_partition", "ascending"), ("kafka_offset", "ascending")]
+    )
+
+
+def promote_bronze_to_silver(
+    settings: Settings, *, progress: Progress | None = None, max_rows: int = 50_000
+) -> SilverSummary:
+    """Promote every bronze Kafka row above silver's high-water marks, ``max_rows`` per commit."""
+    started = time.monotonic()
+    summary = SilverSummary()
+    topic = settings.ghintel_topic
+    conflicts = 0
+    while True:
+        bronze = open_table(settings, BRONZE)
+        if bronze is None:
+            break
+        silver = ensure_table(settings, SILVER)
+        pending = _pending(bronze, silver, topic)
+        if not pending:
+            break
+        rows = _read_bronze(bronze, topic, pending, max_rows)
+        ranges = _ranges(rows)
+        if not ranges:
+            raise RuntimeError(
+                f"bronze txns are ahead of its rows for {pending}; the bronze table is damaged"
+            )
+        checked = _check_contiguous(ranges, pending)
+        validated = validate_rows(settings, rows)
+        if validated.quarantine.num_rows:
+            _quarantine_kafka_rows(
+                settings, validated.quarantine, {k: v[1] for k, v in checked.items()}, topic
+            )
+        fault_point("quarantine")
+        txns = [Transaction(silver_app_id(topic, p, e), hi) for (e, p), (_lo, hi) in sorted(checked.items())]
+        fault_point("merge")
+        try:
+            inserted = merge_events(silver, validated.events, txns, {"ghintel.operation": "promote_kafka"})
+        except CommitFailedError:
+            # Another promoter (or a backfill) committed to the same partitions: re-plan from the log.
+            conflicts += 1
+            if conflicts > MAX_CONFLICTS:
+                raise
+            time.sleep(0.05 * conflicts)
+            continue
+        summary.commits += 1
+        summary.add(
+            ChunkCounts(
+                rows=rows.num_rows,
+                inserted=inserted,
+                duplicates=validated.batch_duplicates + validated.events.num_rows - inserted,
+                quarantined=validated.quarantine.num_rows,
+                hours=touched_hours(validated.events) if inserted else set(),
+            )
+        )
+        for (_e, p), (lo, hi) in checked.items():
+            entry = summary.offsets.setdefault(p, {"first": lo})
+            entry["last"] = hi
+        if progress:
+            progress("silver", summary.rows_read)
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+def _ranges(rows: pa.Table) -> dict[tuple[int, int], tuple[int, int]]:
+    if rows.num_rows == 0:
+        return {}
+    grouped = rows.group_by(["kafka_epoch", "kafka_partition"]).aggregate(
+        [("kafka_offset", "min"), ("kafka_offset", "max"), ("kafka_offset", "count")]
+    )
+    out = {}
+    for r in grouped.to_pylist():
+        if r["kafka_offset_max"] - r["kafka_offset_min"] + 1 != r["kafka_offset_count"]:
+            raise RuntimeError(f"bronze partition {r['kafka_partition']} has a gap or duplicate offsets")
+        out[(r["kafka_epoch"], r["kafka_partition"])] = (r["kafka_offset_min"], r["kafka_offset_max"])
+    return out
+
+
+def _check_contiguous(ranges, pending) -> dict[tuple[int, int], tuple[int, int]]:
+    """Each partition's rows must start right after silver's high-water mark (no skipped offsets)."""
+    expected = {(e, p): hwm + 1 for e, p, hwm, _last in pending}
+    for key, (lo, _hi) in ranges.items():
+        if key in expected and lo != expected[key] and expected[key] != 0:
+            raise RuntimeError(
+                f"bronze offsets for epoch/partition {key} start at {lo}, expected {expected[key]}"
+            )
+    return ranges

@@ -1,0 +1,138 @@
+"""Where the lake's tables live, their schemas, and how they are opened (local folder or s3://)."""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+
+from ghintel_pipeline.lib.settings import Settings
+
+UTC_US = pa.timestamp("us", tz="UTC")
+
+BRONZE = ("bronze", "github_events")
+SILVER = ("silver", "github_events")
+QUARANTINE = ("silver", "github_events_quarantine")
+
+# One row per Kafka record (or per GH Archive line for a backfill), bytes exactly as received.
+BRONZE_SCHEMA = pa.schema(
+    [
+        pa.field("value", pa.binary()),
+        pa.field("kafka_key", pa.binary()),
+        pa.field("kafka_topic", pa.string()),
+        pa.field("kafka_partition", pa.int32()),
+        pa.field("kafka_offset", pa.int64()),
+        pa.field("kafka_epoch", pa.int32()),
+        pa.field("kafka_timestamp", UTC_US),
+        pa.field("kafka_headers", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("gharchive_hour", pa.string()),
+        pa.field("line_number", pa.int64()),
+        pa.field("ingested_at", UTC_US),
+        pa.field("ingest_date", pa.date32()),
+    ]
+)
+
+# Added by the lakehouse to the contract's SILVER_EVENT_SCHEMA.
+SILVER_LINEAGE_FIELDS = [
+    pa.field("kafka_topic", pa.string()),
+    pa.field("kafka_partition", pa.int32()),
+    pa.field("kafka_offset", pa.int64()),
+    pa.field("ingested_at", UTC_US),
+]
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("raw", pa.binary()),
+        pa.field("reason", pa.string()),
+        pa.field("message", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("kafka_topic", pa.string()),
+        pa.field("kafka_partition", pa.int32()),
+        pa.field("kafka_offset", pa.int64()),
+        pa.field("kafka_epoch", pa.int32()),
+        pa.field("gharchive_hour", pa.string()),
+        pa.field("raw_sha1", pa.string()),
+        pa.field("quarantined_at", UTC_US),
+        pa.field("quarantine_date", pa.date32()),
+    ]
+)
+
+# Stats only on columns we filter on: min/max of multi-kilobyte payload columns would bloat the log.
+_STATS_COLUMNS = {
+    BRONZE: "kafka_topic,kafka_partition,kafka_offset,kafka_epoch,gharchive_hour,ingested_at",
+    SILVER: "event_id,event_type,created_at,event_hour,repo_id,actor_id,kafka_partition,kafka_offset",
+    QUARANTINE: "reason,kafka_partition,kafka_offset,kafka_epoch,gharchive_hour,quarantined_at",
+}
+PARTITION_BY = {BRONZE: ["ingest_date"], SILVER: ["event_date"], QUARANTINE: ["quarantine_date"]}
+
+
+def lake_table_uri(settings: Settings, layer: str, table: str) -> str:
+    root = settings.lake_root.rstrip("/")
+    if "://" not in root:
+        os.makedirs(root, exist_ok=True)
+    return f"{root}/{layer}/{table}"
+
+
+def storage_options(settings: Settings) -> dict | None:
+    """delta-rs object-store options for an s3:// lake; None for a local folder."""
+    if not settings.lake_root.startswith(("s3://", "s3a://")):
+        return None
+    opts: dict[str, str] = {}
+    if settings.ghintel_s3_endpoint_url:
+        opts["AWS_ENDPOINT_URL"] = settings.ghintel_s3_endpoint_url
+    if settings.aws_access_key_id:
+        opts["AWS_ACCESS_KEY_ID"] = settings.aws_access_key_id
+    if settings.aws_secret_access_key:
+        opts["AWS_SECRET_ACCESS_KEY"] = settings.aws_secret_access_key
+    if settings.aws_region:
+        opts["AWS_REGION"] = settings.aws_region
+    if settings.ghintel_s3_allow_http:
+        opts["AWS_ALLOW_HTTP"] = "true"
+    if settings.ghintel_s3_conditional_put:
+        opts["conditional_put"] = settings.ghintel_s3_conditional_put
+    if settings.aws_s3_allow_unsafe_rename:
+        opts["AWS_S3_ALLOW_UNSAFE_RENAME"] = "true"
+    return opts
+
+
+def silver_schema() -> pa.Schema:
+    from ghintel_pipeline.lib.contracts import SILVER_EVENT_SCHEMA
+
+    return pa.schema(list(SILVER_EVENT_SCHEMA) + SILVER_LINEAGE_FIELDS)
+
+
+def schema_of(which: tuple[str, str]) -> pa.Schema:
+    return {BRONZE: BRONZE_SCHEMA, QUARANTINE: QUARANTINE_SCHEMA}.get(which) or silver_schema()
+
+
+def open_table(settings: Settings, which: tuple[str, str]) -> DeltaTable | None:
+    try:
+        return DeltaTable(lake_table_uri(settings, *which), storage_options=storage_options(settings))
+    except TableNotFoundError:
+        return None
+
+
+def ensure_table(settings: Settings, which: tuple[str, str]) -> DeltaTable:
+    """Open the table, creating it empty first (``mode='ignore'`` makes racing creators harmless)."""
+    table = open_table(settings, which)
+    if table is not None:
+        return table
+    try:
+        DeltaTable.create(
+            lake_table_uri(settings, *which),
+            schema_of(which),
+            mode="ignore",
+            partition_by=PARTITION_BY[which],
+            storage_options=storage_options(settings),
+            configuration={"delta.dataSkippingStatsColumns": _STATS_COLUMNS[which]},
+        )
+    except Exception:
+        # Another process created it between our open and create: opening now succeeds.
+        table = open_table(settings, which)
+        if table is None:
+            raise
+        return table
+    return DeltaTable(lake_table_uri(settings, *which), storage_options=storage_options(settings))

@@ -1,0 +1,172 @@
+"""Child processes in their own process groups: spawn, identify, stop with escalation.
+
+Every child gets its own session (``start_new_session``) so that a terminal's Ctrl-C reaches only the
+supervisor, which then stops the children in order, and so that one ``killpg`` also reaches the
+grandchildren (Dagster's code server, run workers). A pid alone is not an identity (pids are reused);
+the pair (pid, create_time) is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+
+def create_time(pid: int) -> float | None:
+    """When ``pid`` started (psutil's clock), or None when no such process is alive."""
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc.create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def same_process_alive(pid: int | None, started: float | None) -> bool:
+    """True when ``pid`` is alive and is still the process that started at ``started``."""
+    if not pid:
+        return False
+    now = create_time(pid)
+    if now is None:
+        return False
+    return started is None or abs(now - started) < 1.0
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a live (non-zombie) process is still in the process group.
+
+    Zombies do not count: an orphaned grandchild stays a zombie until init reaps it, which can take
+    a second, and it would otherwise look like a process that ignores our signals.
+    """
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return False
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def connect_host(host: str) -> str:
+    """The address to probe a server bound to ``host`` (a wildcard bind answers on loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+
+
+def spawn(
+    argv: Sequence[str], *, env: Mapping[str, str], log_file: Path, cwd: Path | None = None
+) -> subprocess.Popen:
+    """Start ``argv`` in a new session, stdout+stderr appended to ``log_file``, stdin closed."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        log.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%S%z')} start: {' '.join(argv)}\n".encode())
+        log.flush()
+        return subprocess.Popen(
+            list(argv),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+        )
+
+
+@dataclass
+class Target:
+    """A process group to stop; ``popen`` is set when we are its parent (so we can reap it)."""
+
+    name: str
+    pgid: int
+    popen: subprocess.Popen | None = None
+
+    def reap(self) -> None:
+        if self.popen is not None:
+            self.popen.poll()
+        else:
+            try:
+                os.waitpid(self.pgid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+
+def _signal_all(targets: Iterable[Target], sig: int) -> None:
+    for target in targets:
+        try:
+            os.killpg(target.pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _wait_gone(targets: list[Target], timeout_s: float) -> list[Target]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for target in targets:
+            target.reap()
+        left = [t for t in targets if group_alive(t.pgid)]
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.05)
+
+
+def stop_groups(
+    targets: Sequence[Target], *, int_timeout_s: float = 10.0, term_timeout_s: float = 5.0
+) -> dict:
+    """SIGINT every group at once, then SIGTERM, then SIGKILL the ones still there.
+
+    Returns ``{name: "SIGINT" | "SIGTERM" | "SIGKILL"}``: the signal that ended each group. All groups
+    are signalled together so that stopping N children costs one timeout, not N.
+    """
+    how: dict[str, str] = {}
+    left = list(targets)
+    for sig, timeout in (
+        (signal.SIGINT, int_timeout_s),
+        (signal.SIGTERM, term_timeout_s),
+        (signal.SIGKILL, 5.0),
+    ):
+        if not left:
+            break
+        _signal_all(left, sig)
+        still = _wait_gone(left, timeout)
+        for target in left:
+            if target not in still:
+                how[target.name] = signal.Signals(sig).name
+        left = still
+    for target in left:
+        how[target.name] = "unkillable"
+    return how
+
+
+def tail(path: Path, lines: int = 5, max_bytes: int = 16_384) -> list[str]:
+    """The last ``lines`` non-empty lines of a log file (cheap: reads only its end)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - max_bytes))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.strip()][-lines:]

@@ -1,0 +1,202 @@
+"""``ghintel status``: one dict describing the platform, every part of it read independently.
+
+Each section is computed on its own and reports ``{"error": ...}`` instead of failing the whole
+status: a status command must work best exactly when things are broken.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ghintel_pipeline.lib.kafka.broker import broker_status
+from ghintel_pipeline.lib.platform.process import same_process_alive, tail
+from ghintel_pipeline.lib.platform.services import dagster_home
+from ghintel_pipeline.lib.platform.state import read_state, supervisor_running
+from ghintel_pipeline.lib.settings import Settings
+
+GOLD_TABLES = (
+    "fct_repo_activity_hourly",
+    "fct_org_activity_daily",
+    "fct_actor_activity_daily",
+    "dim_repos",
+    "dim_actors",
+    "dim_orgs",
+    "repo_trending",
+    "anomalies",
+    "data_coverage",
+)
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else None
+
+
+def _guard(fn, *args, timeout_s: float = 20.0):
+    """Run one status section with a time limit; errors become ``{"error": ...}``.
+
+    A daemon thread, so that a section stuck on a dead broker never keeps the command from exiting.
+    """
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args)
+        except Exception as exc:  # noqa: BLE001 - a status section must never take the command down
+            box["value"] = {"error": f"{type(exc).__name__}: {exc}"}
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    return box.get("value", {"error": f"timed out after {timeout_s:.0f}s"})
+
+
+def platform_section(settings: Settings) -> dict:
+    state = read_state(settings.home)
+    if state is None:
+        return {"state": "never started", "children": {}}
+    running = supervisor_running(settings.home) and state.supervisor_alive()
+    phase = state.phase if running else ("stopped" if state.phase in ("stopped", "failed") else "crashed")
+    children = {}
+    for name, child in state.children.items():
+        entry = {
+            k: getattr(child, k)
+            for k in ("state", "pid", "port", "url", "kind", "returncode", "stopped_by", "message", "log")
+        }
+        if child.state in ("starting", "running") and not same_process_alive(child.pid, child.create_time):
+            entry["state"] = "dead"
+            entry["last_lines"] = tail(Path(child.log))
+        elif child.state in ("failed", "exited"):
+            entry["last_lines"] = child.last_lines
+        entry["started_at"], entry["ended_at"] = _iso(child.started_at), _iso(child.ended_at)
+        children[name] = entry
+    return {
+        "state": phase,
+        "detached": state.detached,
+        "supervisor_pid": state.supervisor_pid if running else None,
+        "started_at": _iso(state.started_at),
+        "services": state.services,
+        "source": state.source,
+        "error": state.error,
+        "children": children,
+        "broker_owned": bool((state.broker or {}).get("owned")),
+    }
+
+
+def broker_section(settings: Settings) -> dict:
+    if settings.kafka_bootstrap_servers:
+        return {"state": "external", "bootstrap": settings.kafka_bootstrap_servers}
+    status = broker_status(settings.home)
+    return {
+        k: v for k, v in status.items() if k in ("state", "bootstrap", "pid", "instance_id", "started_at")
+    }
+
+
+def producer_section(settings: Settings, platform: dict) -> dict:
+    child = platform.get("children", {}).get("producer")
+    section: dict = {"source": platform.get("source") or settings.ghintel_source}
+    if child is not None:
+        section.update({k: child.get(k) for k in ("state", "pid", "returncode", "message", "last_lines")})
+    live = settings.home / "producer" / "live_status.json"
+    if live.exists():
+        try:
+            section["live_status"] = json.loads(live.read_text())
+        except ValueError as exc:
+            section["live_status"] = {"error": f"unreadable {live.name}: {exc}"}
+    if "state" not in section:
+        section["state"] = "not started"
+    return section
+
+
+def lag_section(settings: Settings) -> dict:
+    try:
+        from ghintel_pipeline.lib.lake import plan_ingest
+    except ImportError:
+        return {"error": "lakehouse library not installed"}
+    plan = plan_ingest(settings)
+    return {
+        "lag": plan.lag,
+        "has_new_data": plan.has_new_data,
+        "broker_reset_suspected": plan.broker_reset_suspected,
+        "reason": plan.reason,
+    }
+
+
+def dagster_section(settings: Settings) -> dict:
+    home = dagster_home(settings)
+    if not (home / "dagster.yaml").exists():
+        return {"last_run": None, "note": "no Dagster instance yet"}
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        records = instance.get_run_records(limit=1)
+        if not records:
+            return {"last_run": None}
+        record = records[0]
+        run = record.dagster_run
+        return {
+            "last_run": {
+                "run_id": run.run_id,
+                "job_name": run.job_name,
+                "status": run.status.value,
+                "created_at": record.create_timestamp.isoformat(timespec="seconds"),
+                "started_at": _iso(record.start_time),
+                "ended_at": _iso(record.end_time),
+            }
+        }
+
+
+def _gold_location(settings: Settings, table: str) -> tuple[str, dict | None]:
+    try:
+        from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
+    except ImportError:
+        return f"{settings.lake_root.rstrip('/')}/gold/{table}", None
+    return lake_table_uri(settings, "gold", table), storage_options(settings)
+
+
+def gold_section(settings: Settings) -> dict:
+    """Freshness of the gold layer: the newest commit over the gold Delta tables."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    names = set(GOLD_TABLES)
+    local_gold = Path(settings.lake_root) / "gold"
+    if "://" not in settings.lake_root and local_gold.is_dir():
+        names |= {p.name for p in local_gold.iterdir() if (p / "_delta_log").is_dir()}
+    tables = {}
+    for name in sorted(names):
+        uri, options = _gold_location(settings, name)
+        try:
+            dt = DeltaTable(uri, storage_options=options)
+        except TableNotFoundError:
+            continue
+        last = dt.history(1)[0]
+        tables[name] = {"version": dt.version(), "committed_at": _iso(last["timestamp"] / 1000)}
+    if not tables:
+        return {"newest": None, "tables": {}}
+    newest = max(tables, key=lambda n: tables[n]["committed_at"])
+    newest_ts = datetime.fromisoformat(tables[newest]["committed_at"]).timestamp()
+    return {
+        "newest": {"table": newest, **tables[newest], "age_s": round(time.time() - newest_ts)},
+        "tables": tables,
+    }
+
+
+def platform_status(settings: Settings, *, deep: bool = True) -> dict:
+    """Everything ``ghintel status`` shows. ``deep=False`` skips lag, Dagster and gold (the slow parts)."""
+    platform = _guard(platform_section, settings)
+    broker = _guard(broker_section, settings)
+    result = {
+        "platform": platform,
+        "broker": broker,
+        "producer": _guard(producer_section, settings, platform if "error" not in platform else {}),
+    }
+    if deep:
+        reachable = broker.get("state") in ("running", "external")
+        result["lag"] = _guard(lag_section, settings) if reachable else {"error": "no reachable broker"}
+        result["dagster"] = _guard(dagster_section, settings, timeout_s=60)
+        result["gold"] = _guard(gold_section, settings, timeout_s=60)
+    return result

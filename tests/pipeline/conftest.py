@@ -1,0 +1,63 @@
+"""Fixtures for the Dagster code location: a tmp lake, resources on the test topic, a producer."""
+
+from __future__ import annotations
+
+import dagster as dg
+import orjson
+import pytest
+from deltalake import DeltaTable
+from kafka import KafkaProducer
+
+from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
+from ghintel_pipeline.lib.lake import iter_lines
+from ghintel_pipeline.lib.settings import Settings
+from tests.conftest import HOUR_1
+
+
+def produce(bootstrap: str, topic: str, lines: list[bytes]) -> None:
+    """Send ``lines`` keyed by repo id (as the real producer does), wait for every ack."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, enable_idempotence=True)
+    try:
+        for line in lines:
+            try:
+                key = str(orjson.loads(line)["repo"]["id"]).encode()
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                key = None
+            producer.send(topic, value=line, key=key, headers=[("source", b"gharchive")])
+        producer.flush(timeout=60)
+    finally:
+        producer.close()
+
+
+@pytest.fixture(scope="session")
+def hour1_lines() -> list[bytes]:
+    return list(iter_lines(HOUR_1))
+
+
+@pytest.fixture
+def settings(ghintel_env) -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def resources(ghintel_env) -> dict:
+    # Explicit values (not only the environment) so the tests also prove the overrides reach the lib.
+    return {
+        "kafka": KafkaResource(bootstrap_servers=ghintel_env["KAFKA_BOOTSTRAP_SERVERS"], topic=ghintel_env["GHINTEL_TOPIC"]),
+        "lake": LakeResource(root=ghintel_env["GHINTEL_HOME"] + "/lakehouse"),
+    }
+
+
+@pytest.fixture
+def instance() -> dg.DagsterInstance:
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def table_rows(settings: Settings, layer: str, table: str) -> int:
+    from ghintel_pipeline.lib.lake import lake_table_uri
+
+    try:
+        return DeltaTable(lake_table_uri(settings, layer, table)).count()
+    except Exception:
+        return 0

@@ -1,0 +1,116 @@
+"""The code location loads with every asset, check, sensor, schedule and job, and keys match paths."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
+from ghintel_pipeline.definitions import defs, discover_definitions
+from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_TAG, write_instance_config
+from ghintel_pipeline.lib.lake import lake_table_uri
+from ghintel_pipeline.lib.settings import Settings
+from tests.conftest import REPO_ROOT
+
+EXPECTED_ASSETS = {
+    "sources/github_raw_events",
+    "sources/gharchive_hourly",
+    "bronze/github_events",
+    "silver/github_events",
+    "silver/github_events_quarantine",
+}
+EXPECTED_CHECKS = {
+    "silver/github_events:silver_event_id_unique",
+    "silver/github_events:silver_is_fresh",
+    "silver/github_events:silver_no_future_created_at",
+    "silver/github_events_quarantine:quarantine_share_below_threshold",
+}
+
+
+def test_everything_is_defined():
+    keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
+    assert EXPECTED_ASSETS <= keys
+    graph = defs.resolve_asset_graph()
+    assert EXPECTED_CHECKS <= {c.to_user_string() for c in graph.asset_check_keys}
+    sensor = defs.resolve_sensor_def("kafka_github_events_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor.minimum_interval_seconds == Settings().ghintel_sensor_interval_s
+    schedule = defs.resolve_schedule_def("maintain_lake_schedule")
+    assert schedule.job_name == "maintain_lake_job"
+    backfill = defs.resolve_job_def("backfill_gharchive_job")
+    assert backfill.partitions_def.get_first_partition_key() == "2011-02-12-00"
+    assert set(defs.resources) >= {"kafka", "lake"}
+
+
+def test_ingest_job_runs_bronze_silver_and_checks_but_not_the_backfill():
+    job = defs.resolve_job_def("ingest_github_events_job")
+    selected = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
+    assert {"bronze/github_events", "silver/github_events", "silver/github_events_quarantine"} <= selected
+    assert "sources/gharchive_hourly" not in selected
+    assert EXPECTED_CHECKS <= {c.to_user_string() for c in job.asset_layer.asset_graph.asset_check_keys}
+    assert job.tags[LAKE_WRITER_TAG] == "true" and int(job.tags["dagster/max_retries"]) >= 1
+
+
+def test_asset_keys_are_the_delta_paths(tmp_path):
+    settings = Settings(ghintel_home=tmp_path, ghintel_lake_root=str(tmp_path / "lake"))
+    for key in (BRONZE_KEY, SILVER_KEY, QUARANTINE_KEY):
+        uri = lake_table_uri(settings, *table_of(key))
+        assert Path(uri).relative_to(tmp_path / "lake").parts == tuple(key.path)
+
+
+def test_writers_share_one_pool():
+    pools = {
+        key.to_user_string(): defs.resolve_assets_def(key).op.pool
+        for key in (BRONZE_KEY, SILVER_KEY, dg.AssetKey(["sources", "gharchive_hourly"]))
+    }
+    assert set(pools.values()) == {"ghintel_lake_writer"}
+
+
+def test_a_gold_folder_joins_the_ingest_job_without_registration(tmp_path, monkeypatch):
+    pkg = tmp_path / "fake_defs"
+    (pkg / "gold_dbt").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "gold_dbt" / "__init__.py").write_text(
+        "import dagster as dg\n"
+        "@dg.asset(key=['gold', 'fct_x'], deps=[['silver', 'github_events']])\n"
+        "def fct_x() -> None: ...\n"
+        "defs = dg.Definitions(assets=[fct_x])\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import fake_defs
+
+    merged = dg.Definitions.merge(defs, discover_definitions(fake_defs))
+    job = merged.resolve_job_def("ingest_github_events_job")
+    assert dg.AssetKey(["gold", "fct_x"]) in job.asset_layer.executable_asset_keys
+
+
+def test_instance_config_sqlite_by_default_postgres_by_env(tmp_path):
+    home = write_instance_config(Settings(ghintel_home=tmp_path))
+    assert home == tmp_path / "dagster"
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        assert "Sqlite" in type(instance.run_storage).__name__
+        assert instance.get_settings("telemetry") == {"enabled": False}
+        pools = instance.get_concurrency_config().pool_config
+        assert pools.default_pool_limit == 1
+    finally:
+        instance.dispose()
+    pg_home = write_instance_config(
+        Settings(ghintel_home=tmp_path / "pg", ghintel_dagster_pg_url="postgresql://u:secret@db/dagster")
+    )
+    config = yaml.safe_load((pg_home / "dagster.yaml").read_text())
+    assert config["storage"] == {"postgres": {"postgres_url": {"env": "GHINTEL_DAGSTER_PG_URL"}}}
+    assert "secret" not in (pg_home / "dagster.yaml").read_text()
+
+
+def test_workspace_yaml_loads_with_the_dagster_cli(tmp_path):
+    env = {"DAGSTER_HOME": str(write_instance_config(Settings(ghintel_home=tmp_path))), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO_ROOT, env={**env, "GHINTEL_HOME": str(tmp_path)}, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

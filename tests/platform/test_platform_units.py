@@ -1,0 +1,132 @@
+"""The supervisor's plain functions: service selection, producer command, state file, stopping groups."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from ghintel_pipeline.lib.platform.process import Target, group_alive, same_process_alive, stop_groups, tail
+from ghintel_pipeline.lib.platform.services import (
+    ALL_SERVICES,
+    SourceError,
+    build_services,
+    parse_services,
+    producer_argv,
+)
+from ghintel_pipeline.lib.platform.state import (
+    ChildState,
+    PlatformState,
+    SupervisorLock,
+    read_state,
+    supervisor_running,
+    write_state,
+)
+from ghintel_pipeline.lib.settings import Settings
+from tests.conftest import HOUR_1
+
+
+def test_parse_services_orders_validates_and_defaults():
+    settings = Settings()
+    assert parse_services("api, producer", settings) == ["producer", "api"]
+    assert parse_services("all", settings) == list(ALL_SERVICES)
+    assert parse_services("none", settings) == []
+    assert parse_services(None, settings) == list(ALL_SERVICES)
+    with pytest.raises(ValueError, match="unknown service"):
+        parse_services("api,kafka-ui", settings)
+
+
+def test_producer_argv_live_and_gharchive(tmp_path, monkeypatch):
+    argv, kind = producer_argv("live")
+    assert argv[-2:] == ["produce", "live"] and kind == "service"
+    argv, kind = producer_argv(f"gharchive:{HOUR_1}")
+    assert argv[-3:] == ["produce", "gharchive", str(HOUR_1)] and kind == "job"
+    argv, _ = producer_argv("gharchive:2024-01-01-0..2024-01-01-3,2024-02-01-5")
+    assert argv[-2:] == ["2024-01-01-0..2024-01-01-3", "2024-02-01-5"]
+    # A relative file is made absolute: children must not depend on their working directory.
+    monkeypatch.chdir(HOUR_1.parent)
+    argv, _ = producer_argv(f"gharchive:{HOUR_1.name}")
+    assert argv[-1] == str(HOUR_1)
+    for bad in ("kafka", "gharchive:", "gharchive: , "):
+        with pytest.raises(SourceError):
+            producer_argv(bad)
+
+
+def test_build_services_uses_configured_host_and_ports(monkeypatch):
+    monkeypatch.setenv("GHINTEL_HOST", "127.0.0.2")
+    monkeypatch.setenv("GHINTEL_API_PORT", "18123")
+    monkeypatch.setenv("GHINTEL_DAGSTER_PORT", "13123")
+    specs = {s.name: s for s in build_services(Settings(), list(ALL_SERVICES))}
+    assert specs["api"].argv[-4:] == ["--host", "127.0.0.2", "--port", "18123"]
+    assert specs["api"].url == "http://127.0.0.2:18123"
+    web = specs["dagster-webserver"].argv
+    assert web[web.index("-p") + 1] == "13123" and web[web.index("-h") + 1] == "127.0.0.2"
+    assert "-w" in web and web[web.index("-w") + 1].endswith("workspace.yaml")
+    assert specs["dagster-daemon"].argv[1] == "run"
+    assert all(os.path.exists(s.argv[0]) for s in specs.values())
+
+
+def test_state_roundtrip_and_lock(tmp_path):
+    state = PlatformState(phase="running", supervisor_pid=os.getpid(), services=["api"])
+    state.children["api"] = ChildState(name="api", argv=["x"], log="l", kind="service", pid=1, port=9)
+    write_state(tmp_path, state)
+    back = read_state(tmp_path)
+    assert back.children["api"].port == 9 and back.phase == "running"
+    (tmp_path / "platform" / "state.json").write_text("{torn")
+    assert read_state(tmp_path) is None
+    lock = SupervisorLock(tmp_path)
+    assert not supervisor_running(tmp_path)
+    assert lock.acquire()
+    try:
+        assert supervisor_running(tmp_path)
+        assert not SupervisorLock(tmp_path).acquire()
+    finally:
+        lock.release()
+    assert not supervisor_running(tmp_path)
+
+
+def _spawn_group(tmp_path, ignore: str, name: str) -> tuple[subprocess.Popen, int]:
+    """A process group: a parent that ignores ``ignore`` signals plus a grandchild sleeping."""
+    pidfile = tmp_path / f"{name}.grandchild"
+    code = textwrap.dedent(f"""
+        import signal, subprocess, sys, time
+        for sig in {ignore!r}.split():
+            signal.signal(getattr(signal, sig), signal.SIG_IGN)
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        open({str(pidfile)!r}, "w").write(str(child.pid))
+        time.sleep(120)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not pidfile.exists() or not pidfile.read_text():
+        assert time.monotonic() < deadline, "group did not start"
+        time.sleep(0.05)
+    return proc, int(pidfile.read_text())
+
+
+def test_stop_groups_escalates_and_reaches_grandchildren(tmp_path):
+    polite, polite_kid = _spawn_group(tmp_path, "", "polite")
+    stubborn, stubborn_kid = _spawn_group(tmp_path, "SIGINT", "stubborn")
+    deaf, deaf_kid = _spawn_group(tmp_path, "SIGINT SIGTERM", "deaf")
+    targets = [Target("polite", polite.pid, polite), Target("stubborn", stubborn.pid, stubborn),
+               Target("deaf", deaf.pid, deaf)]
+    started = time.monotonic()
+    how = stop_groups(targets, int_timeout_s=1.0, term_timeout_s=1.0)
+    assert how == {"polite": "SIGINT", "stubborn": "SIGTERM", "deaf": "SIGKILL"}
+    # One shared timeout per step, not one per child.
+    assert time.monotonic() - started < 6
+    for proc, kid in ((polite, polite_kid), (stubborn, stubborn_kid), (deaf, deaf_kid)):
+        assert proc.poll() is not None
+        assert not group_alive(proc.pid)
+        assert not same_process_alive(kid, None)
+
+
+def test_tail_reads_last_lines(tmp_path):
+    log = tmp_path / "x.log"
+    log.write_text("".join(f"line {i}\n" for i in range(1000)) + "\n\n")
+    assert tail(log, 2) == ["line 998", "line 999"]
+    assert tail(tmp_path / "missing.log") == []
