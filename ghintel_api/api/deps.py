@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import duckdb
 from fastapi import Depends, HTTPException, Request, Response, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
 from ghintel_api.core.config import get_settings
@@ -27,16 +28,18 @@ class NotModified(Exception):
         self.cache_control = cache_control
 
 
-def get_lake(request: Request) -> Lake:
+async def get_lake(request: Request) -> Lake:
+    """The app's lake; when a version check is due it runs in a worker thread (it may reload)."""
     lake: Lake = request.app.state.lake
-    lake.refresh_if_due()
+    if lake.refresh_due():
+        await run_in_threadpool(lake.refresh_if_due)
     return lake
 
 
 LakeDep = Annotated[Lake, Depends(get_lake)]
 
 
-def get_cursor(lake: LakeDep) -> Iterator[duckdb.DuckDBPyConnection]:
+async def get_cursor(lake: LakeDep) -> AsyncIterator[duckdb.DuckDBPyConnection]:
     """One DuckDB cursor per request: a connection object must not be shared between threads."""
     cur = lake.cursor()
     try:
@@ -71,7 +74,7 @@ async def require_access(request: Request, api_key: Annotated[str | None, Securi
             )
 
 
-def conditional_get(request: Request, response: Response, lake: LakeDep) -> None:
+async def conditional_get(request: Request, response: Response, lake: LakeDep) -> None:
     """ETag = lake table versions + request URL: unchanged tables mean an unchanged answer."""
     url = request.url.path + "?" + str(request.url.query)
     etag = f'W/"{lake.state_token}-{hashlib.sha1(url.encode()).hexdigest()[:16]}"'

@@ -135,12 +135,15 @@ class Lake:
         self._loader.close()
         self.con.close()
 
+    def refresh_due(self) -> bool:
+        return time.monotonic() - self._last_check >= self.refresh_interval_s
+
     def refresh_if_due(self) -> None:
         """Cheap when nothing changed: one incremental Delta log check per table, at most every N ms.
 
         Only one thread refreshes; the others keep answering from the current copies meanwhile.
         """
-        if time.monotonic() - self._last_check < self.refresh_interval_s:
+        if not self.refresh_due():
             return
         if not self._refresh_lock.acquire(blocking=False):
             return
@@ -194,7 +197,9 @@ class Lake:
         try:
             order_sql = f" ORDER BY {order}" if order else ""
             columns = ", ".join(_select_expr(f) for f in dataset.schema)
-            self._loader.execute(f"CREATE OR REPLACE TABLE {physical} AS SELECT {columns} FROM {source}{order_sql}")
+            self._loader.execute(
+                f"CREATE OR REPLACE TABLE {physical} AS SELECT {columns} FROM {source}{order_sql}"
+            )
         finally:
             self._loader.unregister(source)
         (rows,) = self._loader.execute(f"SELECT count(*) FROM {physical}").fetchone()

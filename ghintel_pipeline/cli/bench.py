@@ -1,6 +1,7 @@
 """``ghintel bench ...``: each benchmark registers itself on ``app`` from its own module."""
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -9,10 +10,13 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("validate")
 def bench_validate(
-    files: list[Path] = typer.Argument(None, help="NDJSON(.gz) files; default: the shared 2015 GH Archive hours."),
-    repeat: int = typer.Option(3, min=1, help="Runs per figure; the best is reported."),
-    duckdb: bool = typer.Option(True, help="Also time DuckDB read_json on the same files."),
-    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="NDJSON(.gz) files; default: the shared 2015 GH Archive hours."),
+    ] = None,
+    repeat: Annotated[int, typer.Option(min=1, help="Runs per figure; the best is reported.")] = 3,
+    duckdb: Annotated[bool, typer.Option(help="Also time DuckDB read_json on the same files.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Throughput of the event contract (validate_batch, events_to_arrow) vs orjson / DuckDB."""
     import json
@@ -27,7 +31,7 @@ def bench_validate(
         typer.echo(json.dumps(result, indent=2))
         return
     table = Table(title=f"contract throughput: {result['events']:,} events, {len(result['files'])} file(s)")
-    for column in ("step", "events", "seconds", "events/s"):
+    for column in ("step", "events", "seconds", "events/s", "cpu s", "events/cpu-s"):
         table.add_column(column, justify="left" if column == "step" else "right")
     rows = [
         ("validate_batch", result["events"], result["validate_batch"]),
@@ -39,14 +43,24 @@ def bench_validate(
     if duck and "seconds" in duck:
         rows.append(("baseline: duckdb read_json", result["events"], duck))
     for name, count, fig in rows:
-        table.add_row(name, f"{count:,}", f"{fig['seconds']:.3f}", f"{fig['events_per_s']:,.0f}")
+        cpu = (
+            (f"{fig['cpu_seconds']:.3f}", f"{fig['cpu_events_per_s']:,.0f}")
+            if "cpu_seconds" in fig
+            else ("", "")
+        )
+        table.add_row(name, f"{count:,}", f"{fig['seconds']:.3f}", f"{fig['events_per_s']:,.0f}", *cpu)
     console = Console()
     console.print(table)
     console.print(
         f"valid {result['valid']:,}, quarantined {result['quarantined']:,}; "
-        f"validate_batch / orjson.loads speed ratio: {result['ratio_validate_vs_orjson']:.2f}x"
+        f"validate_batch / orjson.loads speed ratio: {result['ratio_validate_vs_orjson']:.2f}x wall, "
+        f"{result['ratio_validate_vs_orjson_cpu']:.2f}x cpu"
     )
     if duck and "seconds" in duck:
-        console.print(f"(validate + arrow) / duckdb read_json speed ratio: {result['ratio_validate_plus_arrow_vs_duckdb']:.2f}x")
+        ratio = result["ratio_validate_plus_arrow_vs_duckdb"]
+        console.print(f"(validate + arrow) / duckdb read_json speed ratio: {ratio:.2f}x")
     elif duck:
         console.print(f"duckdb baseline unavailable: {duck['error']}")
+
+
+from ghintel_pipeline.cli import bench_ingest  # noqa: E402,F401  (registers `bench ingest`)

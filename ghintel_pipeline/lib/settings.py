@@ -128,6 +128,22 @@ class Settings(BaseSettings):
     ghintel_future_skew_minutes: int = Field(
         default=10, ge=0, description="Asset check: tolerated clock skew for created_at in the future."
     )
+    # Scheduled anomaly reports (lib/reports, defs/reports)
+    ghintel_report_cron: str = Field(
+        default="5 * * * *", description="Cron (UTC) of anomaly_report_schedule."
+    )
+    ghintel_report_top_n: int = Field(
+        default=10, ge=1, le=100, description="Anomalies and trending repos (per window) listed in a report."
+    )
+    ghintel_report_lookback_hours: int = Field(
+        default=24, ge=1, description="Report anomalies of this many hours up to the lake's newest hour."
+    )
+    ghintel_report_coverage_hours: int = Field(
+        default=168, ge=1, description="Hours of data coverage a report charts."
+    )
+    ghintel_report_keep: int = Field(
+        default=168, ge=0, description="Timestamped report folders kept under $GHINTEL_HOME/reports; 0 = all."
+    )
 
     @property
     def home(self) -> Path:

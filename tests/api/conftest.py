@@ -41,13 +41,36 @@ def _interim_gold(settings: Settings) -> None:
     os.environ["GHINTEL_HOME"] = str(home)
     os.environ["GHINTEL_DBT_DUCKDB_PATH"] = f"{home}/dbt/ghintel.duckdb"
     (home / "dbt").mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(home / "dbt" / "target", ignore_errors=True)
     proj = str(Path(__file__).resolve().parents[2] / "dbt_project")
-    dbtRunner().invoke(["run", "--full-refresh", "--project-dir", proj, "--profiles-dir", proj,
-                        "--target-path", f"{home}/dbt/target", "--log-path", f"{home}/dbt/logs", "-q"])
+    dbtRunner().invoke(
+        [
+            "run",
+            "--full-refresh",
+            "--project-dir",
+            proj,
+            "--profiles-dir",
+            proj,
+            "--target-path",
+            f"{home}/dbt/target",
+            "--log-path",
+            f"{home}/dbt/logs",
+            "-q",
+        ]
+    )
     con = duckdb.connect(f"{home}/dbt/ghintel.duckdb")
     names = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    for m in ["fct_repo_activity_hourly", "fct_org_activity_daily", "fct_actor_activity_daily", "dim_repos",
-              "dim_actors", "dim_orgs", "repo_trending", "anomalies", "data_coverage"]:
+    for m in [
+        "fct_repo_activity_hourly",
+        "fct_org_activity_daily",
+        "fct_actor_activity_daily",
+        "dim_repos",
+        "dim_actors",
+        "dim_orgs",
+        "repo_trending",
+        "anomalies",
+        "data_coverage",
+    ]:
         if m in names:
             tbl = con.execute(f"select * from {m}").arrow()
             tbl = tbl.read_all() if hasattr(tbl, "read_all") else tbl

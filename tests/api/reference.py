@@ -10,8 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-_COLUMNS = "{id: 'VARCHAR', type: 'VARCHAR', actor: 'STRUCT(login VARCHAR)', " \
+_COLUMNS = (
+    "{id: 'VARCHAR', type: 'VARCHAR', actor: 'STRUCT(login VARCHAR)', "
     "repo: 'STRUCT(name VARCHAR)', org: 'STRUCT(login VARCHAR)', created_at: 'TIMESTAMPTZ'}"
+)
 
 
 class RawEvents:

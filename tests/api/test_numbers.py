@@ -67,7 +67,9 @@ def test_top_actors_match_raw(client, raw):
 
 def test_top_actors_by_metric_is_ordered(client):
     for metric, column in (("pushes", "pushes"), ("prs", "prs_opened"), ("reviews", "reviews")):
-        rows = client.get("/actors/top", params={"window": "24h", "metric": metric, "limit": 20}).json()["data"]
+        rows = client.get("/actors/top", params={"window": "24h", "metric": metric, "limit": 20}).json()[
+            "data"
+        ]
         values = [r[column] for r in rows]
         assert values == sorted(values, reverse=True) and values[0] > 0
         assert not any(r["is_bot"] for r in rows)
@@ -92,7 +94,8 @@ def test_events_pagination_matches_raw(client, raw):
 
 def test_events_filters(client, raw):
     page = client.get(
-        "/events", params={"type": "WatchEvent", "since": "2015-01-01T01:00:00Z", "until": "2015-01-01T01:10:00Z"}
+        "/events",
+        params={"type": "WatchEvent", "since": "2015-01-01T01:00:00Z", "until": "2015-01-01T01:10:00Z"},
     ).json()
     assert page["data"] and all(e["event_type"] == "WatchEvent" for e in page["data"])
     assert all("2015-01-01T01:00:00Z" <= e["created_at"] < "2015-01-01T01:10:00Z" for e in page["data"])

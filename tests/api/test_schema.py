@@ -1,16 +1,15 @@
-"""Property-based run of the OpenAPI schema: no 5xx, every response conforms to its schema."""
+"""Property-based run over the OpenAPI schema: no 5xx, every response conforms to its schema."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from tests.api.conftest import api_client
 
 schema = schemathesis.pytest.from_fixture("api_schema")
-
-
-import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +19,8 @@ def api_schema(lake_home):
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_openapi_conformance(case):
-    case.call_and_validate()
+    # Schema-valid values may still be refused on purpose (a date before 1970 -> 422, an unknown
+    # repo -> 404, both documented), so "valid input must give 2xx" is the one check left out.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])

@@ -9,9 +9,31 @@ import pytest
 from tests.api.conftest import api_client
 
 HOSTILE = [
-    "'", '"', "' OR '1'='1", "1; DROP TABLE dim_repos; --", "x' UNION SELECT * FROM dim_actors --",
-    "%", "_", "*", "\\", "../../etc/passwd", "..", "%2e%2e%2f", "/etc/passwd", "read_csv('/etc/passwd')",
-    "NULL", "\u0000", "😀", "a" * 5000, "-1", "1e309", "2015-13-45", "$(id)", "<script>", "%00", ";",
+    "'",
+    '"',
+    "' OR '1'='1",
+    "1; DROP TABLE dim_repos; --",
+    "x' UNION SELECT * FROM dim_actors --",
+    "%",
+    "_",
+    "*",
+    "\\",
+    "../../etc/passwd",
+    "..",
+    "%2e%2e%2f",
+    "/etc/passwd",
+    "read_csv('/etc/passwd')",
+    "NULL",
+    "\u0000",
+    "😀",
+    "a" * 5000,
+    "-1",
+    "1e309",
+    "2015-13-45",
+    "$(id)",
+    "<script>",
+    "%00",
+    ";",
 ]
 QUERY_PARAMS = {
     "/trending-repos": ["window", "limit", "as_of"],
@@ -23,7 +45,13 @@ QUERY_PARAMS = {
     "/quality/coverage": ["since", "until", "limit"],
     "/repos/mozilla/gecko-dev": [],
 }
-PATH_TEMPLATES = ["/org/{}/summary", "/repo/{}/x/activity", "/repo/x/{}/activity", "/repos/{}/x", "/repos/x/{}"]
+PATH_TEMPLATES = [
+    "/org/{}/summary",
+    "/repo/{}/x/activity",
+    "/repo/x/{}/activity",
+    "/repos/{}/x",
+    "/repos/x/{}",
+]
 
 
 def test_hostile_query_parameters_never_5xx(client):
@@ -94,8 +122,10 @@ def test_api_keys(lake_home):
         assert client.get("/metrics", headers={"X-API-Key": "k-two"}).status_code == 200
         for open_path in ("/health", "/docs", "/openapi.json"):
             assert client.get(open_path).status_code == 200, open_path
-        assert client.get("/trending-repos", headers={"X-API-Key": "k-one"}).headers["Cache-Control"].startswith(
-            "private"
+        assert (
+            client.get("/trending-repos", headers={"X-API-Key": "k-one"})
+            .headers["Cache-Control"]
+            .startswith("private")
         )
 
 

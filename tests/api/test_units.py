@@ -22,7 +22,9 @@ def test_window_spans():
     assert span.full_days() == (date(2015, 1, 2), date(2015, 1, 7))
     assert window_span(Window.h1, as_of).full_days() is None
     assert window_span(Window.h24, datetime(2015, 1, 1, 23, tzinfo=UTC)).full_days() == (
-        date(2015, 1, 1), date(2015, 1, 1))
+        date(2015, 1, 1),
+        date(2015, 1, 1),
+    )
     assert resolve_as_of(None, None) is None
     assert resolve_as_of(datetime(2015, 1, 1, 3, 59), None) == datetime(2015, 1, 1, 3, tzinfo=UTC)
     with pytest.raises(BadTime):
@@ -51,7 +53,9 @@ def test_token_bucket_refills_and_is_bounded():
 def test_keys_and_identity():
     assert key_matches("b", (b"a", b"b")) and not key_matches("c", (b"a",)) and not key_matches(None, (b"a",))
     assert not key_matches("\udcff", (b"a",))
-    assert client_identity("secret", "1.2.3.4").startswith("key:") and "secret" not in client_identity("secret", None)
+    assert client_identity("secret", "1.2.3.4").startswith("key:") and "secret" not in client_identity(
+        "secret", None
+    )
     assert client_identity(None, "1.2.3.4") == "ip:1.2.3.4"
 
 
@@ -68,7 +72,9 @@ def test_query_timeout_interrupts(tmp_path):
     try:
         cur = lake.cursor()
         with pytest.raises(QueryTimeout):
-            lake.query(cur, "SELECT count(*) FROM range(1000000000000) a, range(100) b WHERE a.range % 7 = b.range")
+            lake.query(
+                cur, "SELECT count(*) FROM range(1000000000000) a, range(100) b WHERE a.range % 7 = b.range"
+            )
         assert lake.query(cur, "SELECT 1 AS one") == [{"one": 1}]
     finally:
         lake.close()
@@ -78,8 +84,12 @@ def test_duckdb_is_hardened(tmp_path):
     lake = Lake(Settings(ghintel_home=tmp_path))
     try:
         cur = lake.cursor()
-        for sql in ("SELECT * FROM read_csv('/etc/passwd')", "SET enable_external_access = true",
-                    "COPY (SELECT 1) TO 'x.csv'", "INSTALL httpfs"):
+        for sql in (
+            "SELECT * FROM read_csv('/etc/passwd')",
+            "SET enable_external_access = true",
+            "COPY (SELECT 1) TO 'x.csv'",
+            "INSTALL httpfs",
+        ):
             with pytest.raises(Exception, match="(?i)permission|configuration|disabled|cannot"):
                 lake.query(cur, sql)
     finally:

@@ -18,11 +18,11 @@ from ghintel_pipeline.lib.contracts import (
     QuarantineRecord,
     events_to_arrow,
     is_bot_login,
+    lean,
     parse_github_event,
     validate_batch,
     validate_event,
 )
-from ghintel_pipeline.lib.contracts import lean
 from ghintel_pipeline.lib.contracts.payloads import DOCUMENTED_EVENT_TYPES, UnknownEventPayload
 from ghintel_pipeline.lib.contracts.validate import _fast, _slow
 
@@ -71,13 +71,23 @@ EXPECTED = {
     "MemberEvent": {"category": "membership", "member_login": "monalisa", "action": "added"},
     "PublicEvent": {"category": "visibility", "payload_json": "{}"},
     "PullRequestEvent": {
-        "category": "pull_request", "number": 1347, "merged": True, "pr_action": "merged",
-        "additions": 100, "deletions": 3, "changed_files": 5,
+        "category": "pull_request",
+        "number": 1347,
+        "merged": True,
+        "pr_action": "merged",
+        "additions": 100,
+        "deletions": 3,
+        "changed_files": 5,
     },
     "PullRequestReviewEvent": {"category": "review", "number": 1347, "merged": None, "pr_action": None},
     "PullRequestReviewCommentEvent": {"category": "review", "number": 1347},
     "PullRequestReviewThreadEvent": {"category": "review", "number": 1347, "action": "resolved"},
-    "PushEvent": {"category": "code_change", "commit_count": 2, "distinct_commit_count": 1, "ref": "refs/heads/main"},
+    "PushEvent": {
+        "category": "code_change",
+        "commit_count": 2,
+        "distinct_commit_count": 1,
+        "ref": "refs/heads/main",
+    },
     "ReleaseEvent": {"category": "release", "release_tag": "v1.0.0", "action": "published"},
     "SponsorshipEvent": {"category": "other", "org_id": None, "action": "created"},
     "WatchEvent": {"category": "star", "action": "started", "is_bot": True},
@@ -146,9 +156,20 @@ def test_integer_id_and_offset_timestamps_are_normalised():
 @pytest.mark.parametrize(
     ("login", "bot"),
     [
-        ("dependabot[bot]", True), ("github-actions[bot]", True), ("renovate", True), ("Dependabot", True),
-        ("nrel-bot", True), ("BrewTestBot", True), ("CocoaPodsBot", True), ("hubot", True), ("snyk_bot", True),
-        ("octocat", False), ("abbott567", False), ("shawnbot", False), ("Robotics", False), ("botandrose", False),
+        ("dependabot[bot]", True),
+        ("github-actions[bot]", True),
+        ("renovate", True),
+        ("Dependabot", True),
+        ("nrel-bot", True),
+        ("BrewTestBot", True),
+        ("CocoaPodsBot", True),
+        ("hubot", True),
+        ("snyk_bot", True),
+        ("octocat", False),
+        ("abbott567", False),
+        ("shawnbot", False),
+        ("Robotics", False),
+        ("botandrose", False),
     ],
 )
 def test_bot_rule(login, bot):
@@ -178,6 +199,18 @@ def test_per_record_sources_and_indexes():
     assert [(i, q.reason) for i, q in result.quarantined] == [(0, "malformed_json"), (2, "not_an_object")]
     with pytest.raises(ValueError):
         validate_batch([good], source=["a", "b"])
+
+
+def test_bytes_like_str_and_none_inputs():
+    good = TRIMMED["push_trimmed"]
+    for raw in (bytearray(good), memoryview(good), good.decode()):
+        assert isinstance(validate_event(raw, source="x"), EnrichedGitHubEventV1)
+    record = validate_event(None, source="x")
+    assert (record.reason, record.raw, record.message) == ("malformed_json", b"", "empty input")
+    result = validate_batch([None, good], source="x")
+    assert result.event_index == [1] and result.quarantined[0][1].reason == "malformed_json"
+    with pytest.raises(TypeError):
+        validate_event(12, source="x")
 
 
 def test_quarantine_record_serialises_non_utf8_bytes():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import os
 from pathlib import Path
 
-from conftest import HOUR_1
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +19,7 @@ from ghintel_pipeline.lib.contracts import (
     validate_event,
 )
 from ghintel_pipeline.lib.contracts.validate import _fast, _slow
+from tests.conftest import HOUR_1
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -32,22 +33,52 @@ def _bases() -> list[dict]:
 
 
 BASES = _bases()
-PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CONTRACT_FUZZ_EXAMPLES raises the number of examples for a longer fuzzing run by hand.
+PROPS = settings(
+    max_examples=int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 base_events = st.sampled_from(BASES).map(copy.deepcopy)
 
-REQUIRED = [("id",), ("type",), ("actor",), ("repo",), ("payload",), ("created_at",),
-            ("actor", "id"), ("actor", "login"), ("repo", "id"), ("repo", "name")]
+REQUIRED = [
+    ("id",),
+    ("type",),
+    ("actor",),
+    ("repo",),
+    ("payload",),
+    ("created_at",),
+    ("actor", "id"),
+    ("actor", "login"),
+    ("repo", "id"),
+    ("repo", "name"),
+]
 INT_FIELDS = [("actor", "id"), ("repo", "id")]
 STR_FIELDS = [("type",), ("actor", "login"), ("repo", "name"), ("created_at",)]
 # Typed payload fields by event type; null is allowed for these, other types are not.
 PAYLOAD_INT = {"PushEvent": ["size", "distinct_size"], "PullRequestEvent": ["number"]}
-PAYLOAD_STR = {"PushEvent": ["ref"], "CreateEvent": ["ref_type"], "IssuesEvent": ["action"],
-               "PullRequestEvent": ["action"], "ReleaseEvent": ["action"]}
+PAYLOAD_STR = {
+    "PushEvent": ["ref"],
+    "CreateEvent": ["ref_type"],
+    "IssuesEvent": ["action"],
+    "PullRequestEvent": ["action"],
+    "ReleaseEvent": ["action"],
+}
 
-not_int = st.one_of(st.text(max_size=8), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
-                    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
-not_str = st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
-                    st.lists(st.text(max_size=3), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+not_int = st.one_of(
+    st.text(max_size=8),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+not_str = st.one_of(
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 
 
 def _dump(obj) -> bytes:
@@ -81,7 +112,11 @@ def test_truncated_json_is_malformed(obj, data):
 
 
 @PROPS
-@given(base_events, st.data(), st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80"]))
+@given(
+    base_events,
+    st.data(),
+    st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80"]),
+)
 def test_invalid_utf8_anywhere_is_non_utf8(obj, data, bad):
     raw = _dump(obj)
     at = data.draw(st.integers(min_value=0, max_value=len(raw)))
@@ -108,7 +143,9 @@ def test_missing_required_field(obj, path):
 @PROPS
 @given(base_events, st.data())
 def test_wrong_types(obj, data):
-    kind = data.draw(st.sampled_from(["int", "str", "payload_int", "payload_str", "id", "timestamp", "payload"]))
+    kind = data.draw(
+        st.sampled_from(["int", "str", "payload_int", "payload_str", "id", "timestamp", "payload"])
+    )
     if kind == "int":
         _set(obj, data.draw(st.sampled_from(INT_FIELDS)), data.draw(not_int | st.none()))
     elif kind == "str":
@@ -120,9 +157,16 @@ def test_wrong_types(obj, data):
         assume(obj["type"] in PAYLOAD_STR)
         obj["payload"][data.draw(st.sampled_from(PAYLOAD_STR[obj["type"]]))] = data.draw(not_str)
     elif kind == "id":
-        obj["id"] = data.draw(st.one_of(st.text(min_size=1).filter(lambda s: not (s.isascii() and s.isdigit())),
-                                        st.floats(), st.booleans(), st.none(), st.integers(max_value=-1),
-                                        st.integers(min_value=2**63)))
+        obj["id"] = data.draw(
+            st.one_of(
+                st.text(min_size=1).filter(lambda s: not (s.isascii() and s.isdigit())),
+                st.floats(),
+                st.booleans(),
+                st.none(),
+                st.integers(max_value=-1),
+                st.integers(min_value=2**63),
+            )
+        )
     elif kind == "timestamp":
         obj["created_at"] = data.draw(st.sampled_from(["yesterday", "", "2015-13-01T00:00:00Z", "12:00"]))
     else:
@@ -159,7 +203,9 @@ def test_huge_payload_over_the_default_limit():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -179,6 +225,10 @@ def test_arbitrary_objects_get_a_field_reason(value):
 def test_legacy_detection_needs_the_timeline_shape():
     assert _reason(b'{"type":"PushEvent","actor":"someone","payload":{}}') == "legacy_timeline_format"
     assert _reason(b'{"type":"PushEvent","repository":{"name":"x"},"payload":{}}') == "legacy_timeline_format"
+    assert (
+        _reason(b'{"type":"GistEvent","actor":null,"url":"https://gist.github.com/1"}')
+        == "legacy_timeline_format"
+    )
     assert _reason(b'{"type":"PushEvent","payload":{}}') == "missing_field"
 
 

@@ -7,7 +7,6 @@ import json
 from collections import Counter
 
 import pytest
-from conftest import API_RESPONSES_DIR, HOUR_0, HOUR_1, HOUR_15, LEGACY_2012
 
 from ghintel_pipeline.lib.contracts import (
     CATEGORY_BY_TYPE,
@@ -17,6 +16,7 @@ from ghintel_pipeline.lib.contracts import (
     validate_event,
 )
 from ghintel_pipeline.lib.contracts.payloads import UnknownEventPayload, payload_model_for
+from tests.conftest import API_RESPONSES_DIR, HOUR_0, HOUR_1, HOUR_15, LEGACY_2012
 
 
 def _lines(path) -> list[bytes]:
@@ -54,14 +54,26 @@ def test_flat_fields_match_an_independent_reading(hour):
         assert json.loads(event.payload_json) == payload
         assert event.source == "gharchive" and event.schema_version == 1
         if obj["type"] == "PushEvent":
-            assert (event.commit_count, event.distinct_commit_count) == (payload["size"], payload["distinct_size"])
+            assert (event.commit_count, event.distinct_commit_count) == (
+                payload["size"],
+                payload["distinct_size"],
+            )
             assert event.ref == payload["ref"]
         elif obj["type"] == "PullRequestEvent":
             pr = payload["pull_request"]
-            assert (event.number, event.merged, event.additions) == (payload["number"], pr["merged"], pr["additions"])
-            assert event.pr_action == ("merged" if payload["action"] == "closed" and pr["merged"] else payload["action"])
+            assert (event.number, event.merged, event.additions) == (
+                payload["number"],
+                pr["merged"],
+                pr["additions"],
+            )
+            assert event.pr_action == (
+                "merged" if payload["action"] == "closed" and pr["merged"] else payload["action"]
+            )
         elif obj["type"] in ("IssuesEvent", "IssueCommentEvent"):
-            assert (event.number, event.issue_state) == (payload["issue"]["number"], payload["issue"]["state"])
+            assert (event.number, event.issue_state) == (
+                payload["issue"]["number"],
+                payload["issue"]["state"],
+            )
         elif obj["type"] == "ReleaseEvent":
             assert event.release_tag == payload["release"]["tag_name"]
         elif obj["type"] == "MemberEvent":

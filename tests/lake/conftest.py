@@ -44,8 +44,11 @@ def produce(bootstrap: str, topic: str, lines: Iterable[bytes], *, hour: str = "
                 key = str(orjson.loads(line)["repo"]["id"]).encode()
             except Exception:
                 key = None
-            producer.send(line, key, [("source", b"gharchive"), ("file", f"{hour}.json.gz".encode()),
-                                      ("hour", hour.encode())])
+            producer.send(
+                line,
+                key,
+                [("source", b"gharchive"), ("file", f"{hour}.json.gz".encode()), ("hour", hour.encode())],
+            )
         report = producer.flush()
     assert report.failed == 0, report.errors
     return report.produced
@@ -71,18 +74,27 @@ def quarantine_rows(settings: Settings) -> list[dict]:
     table = open_table(settings, QUARANTINE)
     if table is None:
         return []
-    return table.to_pyarrow_dataset().to_table(columns=["reason", "kafka_offset", "gharchive_hour"]).to_pylist()
+    return (
+        table.to_pyarrow_dataset().to_table(columns=["reason", "kafka_offset", "gharchive_hour"]).to_pylist()
+    )
 
 
 def versions(settings: Settings) -> dict:
-    return {"/".join(w): (open_table(settings, w).version() if open_table(settings, w) else None)
-            for w in (BRONZE, SILVER, QUARANTINE)}
+    return {
+        "/".join(w): (open_table(settings, w).version() if open_table(settings, w) else None)
+        for w in (BRONZE, SILVER, QUARANTINE)
+    }
 
 
 def spawn_ingest(env: dict, max_rows: int = 2000, extra_env: dict | None = None) -> subprocess.Popen:
     full = {**os.environ, **env, **(extra_env or {})}
-    return subprocess.Popen([sys.executable, "-c", RUN_INGEST, str(max_rows)], env=full, cwd=REPO_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", RUN_INGEST, str(max_rows)],
+        env=full,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: float = 120) -> dict:

@@ -1,9 +1,10 @@
 -- Activity per (organisation, hour): the series org-level anomaly detection scores.
+{%- set recompute = {'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'} -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_recomputed',
-        recompute={'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'},
+        recompute=recompute,
     )
 }}
 
@@ -12,7 +13,7 @@ with activity as (
     select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
     where org_id is not null
     {% if is_incremental() %}
-    and {{ recompute_filter(config.get('recompute')) }}
+    and {{ recompute_filter(recompute) }}
     {% endif %}
 
 ),

@@ -1,11 +1,12 @@
 -- The workhorse of gold: one row per (event_hour, repo, actor) with the activity counters every
 -- mart needs. Only this model (and the coverage counts) reads silver; an incremental run reads
 -- just the touched hours, so its cost follows the new data, not the history.
+{%- set recompute = {'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'} -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_recomputed',
-        recompute={'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'},
+        recompute=recompute,
     )
 }}
 
@@ -13,7 +14,7 @@ with events as (
 
     select * from {{ ref('stg_github__events') }}
     {% if is_incremental() %}
-    where {{ recompute_filter(config.get('recompute')) }}
+    where {{ recompute_filter(recompute) }}
     {% endif %}
 
 ),

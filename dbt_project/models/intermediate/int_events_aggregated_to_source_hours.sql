@@ -1,10 +1,11 @@
 -- Event counts per (hour, source, event type): the input of data_coverage. Tiny (one row per
 -- type per hour), incremental like the activity model so coverage never rescans silver.
+{%- set recompute = {'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'} -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_recomputed',
-        recompute={'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'},
+        recompute=recompute,
     )
 }}
 
@@ -12,7 +13,7 @@ with events as (
 
     select * from {{ ref('stg_github__events') }}
     {% if is_incremental() %}
-    where {{ recompute_filter(config.get('recompute')) }}
+    where {{ recompute_filter(recompute) }}
     {% endif %}
 
 ),

@@ -2,11 +2,12 @@
 -- the covered hours in the last anomaly_baseline_hours; hours without a row count as 0), plus
 -- star bursts dominated by low-activity accounts. Incremental: a late event for hour h changes
 -- the baselines of the following hours, so a run rescores every hour in [h, h + baseline].
+{%- set recompute = {'grain': 'horizon', 'column': 'event_hour'} -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_recomputed',
-        recompute={'grain': 'horizon', 'column': 'event_hour'},
+        recompute=recompute,
     )
 }}
 {%- set baseline_hours = var('anomaly_baseline_hours') %}
@@ -40,7 +41,7 @@ target_hours as (
     select event_hour
     from covered_hours
     {% if is_incremental() %}
-    where {{ recompute_filter(config.get('recompute'), alias=none) }}
+    where {{ recompute_filter(recompute) }}
     {% endif %}
 
 ),
@@ -302,7 +303,7 @@ final as (
         metric,
         event_hour,
         observed,
-        baseline,
+        round(baseline, 4) as baseline,
         round(spread, 4) as spread,
         score,
         method,

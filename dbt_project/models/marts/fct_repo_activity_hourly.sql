@@ -1,9 +1,10 @@
 -- Activity per repository and hour. Incremental: a run replaces exactly the touched hours.
+{%- set recompute = {'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'} -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_recomputed',
-        recompute={'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'},
+        recompute=recompute,
     )
 }}
 
@@ -11,7 +12,7 @@ with activity as (
 
     select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
     {% if is_incremental() %}
-    where {{ recompute_filter(config.get('recompute')) }}
+    where {{ recompute_filter(recompute) }}
     {% endif %}
 
 ),

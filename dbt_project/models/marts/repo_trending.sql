@@ -127,13 +127,21 @@ window_coverage as (
 
     select
         windows.window_name,
-        count(*) filter (where not coverage.is_gap) as hours_covered,
-        count(*) filter (where coverage.star_coverage = 'low') as star_low_hours
+        count(distinct coverage.event_hour) filter (
+            where not coverage.is_gap and coverage.event_hour > as_of.as_of - windows.window_hours * interval 1 hour
+        ) as hours_covered,
+        count(distinct coverage.event_hour) filter (
+            where not coverage.is_gap and coverage.event_hour <= as_of.as_of - windows.window_hours * interval 1 hour
+        ) as prev_hours_covered,
+        count(*) filter (
+            where coverage.star_coverage = 'low'
+                and coverage.event_hour > as_of.as_of - windows.window_hours * interval 1 hour
+        ) as star_low_hours
     from windows
     cross join as_of
     inner join coverage
         on coverage.event_hour <= as_of.as_of
-        and coverage.event_hour > as_of.as_of - windows.window_hours * interval 1 hour
+        and coverage.event_hour > as_of.as_of - 2 * windows.window_hours * interval 1 hour
     group by windows.window_name
 
 ),
@@ -184,6 +192,7 @@ final as (
         ranked.forkers,
         ranked.actors,
         coalesce(window_coverage.hours_covered, 0) as hours_covered,
+        coalesce(window_coverage.prev_hours_covered, 0) as prev_window_hours_covered,
         case when window_coverage.star_low_hours > 0 then 'low' else 'ok' end as star_coverage,
         format(
             '{} stargazers, {} forkers, {} contributors: score {:.2f} = stars {:.2f} + forks {:.2f}'
@@ -192,6 +201,11 @@ final as (
             ranked.star_component, ranked.fork_component, ranked.activity_component,
             ranked.stargazers - ranked.prev_window_stars, ranked.window_name,
             case
+                when coalesce(window_coverage.prev_hours_covered, 0) = 0
+                    then ' (not in the lake)'
+                else ''
+            end
+            || case
                 when window_coverage.star_low_hours > 0
                     then '; low star coverage: star counts undercount'
                 else ''

@@ -19,8 +19,20 @@ from ghintel_pipeline.lib.contracts.quarantine import ContractViolation
 SCHEMA_VERSION = 1
 
 Category = Literal[
-    "code_change", "branch", "pull_request", "review", "issue", "comment", "star", "fork",
-    "release", "membership", "wiki", "visibility", "discussion", "other",
+    "code_change",
+    "branch",
+    "pull_request",
+    "review",
+    "issue",
+    "comment",
+    "star",
+    "fork",
+    "release",
+    "membership",
+    "wiki",
+    "visibility",
+    "discussion",
+    "other",
 ]
 
 CATEGORY_BY_TYPE: dict[str, str] = {
@@ -52,12 +64,34 @@ def category_of(event_type: str) -> str:
 
 # --- bots -----------------------------------------------------------------------------------------
 
-KNOWN_BOT_LOGINS = frozenset({
-    "dependabot", "dependabot-preview", "renovate", "renovate-bot", "renovatebot", "github-actions",
-    "greenkeeper", "greenkeeperio-bot", "snyk-bot", "imgbot", "allcontributors", "pre-commit-ci",
-    "mergify", "codecov", "codecov-io", "coveralls", "houndci", "hubot", "travis-ci", "netlify",
-    "vercel", "sonarcloud", "stale", "web-flow",
-})
+KNOWN_BOT_LOGINS = frozenset(
+    {
+        "dependabot",
+        "dependabot-preview",
+        "renovate",
+        "renovate-bot",
+        "renovatebot",
+        "github-actions",
+        "greenkeeper",
+        "greenkeeperio-bot",
+        "snyk-bot",
+        "imgbot",
+        "allcontributors",
+        "pre-commit-ci",
+        "mergify",
+        "codecov",
+        "codecov-io",
+        "coveralls",
+        "houndci",
+        "hubot",
+        "travis-ci",
+        "netlify",
+        "vercel",
+        "sonarcloud",
+        "stale",
+        "web-flow",
+    }
+)
 # Suffixes checked case-insensitively; "bot" alone is too loose ("abbot", "shawnbot").
 _BOT_SUFFIXES = ("[bot]", "-bot", "_bot", ".bot", "-robot", "_robot")
 # CamelCase "...Bot" (BrewTestBot, CocoaPodsBot): a lower-case letter or digit before "Bot".
@@ -156,7 +190,9 @@ def _time_parts(created_at: str) -> tuple[datetime, datetime, date, int, int]:
         try:
             ts = datetime.fromisoformat(created_at)
         except ValueError:
-            raise ContractViolation("wrong_type", f"created_at: not an ISO 8601 timestamp: {created_at[:40]!r}")
+            raise ContractViolation(
+                "wrong_type", f"created_at: not an ISO 8601 timestamp: {created_at[:40]!r}"
+            ) from None
         # A timestamp without offset is taken as UTC, which is what GitHub means by "Z".
         ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
         parts = (ts, ts.replace(minute=0, second=0, microsecond=0), ts.date(), ts.hour, ts.isoweekday())

@@ -42,8 +42,8 @@ def repo_key(line: bytes) -> bytes | None:
 
 
 def parse_repo_key(line: bytes) -> bytes | None:
-    """Repo id by a real JSON parse: ``repo.id``, or ``repository.id`` in the pre-2015 Timeline
-    format. None for a line that does not parse or has no integer repo id."""
+    """Repo id by a real JSON parse of ``repo.id``. None for a line that does not parse or has
+    no integer repo id, e.g. the pre-2015 Timeline format (its ``repository`` has no id)."""
     try:
         event = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -52,11 +52,9 @@ def parse_repo_key(line: bytes) -> bytes | None:
         return None
     repo = event.get("repo")
     if not isinstance(repo, dict):
-        repo = event.get("repository")
-        if not isinstance(repo, dict):
-            return None
+        return None
     repo_id = repo.get("id")
-    if isinstance(repo_id, int) and not isinstance(repo_id, bool):
+    if isinstance(repo_id, int) and not isinstance(repo_id, bool) and repo_id >= 0:
         return str(repo_id).encode()
     if isinstance(repo_id, str) and repo_id.isascii() and repo_id.isdigit():
         return repo_id.encode()

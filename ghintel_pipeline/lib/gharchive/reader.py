@@ -24,7 +24,6 @@ from ghintel_pipeline.lib.gharchive.hours import (
 
 GZIP_MAGIC = b"\x1f\x8b"
 FILE_CHUNK = 1024 * 1024
-HTTP_CHUNK = 256 * 1024
 
 
 class SourceError(Exception):
@@ -147,7 +146,9 @@ def _http_chunks(client: httpx.Client, url: str, stats: ReadStats, attempts: int
         stats.total_bytes = int(length) if length and length.isdigit() else None
         # iter_raw: the body as served. A .json.gz is gzip data; if a mirror adds
         # Content-Encoding: gzip on top, gunzip_chunks() below sniffs and handles both layers.
-        for chunk in response.iter_raw(HTTP_CHUNK):
+        # No chunk size: data is handed on as it arrives, so a connection that drops loses only
+        # what was in flight, not a buffered chunk.
+        for chunk in response.iter_raw():
             stats.compressed_bytes += len(chunk)
             yield chunk
     except httpx.TransportError as exc:
@@ -163,8 +164,9 @@ def gunzip_chunks(chunks: Iterable[bytes], *, name: str = "stream") -> Iterator[
     """Incremental gunzip (multi-member aware); data without the gzip magic passes through."""
     it = iter(chunks)
     first = b""
-    for first in it:
-        if first:
+    for chunk in it:
+        first += chunk
+        if len(first) >= len(GZIP_MAGIC):
             break
     if not first:
         return

@@ -41,6 +41,7 @@ from ghintel_pipeline.lib.lake.storage import (
     SILVER,
     UTC_US,
     ensure_table,
+    writer_properties,
 )
 from ghintel_pipeline.lib.settings import Settings
 
@@ -148,6 +149,7 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
         mode="overwrite",
         predicate=predicate,
         partition_by=PARTITION_BY[BRONZE],
+        writer_properties=writer_properties(BRONZE),
         commit_properties=CommitProperties(
             custom_metadata={"ghintel.operation": "backfill", "ghintel.hour": hour}
         ),
@@ -215,6 +217,7 @@ def _promote_hour(settings: Settings, hour: str) -> SilverSummary:
         mode="overwrite",
         predicate=f"gharchive_hour = '{hour}'",
         partition_by=PARTITION_BY[QUARANTINE],
+        writer_properties=writer_properties(QUARANTINE),
     )
     return summary
 

@@ -30,7 +30,14 @@ from ghintel_pipeline.lib.lake.offsets import (
     make_consumer,
     read_state,
 )
-from ghintel_pipeline.lib.lake.storage import BRONZE, BRONZE_SCHEMA, PARTITION_BY, UTC_US, ensure_table
+from ghintel_pipeline.lib.lake.storage import (
+    BRONZE,
+    BRONZE_SCHEMA,
+    PARTITION_BY,
+    UTC_US,
+    ensure_table,
+    writer_properties,
+)
 from ghintel_pipeline.lib.settings import Settings
 
 Progress = Callable[[str, int], None]
@@ -127,6 +134,7 @@ def commit_bronze_rows(
                 keep,
                 mode="append",
                 partition_by=PARTITION_BY[BRONZE],
+                writer_properties=writer_properties(BRONZE),
                 commit_properties=CommitProperties(app_transactions=txns, custom_metadata=meta),
             )
             return keep

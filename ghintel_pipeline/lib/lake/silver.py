@@ -37,6 +37,7 @@ from ghintel_pipeline.lib.lake.storage import (
     UTC_US,
     ensure_table,
     open_table,
+    writer_properties,
 )
 from ghintel_pipeline.lib.settings import Settings
 
@@ -150,7 +151,13 @@ def merge_events(silver: DeltaTable, events: pa.Table, txns: list[Transaction], 
     predicate = f"t.event_id = s.event_id AND t.event_date = s.event_date AND t.event_date IN ({scope})"
     metrics = (
         silver.merge(
-            events, predicate, source_alias="s", target_alias="t", merge_schema=True, commit_properties=props
+            events,
+            predicate,
+            source_alias="s",
+            target_alias="t",
+            merge_schema=True,
+            writer_properties=writer_properties(SILVER),
+            commit_properties=props,
         )
         .when_not_matched_insert_all()
         .execute()
@@ -190,6 +197,7 @@ def _quarantine_kafka_rows(
                 keep,
                 mode="append",
                 partition_by=PARTITION_BY[QUARANTINE],
+                writer_properties=writer_properties(QUARANTINE),
                 commit_properties=CommitProperties(app_transactions=txns),
             )
             return

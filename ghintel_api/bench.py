@@ -1,0 +1,368 @@
+"""``ghintel bench api``: latency and throughput of the API over a gold layer of >= 1M events.
+
+The lake is an *amplified replay* of the shared GH Archive hours (2015-01-01 hours 0, 1, 15): copy
+k of an hour gets event ids shifted by (k+1)*10^10 and created_at moved to the k-th consecutive hour
+from 2015-01-01T00:00Z, then goes through the real backfill (bronze -> silver) and the real gold
+build. It lives in its own GHINTEL_HOME (default $GHINTEL_HOME/bench/api) and is reused when it
+already holds the requested volume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from ghintel_api.core.lake import Lake
+from ghintel_api.core.windows import Granularity, Window, window_span
+from ghintel_api.queries.actors import ActorMetric, top_actors
+from ghintel_api.queries.orgs import org_summary
+from ghintel_api.queries.repos import repo_activity
+from ghintel_api.queries.trending import trending_repos
+from ghintel_pipeline.cli.bench import app as bench_app
+from ghintel_pipeline.lib.settings import Settings
+
+SOURCE_HOURS = ("2015-01-01-0.json.gz", "2015-01-01-1.json.gz", "2015-01-01-15.json.gz")
+START = datetime(2015, 1, 1, tzinfo=UTC)
+GOAL_MS = 50.0
+console = Console()
+
+
+def default_source_dir() -> Path:
+    """The shared GH Archive folder beside the repository (or GHINTEL_SHARED_DATA)."""
+    shared = os.environ.get("GHINTEL_SHARED_DATA")
+    base = (
+        Path(shared)
+        if shared
+        else Path(__file__).resolve().parents[1].parent / "shared" / "data" / "github-events"
+    )
+    return base / "gharchive"
+
+
+def _replayed_lines(path: Path, copy: int, target: datetime) -> Iterator[bytes]:
+    from ghintel_pipeline.lib.lake import iter_lines
+
+    id_shift = (copy + 1) * 10_000_000_000
+    for line in iter_lines(path):
+        event = orjson.loads(line)
+        created = datetime.fromisoformat(event["created_at"].replace("Z", "+00:00"))
+        moved = target + timedelta(minutes=created.minute, seconds=created.second)
+        event["id"] = str(int(event["id"]) + id_shift)
+        event["created_at"] = moved.strftime("%Y-%m-%dT%H:%M:%SZ")
+        yield orjson.dumps(event)
+
+
+def build_amplified_lake(settings: Settings, source_dir: Path, min_events: int, *, rebuild: bool) -> dict:
+    """Backfill replayed hours until >= min_events are in silver, then build gold once."""
+    marker = settings.home / "bench-lake.json"
+    if marker.exists() and not rebuild:
+        info = json.loads(marker.read_text())
+        if info.get("events", 0) >= min_events:
+            return {**info, "reused": True}
+    from ghintel_pipeline.lib.gold import build_gold
+    from ghintel_pipeline.lib.lake import backfill_lines
+
+    files = [source_dir / name for name in SOURCE_HOURS]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise typer.BadParameter(f"shared hours not found: {missing}; pass --source-dir")
+    events, copy, started = 0, 0, time.monotonic()
+    with Progress(console=console) as progress:
+        task = progress.add_task("replaying hours into bronze/silver", total=min_events)
+        while events < min_events:
+            target = START + timedelta(hours=copy)
+            summary = backfill_lines(
+                settings,
+                f"{target:%Y-%m-%d}-{target.hour}",
+                _replayed_lines(files[copy % len(files)], copy, target),
+                label=f"replay-{copy}-of-{files[copy % len(files)].name}",
+            )
+            events += summary["silver_written"]
+            copy += 1
+            progress.update(task, completed=min(events, min_events))
+    ingest_s = time.monotonic() - started
+    console.print(f"silver: {events:,} events in {copy} replayed hours ({ingest_s:.0f} s); building gold ...")
+    started = time.monotonic()
+    build_gold(settings)
+    info = {
+        "events": events,
+        "hours": copy,
+        "first_hour": START.isoformat(),
+        "ingest_seconds": round(ingest_s, 1),
+        "gold_seconds": round(time.monotonic() - started, 1),
+        "label": "amplified replay of GH Archive 2015-01-01 hours 0,1,15 (ids and times shifted)",
+    }
+    marker.write_text(json.dumps(info, indent=2))
+    return {**info, "reused": False}
+
+
+@dataclass
+class Case:
+    """One benchmarked endpoint: how to build a random URL, and the same query run in-process."""
+
+    name: str
+    url: Callable[[random.Random], str]
+    direct: Callable[[random.Random, Lake], object]
+
+
+def _cases(lake: Lake) -> list[Case]:
+    cur = lake.cursor()
+    repos = [
+        r["repo_name"]
+        for r in lake.query(
+            cur, f"SELECT repo_name FROM {lake.rel('dim_repos')} ORDER BY events DESC, repo_name LIMIT 200"
+        )
+    ]
+    orgs = [
+        r["org_login"]
+        for r in lake.query(
+            cur, f"SELECT org_login FROM {lake.rel('dim_orgs')} ORDER BY events DESC, org_login LIMIT 50"
+        )
+    ]
+    cur.close()
+    windows = list(Window)
+    as_of = lake.newest_hour
+
+    def with_cursor(fn):
+        def run(rng: random.Random, lk: Lake):
+            c = lk.cursor()
+            try:
+                return fn(rng, lk, c)
+            finally:
+                c.close()
+
+        return run
+
+    def gran(window: Window) -> Granularity:
+        return Granularity.hour if window in (Window.h1, Window.h24) else Granularity.day
+
+    return [
+        Case(
+            "trending",
+            lambda r: f"/trending-repos?window={r.choice(windows).value}&limit=25",
+            with_cursor(lambda r, lk, c: trending_repos(lk, c, r.choice(windows), as_of, 25)),
+        ),
+        Case(
+            "org_summary",
+            lambda r: f"/org/{r.choice(orgs)}/summary?window={r.choice(windows).value}",
+            with_cursor(
+                lambda r, lk, c: org_summary(lk, c, r.choice(orgs), r.choice(windows), as_of, None, 10)
+            ),
+        ),
+        Case(
+            "repo_activity",
+            lambda r: (
+                lambda w: f"/repo/{r.choice(repos)}/activity?window={w.value}&granularity={gran(w).value}"
+            )(r.choice(windows)),
+            with_cursor(
+                lambda r, lk, c: (lambda w: repo_activity(lk, c, r.choice(repos), w, as_of, gran(w)))(
+                    r.choice(windows)
+                )
+            ),
+        ),
+        Case(
+            "top_actors",
+            lambda r: (
+                f"/actors/top?window={r.choice(windows).value}&metric={r.choice(list(ActorMetric)).value}"
+            ),
+            with_cursor(
+                lambda r, lk, c: top_actors(
+                    lk, c, window_span(r.choice(windows), as_of), metric=r.choice(list(ActorMetric)), limit=10
+                )
+            ),
+        ),
+        Case("events", lambda r: f"/events?repo={r.choice(repos)}&limit=50", lambda r, lk: None),
+        Case("anomalies", lambda r: "/anomalies?limit=50", lambda r, lk: None),
+    ]
+
+
+def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+    if not samples_ms:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0}
+    ordered = sorted(samples_ms)
+
+    def pick(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99)}
+
+
+def direct_timings(lake: Lake, cases: list[Case], iterations: int) -> dict[str, dict]:
+    out = {}
+    for case in cases:
+        rng = random.Random(7)
+        samples = []
+        for _ in range(iterations):
+            started = time.perf_counter()
+            if case.direct(rng, lake) is None:
+                break
+            samples.append((time.perf_counter() - started) * 1000)
+        if samples:
+            out[case.name] = _percentiles(samples)
+    return out
+
+
+async def _drive(base_url: str, case: Case, concurrency: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors = {"count": 0}
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+
+        async def worker(seed: int) -> None:
+            rng = random.Random(seed)
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await client.get(case.url(rng))
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    errors["count"] += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        **_percentiles(latencies),
+        "requests": len(latencies),
+        "rps": round(len(latencies) / elapsed, 1),
+        "non_200": errors["count"],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(home: Path, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "GHINTEL_HOME": str(home), "GHINTEL_API_RATE_LIMIT": "0", "GHINTEL_API_KEYS": ""}
+    env.pop("GHINTEL_LAKE_ROOT", None)
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "ghintel_api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--workers",
+        str(workers),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("API server exited during startup")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("API server did not become healthy in 300 s")
+
+
+@bench_app.command("api")
+def bench_api(
+    events: Annotated[int, typer.Option(help="Minimum events in the replayed lake")] = 1_000_000,
+    seconds: Annotated[float, typer.Option(help="Load duration per endpoint")] = 15.0,
+    concurrency: Annotated[int, typer.Option(help="Concurrent HTTP clients")] = 32,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    home: Annotated[Path | None, typer.Option(help="GHINTEL_HOME of the bench lake")] = None,
+    source_dir: Annotated[Path | None, typer.Option(help="Folder with the GH Archive hours")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the lake even if one exists")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary only")] = False,
+) -> None:
+    """Serve the API on a free port and load it with concurrent clients; compare with direct DuckDB."""
+    base = Settings()
+    bench_home = (home or base.home / "bench" / "api").expanduser().resolve()
+    settings = Settings(ghintel_home=bench_home, ghintel_lake_root=None)
+    lake_info = build_amplified_lake(settings, source_dir or default_source_dir(), events, rebuild=rebuild)
+
+    lake = Lake(settings)
+    lake.open()
+    cases = _cases(lake)
+    direct = direct_timings(lake, cases, iterations=200)
+    lake.close()
+
+    port = _free_port()
+    server = _start_server(bench_home, port, workers)
+    try:
+        http = {}
+        for case in cases:
+            if not as_json:
+                console.print(f"loading {case.name} for {seconds:g} s with {concurrency} clients ...")
+            http[case.name] = asyncio.run(_drive(f"http://127.0.0.1:{port}", case, concurrency, seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    summary = {
+        "lake": lake_info,
+        "concurrency": concurrency,
+        "seconds_per_endpoint": seconds,
+        "workers": workers,
+        "cpus": os.cpu_count(),
+        "http": http,
+        "direct_duckdb": direct,
+        "goal_p99_ms": GOAL_MS,
+    }
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    console.print(
+        f"lake: {lake_info['events']:,} events, {lake_info['label']}"
+        f"{' (reused)' if lake_info.get('reused') else ''}"
+    )
+    table = Table(title=f"ghintel API, {concurrency} concurrent clients, {seconds:g} s per endpoint")
+    for col in (
+        "endpoint",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "non-200",
+        "direct p50",
+        "direct p99",
+        "goal",
+    ):
+        table.add_column(col)
+    for name, row in http.items():
+        d = direct.get(name, {})
+        goal = "" if name not in direct else ("met" if row["p99"] <= GOAL_MS else "MISSED")
+        table.add_row(
+            name,
+            str(row["rps"]),
+            str(row["p50"]),
+            str(row["p95"]),
+            str(row["p99"]),
+            str(row["non_200"]),
+            str(d.get("p50", "-")),
+            str(d.get("p99", "-")),
+            goal,
+        )
+    console.print(table)

@@ -1,0 +1,87 @@
+"""``ghintel bench ingest``: lakehouse throughput (GH Archive file -> silver, Kafka -> bronze -> silver)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ghintel_pipeline.cli.bench import app as bench_app
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
+    ] = None,
+    amplify: Annotated[
+        int, typer.Option(min=1, help="Copies of each hour (amplified replay, shifted ids/times).")
+    ] = 10,
+    kafka: Annotated[
+        bool, typer.Option(help="Also produce to Kafka and time Kafka -> bronze -> silver.")
+    ] = True,
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(help="Use this Kafka cluster (a fresh topic) instead of a private embedded broker."),
+    ] = None,
+    duckdb: Annotated[
+        bool, typer.Option(help="Time DuckDB read_json on the same files as a baseline.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Events/s and peak RSS of the lakehouse paths, next to DuckDB's read_json on the same files."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ghintel_pipeline.lib.lake.bench import default_hours, run_ingest_bench
+
+    console = Console(stderr=True)
+    if not files:
+        shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "github-events"
+        files = default_hours(shared)
+        if not files:
+            raise typer.BadParameter(f"no GH Archive hours found under {shared}; pass files")
+    result = run_ingest_bench(
+        files,
+        amplify=amplify,
+        kafka=kafka,
+        bootstrap=bootstrap,
+        duckdb=duckdb,
+        say=lambda m: console.print(f"[dim]{m}[/dim]"),
+    )
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    table = Table(title=f"lakehouse ingest: {', '.join(result['files'])}")
+    for column in ("path", "events", "seconds", "events/s", "peak RSS MB"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+
+    def row(name: str, fig: dict | None) -> None:
+        if fig:
+            table.add_row(
+                name,
+                f"{fig['events']:,}",
+                f"{fig['seconds']:.2f}",
+                f"{fig['events_per_s']:,}",
+                str(fig.get("peak_rss_mb", "")),
+            )
+
+    if "duckdb_read_json" in result:
+        row("baseline: duckdb read_json", result["duckdb_read_json"])
+    row("file -> bronze -> silver (original hours)", result["file_to_silver"].get("original"))
+    row(f"file -> bronze -> silver (amplified x{amplify})", result["file_to_silver"].get("amplified"))
+    if "kafka" in result:
+        k = result["kafka"]
+        row("produce to Kafka (RawEventProducer)", k["produce"])
+        row("Kafka -> bronze -> silver (one run)", k["kafka_to_silver"])
+        row("  of which Kafka -> bronze", k["kafka_to_bronze"])
+        row("  of which bronze -> silver", k["bronze_to_silver"])
+    out = Console()
+    out.print(table)
+    out.print(f"note: {result['note']}; {result['cpu_count']} CPUs")
+    if "ratio_file_to_silver_vs_duckdb" in result:
+        out.print(
+            f"file -> silver / duckdb read_json speed ratio: {result['ratio_file_to_silver_vs_duckdb']:.2f}x"
+        )

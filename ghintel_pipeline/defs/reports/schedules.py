@@ -1,0 +1,30 @@
+"""``build_anomaly_report_job`` + ``anomaly_report_schedule`` (hourly by default)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ghintel_pipeline.defs.reports.assets import ANOMALY_REPORT_KEY
+from ghintel_pipeline.lib.settings import Settings
+
+build_anomaly_report_job = dg.define_asset_job(
+    "build_anomaly_report_job",
+    selection=[ANOMALY_REPORT_KEY],
+    description="Render the anomaly report from the current gold marts.",
+)
+
+
+def build_report_schedule(settings: Settings) -> dg.ScheduleDefinition:
+    """The report schedule on ``GHINTEL_REPORT_CRON`` (UTC); on by default."""
+    return dg.ScheduleDefinition(
+        name="anomaly_report_schedule",
+        job=build_anomaly_report_job,
+        cron_schedule=settings.ghintel_report_cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Writes a report a few minutes after each hour, once gold has the hour's events.",
+    )
+
+
+# The cron is part of the definition, so it is read when the code location loads.
+anomaly_report_schedule = build_report_schedule(Settings())

@@ -1,0 +1,119 @@
+"""Copy the marts dbt built in DuckDB to the gold Delta tables the API and reports read.
+
+dbt-duckdb cannot write Delta, so this step runs after ``dbt build`` and reads the DuckDB file
+read-only. Incremental marts replace only the event_date partitions holding recomputed rows
+(predicate overwrite, one commit per table); small marts are overwritten whole. Every commit
+carries the silver version it reflects (``ghintel.silver_version``): the gold watermark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import duckdb
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+
+from ghintel_pipeline.lib.gold.marts import ANOMALY_HORIZON_HOURS, MARTS, Mart
+from ghintel_pipeline.lib.gold.plan import WATERMARK_KEY, GoldPlan
+from ghintel_pipeline.lib.gold.project import duckdb_path
+from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
+from ghintel_pipeline.lib.settings import Settings
+
+# DuckDB sums integers into HUGEINT (Arrow decimal128); the gold contract is plain int64/float64.
+_CASTS = {"HUGEINT": "BIGINT", "UHUGEINT": "BIGINT"}
+
+
+def _select_list(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    columns = []
+    for name, dtype, *_ in con.execute(f'describe "{table}"').fetchall():
+        target = _CASTS.get(dtype) or ("DOUBLE" if dtype.startswith("DECIMAL") else None)
+        quoted = '"' + name.replace('"', '""') + '"'
+        columns.append(f"cast({quoted} as {target}) as {quoted}" if target else quoted)
+    return ", ".join(columns)
+
+
+def _days_to_replace(
+    plan: GoldPlan, mart: Mart, horizon_hours: int, last_hour: dt.datetime | None
+) -> list[str]:
+    hours = set(plan.event_hours)
+    if mart.grain == "horizon" and last_hour is not None:
+        for start in plan.event_hours:
+            step = start
+            while step <= min(start + dt.timedelta(hours=horizon_hours), last_hour):
+                hours.add(step)
+                step += dt.timedelta(hours=1)
+    return sorted({h.date().isoformat() for h in hours})
+
+
+def _same_columns(uri: str, options: dict | None, table: pa.Table) -> bool:
+    current = DeltaTable(uri, storage_options=options).schema()
+    return [f.name for f in current.fields] == table.column_names
+
+
+def export_marts(
+    settings: Settings,
+    plan: GoldPlan,
+    *,
+    marts: tuple[Mart, ...] = MARTS,
+    horizon_hours: int = ANOMALY_HORIZON_HOURS,
+) -> dict:
+    """Write each mart to ``<lake>/gold/<mart>``; returns per-mart rows, mode and Delta version."""
+    options = storage_options(settings)
+    meta = {
+        WATERMARK_KEY: str(plan.silver_version),
+        "ghintel.operation": "gold_export",
+        "ghintel.mode": plan.mode,
+    }
+    report: dict[str, dict] = {}
+    with duckdb.connect(str(duckdb_path(settings)), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        last_hour = con.execute(
+            "select max(event_hour) from int_events_aggregated_to_source_hours"
+        ).fetchone()[0]
+        for mart in marts:
+            started = time.monotonic()
+            uri = lake_table_uri(settings, "gold", mart.name)
+            exists = DeltaTable.is_deltatable(uri, storage_options=options)
+            select = f'select {_select_list(con, mart.name)} from "{mart.name}"'
+            partial = plan.mode == "incremental" and mart.incremental and exists
+            days: list[str] = []
+            if partial:
+                days = _days_to_replace(plan, mart, horizon_hours, last_hour)
+                listed = ", ".join(f"date '{d}'" for d in days)
+                table = con.execute(
+                    f"{select} where event_date in ({listed})" if days else f"{select} limit 0"
+                ).arrow()
+                partial = _same_columns(uri, options, table)
+            if not partial:
+                table = con.execute(select).arrow()
+            if isinstance(table, pa.RecordBatchReader):
+                table = table.read_all()
+            kwargs: dict = {
+                "storage_options": options,
+                "commit_properties": CommitProperties(custom_metadata=meta),
+                "partition_by": list(mart.partition_by) or None,
+            }
+            if partial and not days:
+                report[mart.name] = {
+                    "mode": "unchanged",
+                    "days": [],
+                    "rows": 0,
+                    "version": None,
+                    "seconds": 0.0,
+                }
+                continue
+            if partial:
+                predicate = "event_date IN ({})".format(", ".join(f"'{d}'" for d in days))
+                write_deltalake(uri, table, mode="overwrite", predicate=predicate, **kwargs)
+            else:
+                write_deltalake(uri, table, mode="overwrite", schema_mode="overwrite", **kwargs)
+            report[mart.name] = {
+                "mode": "replace_days" if partial else "overwrite",
+                "days": days if partial else None,
+                "rows": table.num_rows,
+                "version": DeltaTable(uri, storage_options=options).version(),
+                "seconds": round(time.monotonic() - started, 3),
+            }
+    return report

@@ -1,0 +1,69 @@
+"""The gold marts written to Delta and how each one is replaced.
+
+``hour``/``day``: the Delta table is partitioned by event_date and a run replaces only the
+event_date partitions that contain recomputed rows (the recomputation unit of dbt is the hour;
+Delta's is the day partition, the smallest unit delta-rs replaces without rewriting files).
+``horizon``: like ``hour`` but a touched hour also rescored the hours after it (anomalies).
+``full``: small tables rebuilt by every run and overwritten as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from ghintel_pipeline.lib.gold.project import DBT_PROJECT_DIR
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    grain: str  # hour | day | horizon | full
+    partition_by: tuple[str, ...] = ()
+
+    @property
+    def incremental(self) -> bool:
+        return self.grain != "full"
+
+
+MARTS: tuple[Mart, ...] = (
+    Mart("fct_repo_activity_hourly", "hour", ("event_date",)),
+    Mart("fct_org_activity_daily", "day", ("event_date",)),
+    Mart("fct_actor_activity_daily", "day", ("event_date",)),
+    Mart("anomalies", "horizon", ("event_date",)),
+    Mart("dim_repos", "full"),
+    Mart("dim_actors", "full"),
+    Mart("dim_orgs", "full"),
+    Mart("repo_trending", "full"),
+    Mart("data_coverage", "full"),
+)
+
+# Incremental dbt models whose rows exist only in the DuckDB file; if any is missing the file is
+# new (or was lost) and the next run must rebuild everything from silver.
+STATE_MODELS: tuple[str, ...] = (
+    "int_events_aggregated_to_repo_actor_hours",
+    "int_events_aggregated_to_source_hours",
+    "int_events_aggregated_to_org_hours",
+    "int_repo_actors_collected",
+    "fct_repo_activity_hourly",
+    "fct_org_activity_daily",
+    "fct_actor_activity_daily",
+    "anomalies",
+)
+
+
+def mart(name: str) -> Mart:
+    for item in MARTS:
+        if item.name == name:
+            return item
+    raise KeyError(name)
+
+
+def _project_var(name: str):
+    with open(DBT_PROJECT_DIR / "dbt_project.yml") as fh:
+        return yaml.safe_load(fh)["vars"][name]
+
+
+# anomalies rescoring reaches this many hours past a touched hour (dbt var of the same meaning)
+ANOMALY_HORIZON_HOURS: int = int(_project_var("anomaly_baseline_hours"))

@@ -1,0 +1,76 @@
+"""Labelled synthetic GitHub events injected into a real GH Archive hour for detection tests.
+
+Every synthetic event has an id starting with 9_000 (above any 2015 id), an actor/repo under the
+``ghintel-synthetic`` owner and ``payload.ghintel_synthetic = true``, so nothing can mistake them
+for real data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+STAR_BURST_REPO = {"id": 900_000_001, "name": "ghintel-synthetic/star-burst"}
+PUSH_BURST_REPO = {"id": 900_000_002, "name": "ghintel-synthetic/push-burst"}
+STAR_BURST_SIZE = 40
+PUSH_BURST_SIZE = 60
+PUSH_BURST_ACTORS = 3
+
+_next_id = iter(range(9_000_000_000_001, 9_000_000_999_999))
+
+
+def event(kind: str, actor_id: int, login: str, repo: dict, created_at: dt.datetime, payload: dict) -> dict:
+    return {
+        "id": str(next(_next_id)),
+        "type": kind,
+        "actor": {"id": actor_id, "login": login, "gravatar_id": "", "url": "", "avatar_url": ""},
+        "repo": {**repo, "url": f"https://api.github.com/repos/{repo['name']}"},
+        "payload": {**payload, "ghintel_synthetic": True},
+        "public": True,
+        "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def star_burst(hour: dt.datetime) -> list[dict]:
+    """STAR_BURST_SIZE stars from brand-new accounts that do nothing else: a fake-star campaign."""
+    return [
+        event(
+            "WatchEvent",
+            910_000_000 + i,
+            f"ghintel-synthetic-stargazer-{i}",
+            STAR_BURST_REPO,
+            hour + dt.timedelta(minutes=5, seconds=50 * i),
+            {"action": "started"},
+        )
+        for i in range(STAR_BURST_SIZE)
+    ]
+
+
+def push_burst(hour: dt.datetime) -> list[dict]:
+    """PUSH_BURST_SIZE pushes from a few accounts within one hour."""
+    return [
+        event(
+            "PushEvent",
+            920_000_000 + i % PUSH_BURST_ACTORS,
+            f"ghintel-synthetic-pusher-{i % PUSH_BURST_ACTORS}",
+            PUSH_BURST_REPO,
+            hour + dt.timedelta(minutes=2, seconds=55 * i),
+            {"push_id": 1, "size": 1, "distinct_size": 1, "ref": "refs/heads/main", "commits": []},
+        )
+        for i in range(PUSH_BURST_SIZE)
+    ]
+
+
+def write_hour_file(path: Path, source: Path | None, extra: list[dict]) -> Path:
+    """``source`` (a GH Archive hour file, may be None) plus ``extra`` events as a new .json.gz."""
+    with gzip.open(path, "wb") as out:
+        if source is not None:
+            with gzip.open(source, "rb") as fh:
+                for line in fh:
+                    if line.strip():
+                        out.write(line.rstrip(b"\n") + b"\n")
+        for item in extra:
+            out.write(json.dumps(item).encode() + b"\n")
+    return path

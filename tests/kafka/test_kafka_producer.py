@@ -1,0 +1,127 @@
+"""RawEventProducer on real brokers: confirmed counts, outages, broker restarts."""
+
+import random
+import time
+from types import SimpleNamespace
+
+import pytest
+from kafka.partitioner.default import DefaultPartitioner
+
+from ghintel_pipeline.lib.kafka.broker import ensure_topic, free_port, start_broker, stop_broker
+from ghintel_pipeline.lib.kafka.consumer import read_all
+from ghintel_pipeline.lib.kafka.producer import CachingPartitioner, ProducerError, RawEventProducer
+
+HEADERS = [("source", b"test")]
+
+
+def values(prefix: str, n: int) -> list[bytes]:
+    return [f'{{"id":"{prefix}{i}"}}'.encode() for i in range(n)]
+
+
+def test_counts_only_confirmed_records_and_reports_per_flush(bootstrap, topic):
+    sent = values("a", 300)
+    with RawEventProducer(bootstrap, topic) as producer:
+        for i, v in enumerate(sent):
+            producer.send(v, str(i % 7).encode() if i % 10 else None, HEADERS, tag="even" if i % 2 == 0 else "odd")
+        report = producer.flush()
+        assert (report.produced, report.failed, report.ok) == (300, 0, True)
+        assert report.by_tag == {"even": [150, 0], "odd": [150, 0]}
+        assert report.bytes == sum(len(v) for v in sent)
+        assert producer.flush().produced == 0, "a flush reports what was sent since the previous one"
+        assert producer.totals.produced == 300
+    records = read_all(bootstrap, topic)
+    assert sorted(r.value for r in records) == sorted(sent)
+    assert all(r.header("source") == b"test" for r in records)
+    by_key = {}
+    for r in records:
+        by_key.setdefault(r.key, set()).add(r.partition)
+    assert None in by_key and all(len(parts) == 1 for k, parts in by_key.items() if k is not None)
+
+
+def test_oversized_record_is_counted_failed_not_raised(bootstrap, topic):
+    with RawEventProducer(bootstrap, topic, max_request_size=64 * 1024) as producer:
+        producer.send(b"x" * 100_000, b"1", HEADERS, tag="big")
+        producer.send(b"{}", b"1", HEADERS, tag="small")
+        report = producer.flush()
+    assert (report.produced, report.failed) == (1, 1)
+    assert report.by_tag == {"big": [0, 1], "small": [1, 0]}
+    assert "MessageSizeTooLargeError" in report.errors[0]
+
+
+def test_unreachable_broker_at_start_is_a_quick_clear_error():
+    t0 = time.monotonic()
+    port = free_port()
+    with pytest.raises(ProducerError, match=f"cannot reach Kafka at 127.0.0.1:{port}"):
+        RawEventProducer(f"127.0.0.1:{port}", "t", delivery_timeout_s=2)
+    assert time.monotonic() - t0 < 10
+
+
+def test_closed_producer_refuses_sends(bootstrap, topic):
+    producer = RawEventProducer(bootstrap, topic)
+    producer.close()
+    with pytest.raises(ProducerError, match="closed"):
+        producer.send(b"{}", None, HEADERS)
+
+
+def test_caching_partitioner_matches_the_java_murmur2_partitioner():
+    cluster = SimpleNamespace(
+        topics=lambda: {"t"}, partitions_for_topic=lambda t: {0, 1, 2, 3, 4},
+        available_partitions_for_topic=lambda t: {0, 1, 2, 3, 4},
+    )
+    ours, reference = CachingPartitioner(), DefaultPartitioner()
+    rng = random.Random(7)
+    keys = [str(rng.randrange(10**9)).encode() for _ in range(2000)]
+    for key in keys + keys:
+        assert ours.partition("t", key, key, None, None, cluster) == reference.partition("t", key, key, None, None, cluster)
+
+
+@pytest.fixture
+def private_broker(tmp_path):
+    """A broker of this test alone, so that it can be stopped and restarted."""
+    home = tmp_path / "broker"
+    info = start_broker(home, port=free_port(), topic="raw", partitions=3)
+    yield SimpleNamespace(home=home, info=info, bootstrap=info.bootstrap, port=info.port)
+    stop_broker(home)
+
+
+def test_broker_outage_fails_in_bounded_time_with_an_accurate_count(private_broker):
+    producer = RawEventProducer(private_broker.bootstrap, "raw", delivery_timeout_s=3, max_retries=2)
+    try:
+        for v in values("before", 200):
+            producer.send(v, b"1", HEADERS)
+        assert producer.flush().produced == 200
+        stop_broker(private_broker.home)
+        t0 = time.monotonic()
+        for v in values("after", 300):
+            producer.send(v, b"1", HEADERS)
+        report = producer.flush()
+        elapsed = time.monotonic() - t0
+    finally:
+        producer.close(timeout_s=1)
+    assert (report.produced, report.failed) == (0, 300)
+    assert elapsed < 3 + 10, "bounded by the delivery timeout, not by retries forever"
+    assert producer.broker_unreachable
+    assert report.errors and "KafkaTimeoutError" in report.errors[0]
+    assert producer.totals.produced == 200 and producer.totals.failed == 300
+
+
+def test_broker_restart_recreates_the_producer_and_resends(private_broker):
+    producer = RawEventProducer(private_broker.bootstrap, "raw", delivery_timeout_s=15)
+    try:
+        for v in values("before", 200):
+            producer.send(v, b"5", HEADERS)
+        assert producer.flush().produced == 200
+        stop_broker(private_broker.home)
+        start_broker(private_broker.home, port=private_broker.port, topic="raw", partitions=3)
+        ensure_topic(private_broker.bootstrap, "raw", 3)
+        after = values("after", 300)
+        for v in after:
+            producer.send(v, str(len(v)).encode(), HEADERS)
+        report = producer.flush()
+    finally:
+        producer.close()
+    assert report.failed == 0, report.errors
+    assert report.produced == 300 and report.recreated == 1 and report.resent >= 1
+    got = [r.value for r in read_all(private_broker.bootstrap, "raw")]
+    assert set(got) == set(after), "the memory-only broker lost the first 200; all 300 later ones arrived"
+    assert len(got) <= 300 + report.resent, "re-sending may duplicate, never more than what was re-sent"
