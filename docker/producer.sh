@@ -1,16 +1,27 @@
 #!/bin/sh
 # The producer service: GHINTEL_SOURCE=live (default) polls the GitHub Events API;
-# GHINTEL_SOURCE=gharchive:<a>[,<b>...] replays GH Archive files, hours (YYYY-MM-DD-H) or a range
+# GHINTEL_SOURCE=gharchive:<a>[,<b>...] replays GH Archive files, hours (YYYY-MM-DD-H) or one range
 # (<hour>..<hour>) once and exits 0 (the compose restart policy only restarts failures).
+# Same rules as `ghintel up` (ghintel_pipeline/lib/platform/services.py: producer_argv).
 set -eu
 source="${GHINTEL_SOURCE:-live}"
 case "$source" in
   live)
     exec ghintel produce live ;;
   gharchive:*)
-    items=$(printf '%s' "${source#gharchive:}" | tr ',' ' ')
-    # shellcheck disable=SC2086 # one argument per item is the point
-    exec ghintel produce gharchive $items ;;
+    set --
+    range=""
+    for item in $(printf '%s' "${source#gharchive:}" | tr ',' ' '); do
+      case "$item" in
+        *..*)
+          if [ -n "$range" ]; then echo "GHINTEL_SOURCE: one hour range at most" >&2; exit 2; fi
+          range="$item" ;;
+        *) set -- "$@" "$item" ;;
+      esac
+    done
+    if [ -n "$range" ]; then set -- "$@" --from "${range%%..*}" --to "${range#*..}"; fi
+    if [ "$#" -eq 0 ]; then echo "GHINTEL_SOURCE=gharchive: needs files, hours or a range" >&2; exit 2; fi
+    exec ghintel produce gharchive "$@" ;;
   *)
     echo "GHINTEL_SOURCE=$source: expected live or gharchive:<files|hours|range>" >&2
     exit 2 ;;

@@ -134,8 +134,7 @@ def status(
     if as_json:
         print(json.dumps(result, default=str))
     else:
-        for line in _summary_lines(result):
-            console.print(line, highlight=False, markup=False)
+        print("\n".join(_summary_lines(result)))
     raise typer.Exit(0 if result["platform"].get("state") == "running" else 1)
 
 

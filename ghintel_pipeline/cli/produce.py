@@ -7,18 +7,35 @@ import os
 import time
 import uuid
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import (
-    BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TransferSpeedColumn,
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
 )
 from rich.table import Table
 
 from ghintel_pipeline.cli.bench import app as bench_app
 from ghintel_pipeline.lib.gharchive import (
-    FileResult, HourSource, HourSpecError, ProduceSummary, ProgressHook, ReadStats, SourceError, download_hour,
-    http_client, iter_lines, produce_sources, resolve_sources,
+    FileResult,
+    HourSource,
+    HourSpecError,
+    ProduceSummary,
+    ProgressHook,
+    ReadStats,
+    SourceError,
+    download_hour,
+    http_client,
+    iter_lines,
+    produce_sources,
+    resolve_sources,
 )
 from ghintel_pipeline.lib.kafka.broker import BrokerError, ensure_topic, resolve_bootstrap
 from ghintel_pipeline.lib.kafka.producer import ProducerError, RawEventProducer
@@ -42,27 +59,52 @@ class RichProgress(ProgressHook):
 
     def advance(self, stats: ReadStats, lines: int) -> None:
         if self.task is not None:
-            self.progress.update(self.task, completed=stats.compressed_bytes, total=stats.total_bytes, lines=lines)
+            self.progress.update(
+                self.task, completed=stats.compressed_bytes, total=stats.total_bytes, lines=lines
+            )
 
     def end_file(self, result: FileResult) -> None:
         if self.task is not None:
             mark = "[green]ok[/green]" if result.status == "ok" else f"[red]{result.error_kind}[/red]"
-            self.progress.update(self.task, description=f"{result.name} {mark}", total=result.compressed_bytes or 1,
-                                 completed=result.compressed_bytes or 1)
+            self.progress.update(
+                self.task,
+                description=f"{result.name} {mark}",
+                total=result.compressed_bytes or 1,
+                completed=result.compressed_bytes or 1,
+            )
 
 
 def _progress(enabled: bool) -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TextColumn("{task.fields[lines]:,} lines"), TimeElapsedColumn(),
-        console=console, disable=not enabled, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TextColumn("{task.fields[lines]:,} lines"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not enabled,
+        transient=False,
     )
 
 
 def _fail(message: str, as_json: bool, code: int = 1) -> None:
     if as_json:
-        print(json.dumps({"ok": False, "error": message, "read": 0, "produced": 0, "failed": 0, "empty": 0,
-                          "bytes": 0, "seconds": 0.0, "files": []}))
+        print(
+            json.dumps(
+                {
+                    "ok": False,
+                    "error": message,
+                    "read": 0,
+                    "produced": 0,
+                    "failed": 0,
+                    "empty": 0,
+                    "bytes": 0,
+                    "seconds": 0.0,
+                    "files": [],
+                }
+            )
+        )
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
 
@@ -73,8 +115,15 @@ def _print_summary(summary: ProduceSummary) -> None:
         table.add_column(col, justify="left" if col in ("file", "status") else "right")
     for f in summary.files:
         status = "[green]ok[/green]" if f.status == "ok" else f"[red]{f.status}: {f.error_kind}[/red]"
-        table.add_row(f.name, status, f"{f.read:,}", f"{f.produced:,}", f"{f.failed:,}", f"{f.empty:,}",
-                      f"{f.bytes / 1e6:.1f}")
+        table.add_row(
+            f.name,
+            status,
+            f"{f.read:,}",
+            f"{f.produced:,}",
+            f"{f.failed:,}",
+            f"{f.empty:,}",
+            f"{f.bytes / 1e6:.1f}",
+        )
     console.print(table)
     for f in summary.files:
         if f.error:
@@ -82,12 +131,14 @@ def _print_summary(summary: ProduceSummary) -> None:
     for line in summary.delivery_errors:
         console.print(f"[red]delivery:[/red] {line}")
     if summary.recreated:
-        console.print(f"producer recreated {summary.recreated}x after a broker restart; {summary.resent} records "
-                      "re-sent (may duplicate; silver dedups by event id)")
+        console.print(
+            f"producer recreated {summary.recreated}x after a broker restart; {summary.resent} records "
+            "re-sent (may duplicate; silver dedups by event id)"
+        )
     console.print(
-        f"produced {summary.produced:,} of {summary.read - summary.empty:,} events ({summary.failed:,} failed, "
-        f"{summary.empty:,} empty lines skipped), {summary.bytes / 1e6:.1f} MB in {summary.seconds:.2f} s "
-        f"= {summary.events_per_s:,.0f} events/s"
+        f"produced {summary.produced:,} of {summary.read - summary.empty:,} events "
+        f"({summary.failed:,} failed, {summary.empty:,} empty lines skipped), "
+        f"{summary.bytes / 1e6:.1f} MB in {summary.seconds:.2f} s = {summary.events_per_s:,.0f} events/s"
     )
     if summary.aborted:
         console.print(f"[red]aborted:[/red] {summary.aborted}")
@@ -97,15 +148,20 @@ def _print_summary(summary: ProduceSummary) -> None:
 
 @app.command("gharchive")
 def gharchive(
-    specs: list[str] = typer.Argument(
-        None, help="Local .json.gz files, folders of them, http(s) URLs, or hours YYYY-MM-DD-H.", show_default=False,
-    ),
+    specs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Local .json.gz files, folders of them, http(s) URLs, or hours YYYY-MM-DD-H.",
+            show_default=False,
+        ),
+    ] = None,
     start: str = typer.Option(None, "--from", help="First hour of a range, YYYY-MM-DD-H (with --to)."),
     end: str = typer.Option(None, "--to", help="Last hour of the range, included."),
     base_url: str = typer.Option(None, help="GH Archive base URL or mirror (default GHARCHIVE_BASE_URL)."),
     topic: str = typer.Option(None, help="Topic (default GHINTEL_TOPIC)."),
     delivery_timeout: float = typer.Option(
-        None, help="Seconds before an unacknowledged record counts as failed (default GHINTEL_DELIVERY_TIMEOUT_S)."
+        None,
+        help="Seconds before an unacknowledged record counts as failed (default GHINTEL_DELIVERY_TIMEOUT_S).",
     ),
     compression: str = typer.Option(None, help="none|gzip (default GHINTEL_PRODUCER_COMPRESSION)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the counts on stdout."),
@@ -117,7 +173,9 @@ def gharchive(
     """
     settings = Settings()
     try:
-        sources = resolve_sources(specs or [], base_url=base_url or settings.gharchive_base_url, start=start, end=end)
+        sources = resolve_sources(
+            specs or [], base_url=base_url or settings.gharchive_base_url, start=start, end=end
+        )
     except HourSpecError as exc:
         _fail(str(exc), as_json, code=2)
     if not sources:
@@ -129,15 +187,20 @@ def gharchive(
     try:
         bootstrap = resolve_bootstrap(settings)
         producer = RawEventProducer(
-            bootstrap, topic, max_retries=settings.ghintel_producer_retries,
-            delivery_timeout_s=delivery_timeout or settings.ghintel_delivery_timeout_s, compression=compression,
+            bootstrap,
+            topic,
+            max_retries=settings.ghintel_producer_retries,
+            delivery_timeout_s=delivery_timeout or settings.ghintel_delivery_timeout_s,
+            compression=compression,
         )
     except (BrokerError, ProducerError) as exc:
         _fail(f"{exc} (nothing was read or produced)", as_json)
     try:
         ensure_topic(bootstrap, topic, settings.ghintel_partitions, timeout_s=producer.connect_timeout_s)
-        with http_client(settings.gharchive_http_timeout_s) as client, \
-                _progress(progress and console.is_terminal and not as_json) as bar:
+        with (
+            http_client(settings.gharchive_http_timeout_s) as client,
+            _progress(progress and console.is_terminal and not as_json) as bar,
+        ):
             summary = produce_sources(sources, producer, client=client, progress=RichProgress(bar))
     except BrokerError as exc:
         producer.close()
@@ -190,8 +253,14 @@ def _baseline_small_messages(bootstrap: str, topic: str, keys: list[bytes | None
 
 @bench_app.command("produce")
 def bench_produce(
-    file: Path = typer.Argument(None, help=f"A GH Archive .json.gz (default: hour {BENCH_DEFAULT_HOUR}, "
-                                "downloaded once into $GHINTEL_HOME/gharchive).", show_default=False),
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help=f"A GH Archive .json.gz (default: hour {BENCH_DEFAULT_HOUR}, "
+            "downloaded once into $GHINTEL_HOME/gharchive).",
+            show_default=False,
+        ),
+    ] = None,
     repeat: int = typer.Option(1, min=1, help="Produce the file this many times (same bytes)."),
     compression: str = typer.Option("none", help="none|gzip."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -201,7 +270,9 @@ def bench_produce(
     settings = Settings()
     if file is None:
         try:
-            file = download_hour(BENCH_DEFAULT_HOUR, settings.home / "gharchive", base_url=settings.gharchive_base_url)
+            file = download_hour(
+                BENCH_DEFAULT_HOUR, settings.home / "gharchive", base_url=settings.gharchive_base_url
+            )
         except SourceError as exc:
             _fail(f"no FILE given and {BENCH_DEFAULT_HOUR} could not be downloaded: {exc}", as_json)
     try:
@@ -222,21 +293,29 @@ def bench_produce(
     topics = [_bench_topic(bootstrap, settings.ghintel_partitions) for _ in range(2)]
     try:
         cpu0 = time.process_time()
-        with RawEventProducer(bootstrap, topics[0], compression=None if compression == "none" else compression) as p:
+        with RawEventProducer(
+            bootstrap, topics[0], compression=None if compression == "none" else compression
+        ) as p:
             summary = produce_sources(sources, p)
         cpu_us = (time.process_time() - cpu0) / max(summary.produced, 1) * 1e6
         baseline_small = _baseline_small_messages(bootstrap, topics[1], keys)
     finally:
         _drop_topics(bootstrap, topics)
     result = {
-        "file": file.name, "repeat": repeat, "events": summary.produced, "failed": summary.failed,
-        "events_per_s": round(summary.events_per_s, 1), "mb_per_s": round(summary.bytes / 1e6 / summary.seconds, 2),
-        "cpu_us_per_event": round(cpu_us, 1), "compression": compression,
+        "file": file.name,
+        "repeat": repeat,
+        "events": summary.produced,
+        "failed": summary.failed,
+        "events_per_s": round(summary.events_per_s, 1),
+        "mb_per_s": round(summary.bytes / 1e6 / summary.seconds, 2),
+        "cpu_us_per_event": round(cpu_us, 1),
+        "compression": compression,
         "baseline_read_gunzip_key_lines_per_s": round(read_lines_s, 1),
         "baseline_kafka_python_default_100b_msgs_per_s": round(baseline_small, 1),
-        "ratio_vs_kafka_python_small": round(summary.events_per_s / baseline_small, 2),
+        "ratio_vs_kafka_python_small": round(summary.events_per_s / baseline_small, 3),
         "share_of_read_speed": round(summary.events_per_s / read_lines_s, 3),
-        "load_avg_1m_at_start": round(load, 2), "cpus": os.cpu_count(),
+        "load_avg_1m_at_start": round(load, 2),
+        "cpus": os.cpu_count(),
     }
     if as_json:
         print(json.dumps(result))
@@ -244,7 +323,9 @@ def bench_produce(
         table = Table(title=f"bench produce: {file.name} x{repeat}")
         table.add_column("measure")
         table.add_column("value", justify="right")
-        table.add_row("ghintel produce gharchive", f"{result['events_per_s']:,.0f} events/s ({result['mb_per_s']} MB/s)")
+        table.add_row(
+            "ghintel produce gharchive", f"{result['events_per_s']:,.0f} events/s ({result['mb_per_s']} MB/s)"
+        )
         table.add_row("  CPU per event (producer process)", f"{cpu_us:.1f} us")
         table.add_row("baseline: read+gunzip+key only", f"{read_lines_s:,.0f} lines/s")
         table.add_row("baseline: kafka-python defaults, 100 B records", f"{baseline_small:,.0f} msgs/s")

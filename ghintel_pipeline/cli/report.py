@@ -18,8 +18,11 @@ def register(app: typer.Typer) -> None:
     def report(
         out: Annotated[
             Path | None,
-            typer.Option("--out", help="Write the files into this folder (default: "
-                         "$GHINTEL_HOME/reports/<timestamp>/ and reports/latest)."),
+            typer.Option(
+                "--out",
+                help="Write the files into this folder (default: "
+                "$GHINTEL_HOME/reports/<timestamp>/ and reports/latest).",
+            ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     ) -> None:

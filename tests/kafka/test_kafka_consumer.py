@@ -6,15 +6,22 @@ import pytest
 from kafka import KafkaProducer
 
 from ghintel_pipeline.lib.kafka.broker import free_port
-from ghintel_pipeline.lib.kafka.consumer import ConsumerError, open_consumer, read_all, read_range, topic_offsets
+from ghintel_pipeline.lib.kafka.consumer import (
+    ConsumerError,
+    open_consumer,
+    read_all,
+    read_range,
+    topic_offsets,
+)
 
 
 @pytest.fixture
 def thousand(bootstrap, topic) -> list[bytes]:
     """1,000 records on partition 0 (offsets 0..999), in several batches; 1 and 2 stay empty."""
     values = [b"%04d" % i + b"." * 96 for i in range(1000)]
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
-                             batch_size=16384)
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5, batch_size=16384
+    )
     try:
         for v in values:
             producer.send(topic, value=v, key=v[:4], partition=0, headers=[("source", b"test")])

@@ -22,7 +22,9 @@ def test_counts_only_confirmed_records_and_reports_per_flush(bootstrap, topic):
     sent = values("a", 300)
     with RawEventProducer(bootstrap, topic) as producer:
         for i, v in enumerate(sent):
-            producer.send(v, str(i % 7).encode() if i % 10 else None, HEADERS, tag="even" if i % 2 == 0 else "odd")
+            producer.send(
+                v, str(i % 7).encode() if i % 10 else None, HEADERS, tag="even" if i % 2 == 0 else "odd"
+            )
         report = producer.flush()
         assert (report.produced, report.failed, report.ok) == (300, 0, True)
         assert report.by_tag == {"even": [150, 0], "odd": [150, 0]}
@@ -65,14 +67,17 @@ def test_closed_producer_refuses_sends(bootstrap, topic):
 
 def test_caching_partitioner_matches_the_java_murmur2_partitioner():
     cluster = SimpleNamespace(
-        topics=lambda: {"t"}, partitions_for_topic=lambda t: {0, 1, 2, 3, 4},
+        topics=lambda: {"t"},
+        partitions_for_topic=lambda t: {0, 1, 2, 3, 4},
         available_partitions_for_topic=lambda t: {0, 1, 2, 3, 4},
     )
     ours, reference = CachingPartitioner(), DefaultPartitioner()
     rng = random.Random(7)
     keys = [str(rng.randrange(10**9)).encode() for _ in range(2000)]
     for key in keys + keys:
-        assert ours.partition("t", key, key, None, None, cluster) == reference.partition("t", key, key, None, None, cluster)
+        assert ours.partition("t", key, key, None, None, cluster) == reference.partition(
+            "t", key, key, None, None, cluster
+        )
 
 
 @pytest.fixture

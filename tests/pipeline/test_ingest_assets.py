@@ -7,6 +7,7 @@ import datetime as dt
 import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from ghintel_pipeline.defs.bronze.assets import bronze_github_events
@@ -76,6 +77,20 @@ def test_hour_equals_distinct_events_and_twice_changes_nothing(
     assert table_rows(settings, "silver", "github_events") == distinct
     # Nothing new: no commit on silver (bronze may only record its empty-verify read).
     assert DeltaTable(lake_table_uri(settings, "silver", "github_events")).version() == versions["silver/github_events"]
+
+
+@pytest.mark.timeout(120)
+def test_a_run_of_only_duplicates_terminates_and_moves_on(instance, resources, settings, bootstrap, topic, hour1_lines):
+    # At-least-once producers and replays re-send whole batches; a chunk with nothing new must
+    # still advance silver's offsets (a no-op Delta merge commits nothing, txn included).
+    produce(bootstrap, topic, hour1_lines[:200])
+    assert materialize(resources, instance).success
+    produce(bootstrap, topic, hour1_lines[:200])
+    again = materialize(resources, instance)
+    assert again.success
+    assert metadata(again, "silver/github_events")["duplicates"] == 200
+    assert metadata(again, "silver/github_events")["rows_written"] == 0
+    assert table_rows(settings, "silver", "github_events") == 200
 
 
 def _append(settings, rows: pa.Table) -> None:

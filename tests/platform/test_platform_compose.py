@@ -61,7 +61,10 @@ def compose_config(tmp_path_factory) -> dict:
             del env[key]
     out = subprocess.run(
         [*cmd, "-f", str(COMPOSE_FILE), "--env-file", str(ENV_EXAMPLE), "config", "--format", "json"],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
@@ -74,7 +77,10 @@ def test_compose_rejects_missing_secrets(tmp_path):
     env = {k: v for k, v in env.items() if not k.startswith(("MINIO_", "POSTGRES_"))}
     out = subprocess.run(
         [*cmd, "-f", str(COMPOSE_FILE), "--env-file", str(empty), "config", "-q"],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
     )
     assert out.returncode != 0 and "PASSWORD is missing a value" in out.stderr
 
@@ -96,17 +102,24 @@ def test_compose_has_every_service_with_storage_wired(compose_config):
         assert env["GHINTEL_LAKE_ROOT"] == "s3://ghintel/lake"
         assert env["GHINTEL_S3_ENDPOINT_URL"] == env["AWS_ENDPOINT_URL"] == "http://minio:9000"
         assert env["GHINTEL_S3_CONDITIONAL_PUT"] == "etag" and env["GHINTEL_S3_ALLOW_HTTP"] == "true"
-        assert env["GHINTEL_DAGSTER_PG_URL"].startswith("postgresql://dagster:") and "@postgres:5432/" in env[
-            "GHINTEL_DAGSTER_PG_URL"
-        ]
+        assert (
+            env["GHINTEL_DAGSTER_PG_URL"].startswith("postgresql://dagster:")
+            and "@postgres:5432/" in env["GHINTEL_DAGSTER_PG_URL"]
+        )
     for name in ("dagster-code", "api"):
         deps = services[name]["depends_on"]
-        assert deps["minio-init"]["condition"] == deps["kafka-init"]["condition"] == "service_completed_successfully"
+        assert (
+            deps["minio-init"]["condition"]
+            == deps["kafka-init"]["condition"]
+            == "service_completed_successfully"
+        )
     # The lake settings of the app containers give delta-rs the storage options the s3 test exercises.
     from ghintel_pipeline.lib.lake.storage import storage_options
 
     env = services["api"]["environment"]
-    opts = storage_options(Settings(**{k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields}))
+    opts = storage_options(
+        Settings(**{k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields})
+    )
     assert opts["AWS_ENDPOINT_URL"] == "http://minio:9000" and opts["conditional_put"] == "etag"
 
 
@@ -155,9 +168,9 @@ def _check_script(path: Path) -> None:
     assert path.exists() and os.access(path, os.X_OK), path
     assert subprocess.run(["sh", "-n", str(path)], capture_output=True).returncode == 0, path
     for line in path.read_text().splitlines():
-        match = re.search(r"exec (ghintel [^$;]*)", line)
+        match = re.search(r"exec (ghintel [^;]*)", line)
         if match:
-            words = shlex.split(match.group(1))
+            words = [w for w in shlex.split(match.group(1)) if "$" not in w]
             if words[1:3] == ["produce", "gharchive"]:
                 words.append("2015-01-01-0")  # stands for "$items"
             _check_cli(words)
@@ -210,12 +223,15 @@ def test_entrypoint_writes_a_postgres_dagster_instance(tmp_path):
     from dagster._core.instance.config import dagster_instance_config
 
     env = {
-        **os.environ, "GHINTEL_HOME": str(tmp_path),
+        **os.environ,
+        "GHINTEL_HOME": str(tmp_path),
         "GHINTEL_DAGSTER_PG_URL": "postgresql://dagster:secret@postgres:5432/dagster",
     }
     out = subprocess.run(
         ["sh", str(REPO_ROOT / "docker" / "entrypoint.sh"), sys.executable, "-c", "print('ran')"],
-        capture_output=True, text=True, env=env,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ran"
@@ -233,3 +249,32 @@ def test_env_example_lists_every_variable():
     settings_vars = {name.upper() for name in Settings.model_fields}
     assert not compose_vars - listed, f"compose variables missing from .env.example: {compose_vars - listed}"
     assert not settings_vars - listed, f"settings missing from .env.example: {settings_vars - listed}"
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["live", "gharchive:2015-01-01-0", "gharchive:2015-01-01-0..2015-01-01-3,2015-02-01-1,/data/x.json.gz"],
+)
+def test_producer_script_matches_ghintel_up(tmp_path, source):
+    """docker/producer.sh turns GHINTEL_SOURCE into the same command line as `ghintel up` does."""
+    from ghintel_pipeline.lib.platform.services import producer_argv
+
+    fake = tmp_path / "bin" / "ghintel"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}", "GHINTEL_SOURCE": source}
+    out = subprocess.run(
+        ["sh", str(REPO_ROOT / "docker" / "producer.sh")], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    expected, _ = producer_argv(source)
+    assert out.stdout.splitlines() == expected[3:]  # without `python -m ghintel_pipeline.cli.main`
+
+
+def test_producer_script_rejects_unknown_sources():
+    env = {**os.environ, "GHINTEL_SOURCE": "kafka"}
+    out = subprocess.run(
+        ["sh", str(REPO_ROOT / "docker" / "producer.sh")], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 2 and "expected live or gharchive" in out.stderr

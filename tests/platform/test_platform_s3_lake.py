@@ -43,8 +43,11 @@ def s3_endpoint(tmp_path):
         time.sleep(0.1)
     endpoint = f"http://127.0.0.1:{port}"
     boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"], region_name=KEYS["AWS_REGION"],
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"],
+        region_name=KEYS["AWS_REGION"],
     ).create_bucket(Bucket=BUCKET)
     yield endpoint
     server.terminate()
@@ -56,8 +59,11 @@ def s3_endpoint(tmp_path):
 def s3_settings(s3_endpoint, ghintel_env, monkeypatch) -> Settings:
     # The same variables docker-compose.yml gives the app containers, pointed at moto.
     env = {
-        "GHINTEL_LAKE_ROOT": f"s3://{BUCKET}/lake", "GHINTEL_S3_ENDPOINT_URL": s3_endpoint,
-        "GHINTEL_S3_ALLOW_HTTP": "true", "GHINTEL_S3_CONDITIONAL_PUT": "etag", **KEYS,
+        "GHINTEL_LAKE_ROOT": f"s3://{BUCKET}/lake",
+        "GHINTEL_S3_ENDPOINT_URL": s3_endpoint,
+        "GHINTEL_S3_ALLOW_HTTP": "true",
+        "GHINTEL_S3_CONDITIONAL_PUT": "etag",
+        **KEYS,
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -105,8 +111,11 @@ def test_backfill_and_ingest_into_an_s3_lake(s3_settings, s3_endpoint):
     assert run_ingest(s3_settings).to_dict()["bronze_written"] == 0  # offsets stored on S3 hold
 
     client = boto3.client(
-        "s3", endpoint_url=s3_endpoint, aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"], region_name=KEYS["AWS_REGION"],
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"],
+        region_name=KEYS["AWS_REGION"],
     )
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="lake/")["Contents"]]
     assert any(k.startswith("lake/silver/github_events/_delta_log/") for k in keys)

@@ -46,12 +46,17 @@ def test_producer_argv_live_and_gharchive(tmp_path, monkeypatch):
     argv, kind = producer_argv(f"gharchive:{HOUR_1}")
     assert argv[-3:] == ["produce", "gharchive", str(HOUR_1)] and kind == "job"
     argv, _ = producer_argv("gharchive:2024-01-01-0..2024-01-01-3,2024-02-01-5")
-    assert argv[-2:] == ["2024-01-01-0..2024-01-01-3", "2024-02-01-5"]
+    assert argv[-6:] == ["gharchive", "2024-02-01-5", "--from", "2024-01-01-0", "--to", "2024-01-01-3"]
     # A relative file is made absolute: children must not depend on their working directory.
     monkeypatch.chdir(HOUR_1.parent)
     argv, _ = producer_argv(f"gharchive:{HOUR_1.name}")
     assert argv[-1] == str(HOUR_1)
-    for bad in ("kafka", "gharchive:", "gharchive: , "):
+    for bad in (
+        "kafka",
+        "gharchive:",
+        "gharchive: , ",
+        "gharchive:2024-01-01-0..2024-01-01-1,2024-02-01-0..2024-02-01-1",
+    ):
         with pytest.raises(SourceError):
             producer_argv(bad)
 
@@ -112,8 +117,11 @@ def test_stop_groups_escalates_and_reaches_grandchildren(tmp_path):
     polite, polite_kid = _spawn_group(tmp_path, "", "polite")
     stubborn, stubborn_kid = _spawn_group(tmp_path, "SIGINT", "stubborn")
     deaf, deaf_kid = _spawn_group(tmp_path, "SIGINT SIGTERM", "deaf")
-    targets = [Target("polite", polite.pid, polite), Target("stubborn", stubborn.pid, stubborn),
-               Target("deaf", deaf.pid, deaf)]
+    targets = [
+        Target("polite", polite.pid, polite),
+        Target("stubborn", stubborn.pid, stubborn),
+        Target("deaf", deaf.pid, deaf),
+    ]
     started = time.monotonic()
     how = stop_groups(targets, int_timeout_s=1.0, term_timeout_s=1.0)
     assert how == {"polite": "SIGINT", "stubborn": "SIGTERM", "deaf": "SIGKILL"}

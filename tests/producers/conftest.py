@@ -43,7 +43,7 @@ class MirrorHandler(SimpleHTTPRequestHandler):
         hook = server.on_bytes.get(name)
         sent = 0
         while sent < limit:
-            piece = data[sent:min(sent + CHUNK, limit)]
+            piece = data[sent : min(sent + CHUNK, limit)]
             self.wfile.write(piece)
             self.wfile.flush()
             sent += len(piece)

@@ -7,15 +7,22 @@ from pathlib import Path
 import pytest
 
 from ghintel_pipeline.lib.gharchive import (
-    HourSpecError, SourceError, download_hour, gunzip_chunks, http_client, iter_lines, parse_hour,
-    resolve_sources, split_lines,
+    HourSpecError,
+    SourceError,
+    download_hour,
+    gunzip_chunks,
+    http_client,
+    iter_lines,
+    parse_hour,
+    resolve_sources,
+    split_lines,
 )
 from ghintel_pipeline.lib.gharchive.reader import ReadStats
 from tests.conftest import HOUR_0, HOUR_1, LEGACY_2012
 
 
 def chunked(data: bytes, size: int):
-    return [data[i:i + size] for i in range(0, len(data), size)]
+    return [data[i : i + size] for i in range(0, len(data), size)]
 
 
 def file_lines(path: Path) -> list[bytes]:
@@ -41,7 +48,7 @@ def test_gunzip_in_odd_chunks_and_multi_member():
 
 
 def test_truncated_gzip_yields_complete_lines_then_fails():
-    data = HOUR_1.read_bytes()[: 1_000_000]
+    data = HOUR_1.read_bytes()[:1_000_000]
     expected = zlib.decompressobj(31).decompress(data).split(b"\n")[:-1]  # complete lines only
     got = []
     with pytest.raises(SourceError) as err:
@@ -74,11 +81,17 @@ def test_resolve_specs(tmp_path):
     names = [s.name for s in resolve_sources([str(folder)], base_url="http://m")]
     assert names == ["2012-06-14-15.json.gz", "2015-01-01-0.json.gz", "2015-01-01-1.json.gz"]
 
-    sources = resolve_sources(["2015-01-01-3", "https://x.example/a/2015-01-01-4.json.gz"],
-                              base_url="http://m/", start="2015-01-01-23", end="2015-01-02-0")
+    sources = resolve_sources(
+        ["2015-01-01-3", "https://x.example/a/2015-01-01-4.json.gz"],
+        base_url="http://m/",
+        start="2015-01-01-23",
+        end="2015-01-02-0",
+    )
     assert [s.url for s in sources] == [
-        "http://m/2015-01-01-3.json.gz", "https://x.example/a/2015-01-01-4.json.gz",
-        "http://m/2015-01-01-23.json.gz", "http://m/2015-01-02-0.json.gz",
+        "http://m/2015-01-01-3.json.gz",
+        "https://x.example/a/2015-01-01-4.json.gz",
+        "http://m/2015-01-01-23.json.gz",
+        "http://m/2015-01-02-0.json.gz",
     ]
     assert sources[0].hour == parse_hour("2015-01-01-3")
     with pytest.raises(HourSpecError):
@@ -86,7 +99,7 @@ def test_resolve_specs(tmp_path):
     with pytest.raises(HourSpecError, match="together"):
         resolve_sources([], base_url="http://m", start="2015-01-01-0")
     with pytest.raises(HourSpecError, match="no .json.gz"):
-        resolve_sources([str(tmp_path / "hours" / ".." / "hours" / ".." )], base_url="http://m")
+        resolve_sources([str(tmp_path / "hours" / ".." / "hours" / "..")], base_url="http://m")
 
 
 def test_url_streams_and_retries_transient_errors(mirror):

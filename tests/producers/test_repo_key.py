@@ -22,7 +22,9 @@ def test_legacy_timeline_lines_have_no_key():
 
 
 def test_key_edge_cases():
-    nested_first = b'{"id":"1","payload":{"pull_request":{"head":{"repo":{"id":99}}}},"repo":{"id":7,"name":"a/b"}}'
+    nested_first = (
+        b'{"id":"1","payload":{"pull_request":{"head":{"repo":{"id":99}}}},"repo":{"id":7,"name":"a/b"}}'
+    )
     assert repo_key(nested_first) == b"7", "a nested repo before the top-level one is not taken"
     assert repo_key(b'{"id":"1","repo":{"name":"a/b","id":8}}') == b"8"
     assert repo_key(b'{"id":"1","repo":{"id":"9"}}') == b"9"
@@ -38,9 +40,14 @@ def test_key_edge_cases():
 
 def test_headers_carry_source_file_and_hour(tmp_path):
     src = resolve_sources(["2015-01-01-1"], base_url="http://m")[0]
-    assert headers_for(src) == [("source", b"gharchive"), ("file", b"2015-01-01-1.json.gz"),
-                                ("hour", b"2015-01-01T01:00:00Z")]
+    assert headers_for(src) == [
+        ("source", b"gharchive"),
+        ("file", b"2015-01-01-1.json.gz"),
+        ("hour", b"2015-01-01T01:00:00Z"),
+    ]
     other = tmp_path / "sample.json.gz"
     other.write_bytes(gzip.compress(b"{}\n"))
     assert headers_for(resolve_sources([str(other)], base_url="http://m")[0]) == [
-        ("source", b"gharchive"), ("file", b"sample.json.gz")]
+        ("source", b"gharchive"),
+        ("file", b"sample.json.gz"),
+    ]

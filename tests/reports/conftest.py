@@ -23,59 +23,123 @@ def hour(offset: int) -> dt.datetime:
 
 
 ANOMALY_TYPES = {
-    "entity_type": pa.string(), "entity": pa.string(), "metric": pa.string(), "event_hour": TS,
-    "observed": pa.float64(), "baseline": pa.float64(), "spread": pa.float64(), "score": pa.float64(),
-    "method": pa.string(), "severity": pa.string(), "explanation": pa.string(),
+    "entity_type": pa.string(),
+    "entity": pa.string(),
+    "metric": pa.string(),
+    "event_hour": TS,
+    "observed": pa.float64(),
+    "baseline": pa.float64(),
+    "spread": pa.float64(),
+    "score": pa.float64(),
+    "method": pa.string(),
+    "severity": pa.string(),
+    "explanation": pa.string(),
     # gold carries more columns than the report reads
-    "entity_id": pa.int64(), "event_date": pa.date32(),
+    "entity_id": pa.int64(),
+    "event_date": pa.date32(),
 }
 TRENDING_TYPES = {
-    "window": pa.string(), "as_of": TS, "rank": pa.int64(), "repo_id": pa.int64(), "repo_name": pa.string(),
-    "score": pa.float64(), "stars": pa.int64(), "forks": pa.int64(), "stargazers": pa.int64(),
-    "contributors": pa.int64(), "star_component": pa.float64(), "fork_component": pa.float64(),
-    "activity_component": pa.float64(), "velocity_per_hour": pa.float64(), "prev_window_stars": pa.int64(),
-    "velocity_change": pa.float64(), "explanation": pa.string(),
+    "window": pa.string(),
+    "as_of": TS,
+    "rank": pa.int64(),
+    "repo_id": pa.int64(),
+    "repo_name": pa.string(),
+    "score": pa.float64(),
+    "stars": pa.int64(),
+    "forks": pa.int64(),
+    "stargazers": pa.int64(),
+    "contributors": pa.int64(),
+    "star_component": pa.float64(),
+    "fork_component": pa.float64(),
+    "activity_component": pa.float64(),
+    "velocity_per_hour": pa.float64(),
+    "prev_window_stars": pa.int64(),
+    "velocity_change": pa.float64(),
+    "explanation": pa.string(),
 }
 COVERAGE_TYPES = {
-    "event_hour": TS, "source": pa.string(), "events": pa.int64(), "events_by_type": pa.string(),
-    "watch_share": pa.float64(), "baseline_watch_share": pa.float64(), "pr_share": pa.float64(),
-    "baseline_pr_share": pa.float64(), "is_gap": pa.bool_(), "coverage": pa.string(),
-    "star_coverage": pa.string(), "note": pa.string(),
+    "event_hour": TS,
+    "source": pa.string(),
+    "events": pa.int64(),
+    "events_by_type": pa.string(),
+    "watch_share": pa.float64(),
+    "baseline_watch_share": pa.float64(),
+    "pr_share": pa.float64(),
+    "baseline_pr_share": pa.float64(),
+    "is_gap": pa.bool_(),
+    "coverage": pa.string(),
+    "star_coverage": pa.string(),
+    "note": pa.string(),
 }
 MARTS = {"anomalies": ANOMALY_TYPES, "repo_trending": TRENDING_TYPES, "data_coverage": COVERAGE_TYPES}
 
 
-def anomaly(entity: str, metric: str, offset: int, observed: float, baseline: float, spread: float,
-            severity: str, entity_type: str = "repo") -> dict:
+def anomaly(
+    entity: str,
+    metric: str,
+    offset: int,
+    observed: float,
+    baseline: float,
+    spread: float,
+    severity: str,
+    entity_type: str = "repo",
+) -> dict:
     score = round((observed - baseline) / spread, 4)
     return {
-        "entity_type": entity_type, "entity": entity, "metric": metric, "event_hour": hour(offset),
-        "observed": observed, "baseline": baseline, "spread": spread, "score": score,
-        "method": "robust_z_median_mad", "severity": severity,
+        "entity_type": entity_type,
+        "entity": entity,
+        "metric": metric,
+        "event_hour": hour(offset),
+        "observed": observed,
+        "baseline": baseline,
+        "spread": spread,
+        "score": score,
+        "method": "robust_z_median_mad",
+        "severity": severity,
         "explanation": f"{int(observed)} {metric} vs median {baseline} | z {score:.1f}",
-        "entity_id": abs(hash(entity)) % 10_000, "event_date": hour(offset).date(),
+        "entity_id": abs(hash(entity)) % 10_000,
+        "event_date": hour(offset).date(),
     }
 
 
 def trending(window: str, rank: int, repo: str, stars: int, forks: int, contributors: int) -> dict:
     star_c, fork_c, act_c = float(stars), 2.0 * forks, 0.25 * contributors
     return {
-        "window": window, "as_of": AS_OF, "rank": rank, "repo_id": 1000 + rank, "repo_name": repo,
-        "score": round(star_c + fork_c + act_c, 4), "stars": stars, "forks": forks, "stargazers": stars,
-        "contributors": contributors, "star_component": star_c, "fork_component": fork_c,
-        "activity_component": act_c, "velocity_per_hour": stars / 24, "prev_window_stars": 1,
-        "velocity_change": (stars - 1) / 24, "explanation": f"{stars} stargazers",
+        "window": window,
+        "as_of": AS_OF,
+        "rank": rank,
+        "repo_id": 1000 + rank,
+        "repo_name": repo,
+        "score": round(star_c + fork_c + act_c, 4),
+        "stars": stars,
+        "forks": forks,
+        "stargazers": stars,
+        "contributors": contributors,
+        "star_component": star_c,
+        "fork_component": fork_c,
+        "activity_component": act_c,
+        "velocity_per_hour": stars / 24,
+        "prev_window_stars": 1,
+        "velocity_change": (stars - 1) / 24,
+        "explanation": f"{stars} stargazers",
     }
 
 
-def coverage(offset: int, events: int, *, gap: bool = False, star_coverage: str = "ok",
-             level: str = "ok") -> dict:
+def coverage(
+    offset: int, events: int, *, gap: bool = False, star_coverage: str = "ok", level: str = "ok"
+) -> dict:
     return {
-        "event_hour": hour(offset), "source": "gharchive", "events": 0 if gap else events,
+        "event_hour": hour(offset),
+        "source": "gharchive",
+        "events": 0 if gap else events,
         "events_by_type": "{}" if gap else f'{{"PushEvent":{events}}}',
-        "watch_share": None if gap else 0.1, "baseline_watch_share": 0.09,
-        "pr_share": None if gap else 0.05, "baseline_pr_share": 0.05, "is_gap": gap,
-        "coverage": "missing" if gap else level, "star_coverage": "missing" if gap else star_coverage,
+        "watch_share": None if gap else 0.1,
+        "baseline_watch_share": 0.09,
+        "pr_share": None if gap else 0.05,
+        "baseline_pr_share": 0.05,
+        "is_gap": gap,
+        "coverage": "missing" if gap else level,
+        "star_coverage": "missing" if gap else star_coverage,
         "note": "gap: no gharchive events in this hour" if gap else None,
     }
 
@@ -97,7 +161,8 @@ SAMPLE_ANOMALIES = [
 ]
 SAMPLE_TRENDING = [
     trending(window, rank, f"owner{rank}/repo-{window}", 50 // rank, rank, 10 * rank)
-    for window in ("1h", "24h", "7d", "30d") for rank in range(1, 4)
+    for window in ("1h", "24h", "7d", "30d")
+    for rank in range(1, 4)
 ] + [dict(trending("24h", 1, "stale/repo", 99, 0, 0), as_of=hour(-1))]
 SAMPLE_COVERAGE = [coverage(-h, 10_000 + h) for h in range(40)]
 SAMPLE_COVERAGE[3] = coverage(-3, 0, gap=True)
@@ -108,8 +173,12 @@ SAMPLE_COVERAGE[5] = coverage(-5, 9000, star_coverage="low")
 def sample_settings(tmp_path) -> Settings:
     """A home whose lake holds the sample marts."""
     settings = Settings(ghintel_home=tmp_path / "home")
-    write_gold(Path(settings.lake_root), anomalies=SAMPLE_ANOMALIES, repo_trending=SAMPLE_TRENDING,
-               data_coverage=SAMPLE_COVERAGE)
+    write_gold(
+        Path(settings.lake_root),
+        anomalies=SAMPLE_ANOMALIES,
+        repo_trending=SAMPLE_TRENDING,
+        data_coverage=SAMPLE_COVERAGE,
+    )
     return settings
 
 
@@ -118,7 +187,7 @@ def markdown_table(markdown: str, heading: str) -> list[dict[str, str]]:
     lines = markdown.splitlines()
     start = lines.index(heading)
     table = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if line.startswith("#"):
             break
         if line.startswith("| "):
@@ -172,7 +241,9 @@ def gold_rows(settings: Settings, model: str) -> list[dict]:
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
-def expected_anomalies(settings: Settings, *, lookback_hours: int = 24) -> tuple[dt.datetime | None, list[dict]]:
+def expected_anomalies(
+    settings: Settings, *, lookback_hours: int = 24
+) -> tuple[dt.datetime | None, list[dict]]:
     """The lake's newest hour and the anomalies of the report window, most alarming first."""
     coverage = gold_rows(settings, "data_coverage")
     anomalies = gold_rows(settings, "anomalies")
@@ -182,8 +253,16 @@ def expected_anomalies(settings: Settings, *, lookback_hours: int = 24) -> tuple
         return None, []
     start = as_of - dt.timedelta(hours=lookback_hours - 1)
     window = [a for a in anomalies if start <= a["event_hour"] <= as_of]
-    window.sort(key=lambda a: (SEVERITY_RANK[a["severity"]], -a["score"], -a["event_hour"].timestamp(),
-                               a["entity_type"], a["entity"], a["metric"]))
+    window.sort(
+        key=lambda a: (
+            SEVERITY_RANK[a["severity"]],
+            -a["score"],
+            -a["event_hour"].timestamp(),
+            a["entity_type"],
+            a["entity"],
+            a["metric"],
+        )
+    )
     return as_of, window
 
 
@@ -220,10 +299,34 @@ def assert_report_matches_gold(settings: Settings, markdown: str, *, top_n: int 
             assert float(row["score"]) == pytest.approx(gold["score"], abs=0.005)
             assert int(row["stargazers"]) == gold["stargazers"]
 
-    coverage = [r for r in gold_rows(settings, "data_coverage")
-                if as_of is not None and as_of - dt.timedelta(hours=167) <= r["event_hour"] <= as_of]
-    assert summary["hours with data coverage rows (last 168 h)"] == str(len({r["event_hour"] for r in coverage}))
+    coverage = [
+        r
+        for r in gold_rows(settings, "data_coverage")
+        if as_of is not None and as_of - dt.timedelta(hours=167) <= r["event_hour"] <= as_of
+    ]
+    assert summary["hours with data coverage rows (last 168 h)"] == str(
+        len({r["event_hour"] for r in coverage})
+    )
     assert summary["events in those hours"] == str(sum(r["events"] for r in coverage))
     assert summary["gap hours (per source)"] == str(sum(r["is_gap"] for r in coverage))
     assert summary["low star coverage hours (per source)"] == str(
-        sum(r["star_coverage"] == "low" for r in coverage))
+        sum(r["star_coverage"] == "low" for r in coverage)
+    )
+
+
+@pytest.fixture(scope="session")
+def real_lake_settings(tmp_path_factory) -> Settings:
+    """Hours 0 and 1 of 2015-01-01 through the real backfill (bronze -> silver) and ``build_gold``.
+
+    Two hours rather than one: hour 1 then has a trailing baseline, so gold holds a real anomaly
+    for the report to show (the second backfill costs seconds; the dbt build dominates).
+    """
+    from ghintel_pipeline.lib.gold import build_gold
+    from ghintel_pipeline.lib.lake import backfill_gharchive_hour
+    from tests.conftest import HOUR_0, HOUR_1
+
+    settings = Settings(ghintel_home=tmp_path_factory.mktemp("reports-real") / "home")
+    for name, path in (("2015-01-01-0", HOUR_0), ("2015-01-01-1", HOUR_1)):
+        backfill_gharchive_hour(settings, name, path_or_url=str(path))
+    build_gold(settings)
+    return settings

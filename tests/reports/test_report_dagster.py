@@ -40,7 +40,7 @@ def test_anomaly_report_asset_materializes_with_metadata(sample_settings, monkey
         chart = meta[key].value
         prefix = f"![{key.removesuffix('_chart')}.png](data:image/png;base64,"
         assert chart.startswith(prefix) and chart.endswith(")")
-        assert base64.b64decode(chart[len(prefix):-1]).startswith(PNG_SIGNATURE)
+        assert base64.b64decode(chart[len(prefix) : -1]).startswith(PNG_SIGNATURE)
     report_md = meta["file_report_md"].value
     assert report_md.startswith(str(sample_settings.home / "reports"))
     assert_report_matches_gold(sample_settings, open(report_md).read())
@@ -51,7 +51,9 @@ def test_anomaly_report_asset_materializes_with_metadata(sample_settings, monkey
 def test_lake_resource_root_overrides_environment(sample_settings, tmp_path, monkeypatch):
     """A run pointed at a lake by resource config reads that lake; the report goes to GHINTEL_HOME."""
     monkeypatch.setenv("GHINTEL_HOME", str(tmp_path / "other-home"))
-    result = dg.materialize([anomaly_report], resources={"lake": LakeResource(root=sample_settings.lake_root)})
+    result = dg.materialize(
+        [anomaly_report], resources={"lake": LakeResource(root=sample_settings.lake_root)}
+    )
     meta = _report_materialization(result).metadata
     assert meta["anomalies"].value == 4
     assert meta["file_report_md"].value.startswith(str(tmp_path / "other-home" / "reports"))
@@ -60,7 +62,11 @@ def test_lake_resource_root_overrides_environment(sample_settings, tmp_path, mon
 def test_report_asset_depends_on_gold_marts():
     spec = anomaly_report.get_asset_spec(ANOMALY_REPORT_KEY)
     assert {dep.asset_key for dep in spec.deps} == set(GOLD_DEPS)
-    assert {k.to_user_string() for k in GOLD_DEPS} == {"gold/anomalies", "gold/repo_trending", "gold/data_coverage"}
+    assert {k.to_user_string() for k in GOLD_DEPS} == {
+        "gold/anomalies",
+        "gold/repo_trending",
+        "gold/data_coverage",
+    }
 
 
 def test_schedule_is_hourly_by_default_and_requests_a_run():
@@ -70,7 +76,9 @@ def test_schedule_is_hourly_by_default_and_requests_a_run():
     assert anomaly_report_schedule.execution_timezone == "UTC"
     assert anomaly_report_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
-    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 1, 1, 10, 5, tzinfo=dt.UTC))
+    context = dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2026, 1, 1, 10, 5, tzinfo=dt.UTC)
+    )
     [request] = anomaly_report_schedule.evaluate_tick(context).run_requests
     assert isinstance(request, dg.RunRequest)
     assert anomaly_report_schedule.job_name == "build_anomaly_report_job"

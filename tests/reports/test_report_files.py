@@ -90,7 +90,9 @@ def test_quiet_window_says_no_anomalies(tmp_path):
 
     settings = Settings(ghintel_home=tmp_path / "home")
     old = [anomaly("old/news", "stars", -30, 500, 1, 1.0, "high")]
-    write_gold(Path(settings.lake_root), anomalies=old, repo_trending=SAMPLE_TRENDING, data_coverage=SAMPLE_COVERAGE)
+    write_gold(
+        Path(settings.lake_root), anomalies=old, repo_trending=SAMPLE_TRENDING, data_coverage=SAMPLE_COVERAGE
+    )
     result = generate_report(settings, now=NOW)
     markdown = result.files["report.md"].read_text()
     assert "No anomalies between 2015-01-02 13:00 UTC and 2015-01-03 12:00 UTC." in markdown

@@ -189,12 +189,12 @@ def _time_parts(created_at: str) -> tuple[datetime, datetime, date, int, int]:
     if parts is None:
         try:
             ts = datetime.fromisoformat(created_at)
-        except ValueError:
+            # A timestamp without offset is taken as UTC, which is what GitHub means by "Z".
+            ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+        except (ValueError, OverflowError):  # OverflowError: an offset pushing year 1 below range
             raise ContractViolation(
                 "wrong_type", f"created_at: not an ISO 8601 timestamp: {created_at[:40]!r}"
             ) from None
-        # A timestamp without offset is taken as UTC, which is what GitHub means by "Z".
-        ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
         parts = (ts, ts.replace(minute=0, second=0, microsecond=0), ts.date(), ts.hour, ts.isoweekday())
         if len(_time_cache) >= _CACHE_LIMIT:
             _time_cache.clear()

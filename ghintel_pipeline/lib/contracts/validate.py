@@ -31,7 +31,14 @@ from ghintel_pipeline.lib.contracts.lean import (
 from ghintel_pipeline.lib.contracts.quarantine import ContractViolation, QuarantineRecord
 
 DEFAULT_MAX_BYTES = 1_048_576
-_FAST_PATH_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, ContractViolation)
+# RecursionError: msgspec's answer to JSON nested deeper than its limit.
+_FAST_PATH_ERRORS = (
+    msgspec.ValidationError,
+    msgspec.DecodeError,
+    UnicodeDecodeError,
+    ContractViolation,
+    RecursionError,
+)
 _MESSAGE_LIMIT = 300
 _utf8_decode = codecs.utf_8_decode  # a third faster than str(raw, "utf-8") on msgspec.Raw
 
@@ -167,6 +174,13 @@ def _payload_text(raw: bytes, payload: object) -> str:
 
 
 def _slow(raw: bytes, source: str, max_bytes: int) -> EnrichedGitHubEventV1 | QuarantineRecord:
+    try:
+        return _classify(raw, source, max_bytes)
+    except Exception as exc:  # the contract never raises on content; nothing known gets here
+        return _quarantine(raw, "malformed_json", f"unreadable record: {type(exc).__name__}: {exc}")
+
+
+def _classify(raw: bytes, source: str, max_bytes: int) -> EnrichedGitHubEventV1 | QuarantineRecord:
     if len(raw) > max_bytes:
         return _quarantine(raw, "oversized", f"{len(raw)} bytes > limit of {max_bytes}")
     try:

@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from ghintel_pipeline.lib.gharchive.hours import hour_iso
-from ghintel_pipeline.lib.gharchive.reader import HourSource, ReadStats, SourceError, iter_lines
+from ghintel_pipeline.lib.gharchive.reader import HourSource, ReadStats, SourceError, http_client, iter_lines
 from ghintel_pipeline.lib.kafka.producer import DeliveryReport, RawEventProducer
 
 PROGRESS_EVERY = 1024  # lines between progress callbacks and broker-health checks
@@ -128,7 +128,10 @@ class ProgressHook:
 
 
 def produce_sources(
-    sources: list[HourSource], producer: RawEventProducer, *, client: httpx.Client | None = None,
+    sources: list[HourSource],
+    producer: RawEventProducer,
+    *,
+    client: httpx.Client | None = None,
     progress: ProgressHook | None = None,
 ) -> ProduceSummary:
     """Produce every line of every source; flush; return honest counts (see :class:`FileResult`).
@@ -138,9 +141,15 @@ def produce_sources(
     would only pile up in memory to fail after the delivery timeout.
     """
     progress = progress or ProgressHook()
+    if client is None and any(s.url is not None for s in sources):
+        with http_client() as own_client:
+            return produce_sources(sources, producer, client=own_client, progress=progress)
     summary = ProduceSummary()
     started = time.perf_counter()
-    results = [FileResult(name=s.name, location=s.location, hour=hour_iso(s.hour) if s.hour else None) for s in sources]
+    results = [
+        FileResult(name=s.name, location=s.location, hour=hour_iso(s.hour) if s.hour else None)
+        for s in sources
+    ]
     summary.files = results
     for index, (source, result) in enumerate(zip(sources, results, strict=True)):
         if producer.broker_unreachable:
@@ -166,8 +175,12 @@ def produce_sources(
 
 
 def _produce_one(
-    source: HourSource, result: FileResult, index: int, producer: RawEventProducer,
-    client: httpx.Client | None, progress: ProgressHook,
+    source: HourSource,
+    result: FileResult,
+    index: int,
+    producer: RawEventProducer,
+    client: httpx.Client | None,
+    progress: ProgressHook,
 ) -> None:
     stats = ReadStats()
     headers = headers_for(source)

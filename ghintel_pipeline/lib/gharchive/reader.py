@@ -19,7 +19,13 @@ import httpx
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from ghintel_pipeline.lib.gharchive.hours import (
-    HourSpecError, hour_filename, hour_from_filename, hour_range, hour_url, is_hour_spec, parse_hour,
+    HourSpecError,
+    hour_filename,
+    hour_from_filename,
+    hour_range,
+    hour_url,
+    is_hour_spec,
+    parse_hour,
 )
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -72,7 +78,11 @@ def folder_sources(folder: Path) -> list[HourSource]:
 
 
 def resolve_sources(
-    specs: Iterable[str], *, base_url: str, start: str | None = None, end: str | None = None,
+    specs: Iterable[str],
+    *,
+    base_url: str,
+    start: str | None = None,
+    end: str | None = None,
 ) -> list[HourSource]:
     """Turn CLI specs into sources. A spec is an existing file or folder, an ``http(s)://`` URL,
     or an hour ``YYYY-MM-DD-H`` fetched from ``base_url``; ``start``/``end`` add an hour range."""
@@ -123,8 +133,12 @@ def _http_chunks(client: httpx.Client, url: str, stats: ReadStats, attempts: int
     """Stream a URL. Only the opening of the response is retried: once lines went out, a retry
     would send them twice, so a failure mid-body is reported instead."""
 
-    @retry(retry=retry_if_exception(_retryable), stop=stop_after_attempt(attempts),
-           wait=wait_exponential(multiplier=0.5, max=4), reraise=True)
+    @retry(
+        retry=retry_if_exception(_retryable),
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=0.5, max=4),
+        reraise=True,
+    )
     def open_response() -> httpx.Response:
         response = client.send(client.build_request("GET", url), stream=True)
         if response.status_code >= 400:
@@ -216,7 +230,9 @@ def split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield tail[:-1] if tail.endswith(b"\r") else tail
 
 
-def iter_lines(source: HourSource, stats: ReadStats | None = None, *, client: httpx.Client | None = None) -> Iterator[bytes]:
+def iter_lines(
+    source: HourSource, stats: ReadStats | None = None, *, client: httpx.Client | None = None
+) -> Iterator[bytes]:
     """The lines of one source, streamed. Raises :class:`SourceError` where the stream breaks."""
     stats = stats if stats is not None else ReadStats()
     if source.path is not None:

@@ -84,12 +84,10 @@ def export_marts(
                 listed = ", ".join(f"date '{d}'" for d in days)
                 table = con.execute(
                     f"{select} where event_date in ({listed})" if days else f"{select} limit 0"
-                ).arrow()
+                ).fetch_arrow_table()
                 partial = _same_columns(uri, options, table)
             if not partial:
-                table = con.execute(select).arrow()
-            if isinstance(table, pa.RecordBatchReader):
-                table = table.read_all()
+                table = con.execute(select).fetch_arrow_table()
             kwargs: dict = {
                 "storage_options": options,
                 "commit_properties": CommitProperties(custom_metadata=meta),

@@ -177,6 +177,12 @@ def _project_mtime() -> float:
     return max(p.stat().st_mtime for p in files if p.exists())
 
 
+def dbt_executable() -> str:
+    """The dbt CLI of this interpreter's environment (a venv need not be on PATH)."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
 @lru_cache(maxsize=1)
 def ensure_manifest() -> Path:
     """target/manifest.json of the project, parsed on demand (clean checkout, edited models).
@@ -187,8 +193,7 @@ def ensure_manifest() -> Path:
     if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _project_mtime():
         return MANIFEST_PATH
     env = {**os.environ, **OFFLINE_ENV}
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt)] if dbt.exists() else [sys.executable, "-m", "dbt.cli.main"]
+    command = [dbt_executable()]
     args = ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     done = subprocess.run(
         [*command, *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600

@@ -66,7 +66,9 @@ class RangeRead:
 
 
 def _consumer(bootstrap: str, *, max_bytes: int | None = None, timeout_s: float = 10.0) -> KafkaConsumer:
-    partition_bytes = 8 * 1024 * 1024 if max_bytes is None else max(1024 * 1024, min(max_bytes, 64 * 1024 * 1024))
+    partition_bytes = (
+        8 * 1024 * 1024 if max_bytes is None else max(1024 * 1024, min(max_bytes, 64 * 1024 * 1024))
+    )
     try:
         return KafkaConsumer(
             bootstrap_servers=bootstrap,
@@ -88,7 +90,9 @@ def _consumer(bootstrap: str, *, max_bytes: int | None = None, timeout_s: float 
 
 
 @contextmanager
-def open_consumer(bootstrap: str, *, max_bytes: int | None = None, timeout_s: float = 10.0) -> Iterator[KafkaConsumer]:
+def open_consumer(
+    bootstrap: str, *, max_bytes: int | None = None, timeout_s: float = 10.0
+) -> Iterator[KafkaConsumer]:
     """A group-less consumer for repeated :func:`read_range` calls (saves a bootstrap per call)."""
     consumer = _consumer(bootstrap, max_bytes=max_bytes, timeout_s=timeout_s)
     try:
@@ -121,9 +125,16 @@ def topic_offsets(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> dic
 
 
 def read_range(
-    bootstrap: str, topic: str, partition: int, start: int, end_exclusive: int | None = None,
-    max_records: int = 100_000, max_bytes: int = 256 * 1024 * 1024, *,
-    consumer: KafkaConsumer | None = None, timeout_s: float = 30.0,
+    bootstrap: str,
+    topic: str,
+    partition: int,
+    start: int,
+    end_exclusive: int | None = None,
+    max_records: int = 100_000,
+    max_bytes: int = 256 * 1024 * 1024,
+    *,
+    consumer: KafkaConsumer | None = None,
+    timeout_s: float = 30.0,
 ) -> RangeRead:
     """Records of ``topic``/``partition`` from ``start`` in offset order.
 
@@ -147,7 +158,8 @@ def read_range(
         while len(result.records) < max_records and result.bytes < max_bytes:
             if time.monotonic() > deadline:
                 raise ConsumerError(
-                    f"reading {topic}[{partition}] from {result.next_offset} did not finish within {timeout_s:.0f}s"
+                    f"reading {topic}[{partition}] from {result.next_offset} "
+                    f"did not finish within {timeout_s:.0f}s"
                 )
             polled = consumer.poll(timeout_ms=END_POLL_MS, max_records=max_records - len(result.records))
             batch = polled.get(tp, [])
@@ -163,7 +175,15 @@ def read_range(
                 if len(result.records) >= max_records or (result.records and result.bytes >= max_bytes):
                     break
                 result.records.append(
-                    RawRecord(topic, partition, msg.offset, msg.timestamp, msg.key, msg.value, tuple(msg.headers or ()))
+                    RawRecord(
+                        topic,
+                        partition,
+                        msg.offset,
+                        msg.timestamp,
+                        msg.key,
+                        msg.value,
+                        tuple(msg.headers or ()),
+                    )
                 )
                 result.bytes += len(msg.value or b"")
                 result.next_offset = msg.offset + 1

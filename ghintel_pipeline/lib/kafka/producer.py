@@ -112,14 +112,23 @@ class RawEventProducer:
 
     ``send()`` never blocks on delivery (except for back-pressure once ``max_pending_bytes`` of
     values are unconfirmed); ``flush()`` waits for every record sent so far and reports them.
+    One instance belongs to one thread: the accounting is not locked.
     """
 
     SWEEP_EVERY = 512
 
     def __init__(
-        self, bootstrap: str, topic: str, *, max_retries: int = 5, delivery_timeout_s: float = 60,
-        linger_ms: int = 50, batch_size: int = 1024 * 1024, compression: str | None = None,
-        max_pending_bytes: int = 64 * 1024 * 1024, max_request_size: int = 4 * 1024 * 1024,
+        self,
+        bootstrap: str,
+        topic: str,
+        *,
+        max_retries: int = 5,
+        delivery_timeout_s: float = 60,
+        linger_ms: int = 50,
+        batch_size: int = 1024 * 1024,
+        compression: str | None = None,
+        max_pending_bytes: int = 64 * 1024 * 1024,
+        max_request_size: int = 4 * 1024 * 1024,
         connect_timeout_s: float | None = None,
     ) -> None:
         self.bootstrap = bootstrap
@@ -193,8 +202,14 @@ class RawEventProducer:
         return report
 
     # -- sending ---------------------------------------------------------------------------------
-    def send(self, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]],
-             *, tag: Hashable | None = None) -> None:
+    def send(
+        self,
+        value: bytes,
+        key: bytes | None,
+        headers: list[tuple[str, bytes]],
+        *,
+        tag: Hashable | None = None,
+    ) -> None:
         """Queue one record. ``tag`` groups records in ``DeliveryReport.by_tag`` (e.g. per file)."""
         if self._closed:
             raise ProducerError("producer is closed")
@@ -286,8 +301,11 @@ class RawEventProducer:
 
     def _account_unconfirmed(self, entry: tuple) -> None:
         self._pending_bytes -= len(entry[1])
-        self._fail(entry[4], "NotConfirmed",
-                   f"no acknowledgement within {self.delivery_timeout_s + 10:.0f}s (may still arrive)")
+        self._fail(
+            entry[4],
+            "NotConfirmed",
+            f"no acknowledgement within {self.delivery_timeout_s + 10:.0f}s (may still arrive)",
+        )
 
     def _settle(self, timeout_s: float) -> None:
         """Wait for every pending record and account for it."""
@@ -310,7 +328,11 @@ class RawEventProducer:
         if self._recreated_unproven:
             for entry in entries:
                 exc = entry[0].exception
-                self._fail(entry[4], type(exc).__name__, f"{exc} (producer already recreated, nothing delivered since)")
+                self._fail(
+                    entry[4],
+                    type(exc).__name__,
+                    f"{exc} (producer already recreated, nothing delivered since)",
+                )
             return
         old, self._producer = self._producer, None
         if old is not None:
@@ -323,7 +345,7 @@ class RawEventProducer:
             return
         self._report.recreated += 1
         self._recreated_unproven = True
-        for future, value, key, headers, tag, _attempt in entries:
+        for _future, value, key, headers, tag, _attempt in entries:
             self._report.resent += 1
             self._send_one(value, key, headers, tag, 1)
 
@@ -336,7 +358,8 @@ class RawEventProducer:
             self._settle(timeout)
         report, self._report = self._report, DeliveryReport()
         report.errors = [
-            f"{count} x {name}: {self._first_error[name]}" for name, count in self._errors.most_common(MAX_ERROR_LINES)
+            f"{count} x {name}: {self._first_error[name]}"
+            for name, count in self._errors.most_common(MAX_ERROR_LINES)
         ]
         self._errors.clear()
         self._first_error.clear()

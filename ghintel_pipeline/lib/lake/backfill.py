@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import queue
 import re
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -28,6 +30,7 @@ from ghintel_pipeline.lib.lake.silver import (
     MAX_CONFLICTS,
     ChunkCounts,
     SilverSummary,
+    Validated,
     merge_events,
     touched_hours,
     validate_rows,
@@ -47,7 +50,8 @@ from ghintel_pipeline.lib.settings import Settings
 
 HOUR_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{1,2}$")
 BATCH_ROWS = 10_000
-SILVER_CHUNK_ROWS = 50_000
+SILVER_CHUNK_ROWS = 20_000
+CACHE_BYTES = 128 << 20
 
 
 def iter_lines(path_or_url: str | Path, chunk_bytes: int = 8 << 20) -> Iterator[bytes]:
@@ -134,29 +138,64 @@ def backfill_gharchive_hour(settings: Settings, hour: str, *, path_or_url: str |
 
 
 def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, label: str) -> dict:
-    """Replace bronze rows of ``hour`` with ``lines`` (one atomic commit), then promote them."""
+    """Replace bronze rows of ``hour`` with ``lines`` (one atomic commit), then promote them.
+
+    While delta-rs writes bronze (Rust, without the GIL) the same batches are validated here; the
+    silver merge only starts once the bronze commit has landed. An hour larger than
+    ``CACHE_BYTES`` is instead read back from bronze in chunks after the commit."""
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC)
     counter = [0]
-    predicate = f"gharchive_hour = '{hour}'"
     bronze = ensure_table(settings, BRONZE)
+    tee = _Tee(CACHE_BYTES)
     reader = pa.RecordBatchReader.from_batches(
-        BRONZE_SCHEMA, _bronze_batches(hour, lines, label, now, counter)
+        BRONZE_SCHEMA, tee.wrap(_bronze_batches(hour, lines, label, now, counter))
     )
-    write_deltalake(
-        bronze,
-        reader,
-        mode="overwrite",
-        predicate=predicate,
-        partition_by=PARTITION_BY[BRONZE],
-        writer_properties=writer_properties(BRONZE),
-        commit_properties=CommitProperties(
-            custom_metadata={"ghintel.operation": "backfill", "ghintel.hour": hour}
-        ),
-    )
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            write_deltalake(
+                bronze,
+                reader,
+                mode="overwrite",
+                predicate=f"gharchive_hour = '{hour}'",
+                partition_by=PARTITION_BY[BRONZE],
+                writer_properties=writer_properties(BRONZE),
+                commit_properties=CommitProperties(
+                    custom_metadata={"ghintel.operation": "backfill", "ghintel.hour": hour}
+                ),
+            )
+        except BaseException as exc:  # re-raised below, in the caller's thread
+            failure.append(exc)
+            tee.abort()
+
+    writer = threading.Thread(target=write, name="bronze-backfill-writer", daemon=True)
+    writer.start()
+    early = list(_validated_chunks(settings, tee.stream(), sort=False))
+    writer.join()
+    if failure:
+        raise failure[0]
     bronze_seconds = time.monotonic() - started
     fault_point("between")
-    summary = _promote_hour(settings, hour)
+    if tee.overflowed:
+        early = []
+        scanner = (
+            ensure_table(settings, BRONZE)
+            .to_pyarrow_dataset()
+            .scanner(
+                filter=ds.field("gharchive_hour") == hour,
+                columns=BRONZE_READ_COLUMNS,
+                batch_size=SILVER_CHUNK_ROWS,
+                batch_readahead=2,
+                fragment_readahead=1,
+            )
+        )
+        summary = _promote_chunks(
+            settings, hour, _validated_chunks(settings, scanner.to_batches(), sort=True)
+        )
+    else:
+        summary = _promote_chunks(settings, hour, early)
     return {
         "hour": hour,
         "file": label,
@@ -171,21 +210,72 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
     }
 
 
-def _promote_hour(settings: Settings, hour: str) -> SilverSummary:
-    bronze = ensure_table(settings, BRONZE)
-    scanner = bronze.to_pyarrow_dataset().scanner(
-        filter=ds.field("gharchive_hour") == hour, columns=BRONZE_READ_COLUMNS, batch_size=SILVER_CHUNK_ROWS
-    )
-    summary = SilverSummary()
-    quarantined: list[pa.Table] = []
+class _Tee:
+    """Hands the batches going to the bronze writer to the validating thread, up to a byte budget."""
+
+    _END = object()
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.nbytes = 0
+        self.overflowed = False
+        self.queue: queue.Queue = queue.Queue()
+
+    def wrap(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in batches:
+                if not self.overflowed:
+                    self.nbytes += batch.nbytes
+                    if self.nbytes > self.budget:
+                        self.overflowed = True  # too big to hold: silver reads it back instead
+                        self.queue.put(self._END)
+                    else:
+                        self.queue.put(batch)
+                yield batch
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Signal the end to ``stream`` (an extra end marker after the first is never read)."""
+        if not self.overflowed:
+            self.queue.put(self._END)
+
+    def stream(self) -> Iterator[pa.RecordBatch]:
+        while (batch := self.queue.get()) is not self._END:
+            yield batch
+
+
+def _validated_chunks(
+    settings: Settings, batches: Iterable[pa.RecordBatch], *, sort: bool
+) -> Iterator[tuple[pa.Table, Validated]]:
     pending: list[pa.RecordBatch] = []
     size = 0
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        pending.append(batch.select(BRONZE_READ_COLUMNS))
+        size += batch.num_rows
+        if size >= SILVER_CHUNK_ROWS:
+            yield _validated(settings, pending, sort)
+            pending, size = [], 0
+    if pending:
+        yield _validated(settings, pending, sort)
 
-    def promote(batches: list[pa.RecordBatch]) -> None:
-        rows = pa.Table.from_batches(batches).sort_by("line_number") if batches else None
-        if rows is None or rows.num_rows == 0:
-            return
-        validated = validate_rows(settings, rows)
+
+def _validated(settings: Settings, batches: list[pa.RecordBatch], sort: bool) -> tuple[pa.Table, Validated]:
+    rows = pa.Table.from_batches(batches)
+    if sort:  # the read path returns files in no promised order; the first line must win
+        rows = rows.sort_by("line_number")
+    validated = validate_rows(settings, rows)
+    return rows.select(["kafka_offset"]), validated
+
+
+def _promote_chunks(
+    settings: Settings, hour: str, chunks: Iterable[tuple[pa.Table, Validated]]
+) -> SilverSummary:
+    summary = SilverSummary()
+    quarantined: list[pa.Table] = []
+    for rows, validated in chunks:
         quarantined.append(validated.quarantine)
         inserted = _merge_with_retry(settings, validated.events, hour)
         summary.commits += 1
@@ -198,16 +288,6 @@ def _promote_hour(settings: Settings, hour: str) -> SilverSummary:
                 hours=touched_hours(validated.events) if inserted else set(),
             )
         )
-
-    for batch in scanner.to_batches():
-        if batch.num_rows == 0:
-            continue
-        pending.append(batch)
-        size += batch.num_rows
-        if size >= SILVER_CHUNK_ROWS:
-            promote(pending)
-            pending, size = [], 0
-    promote(pending)
     # One predicate overwrite replaces every quarantine row of the hour: idempotent across re-runs.
     table = ensure_table(settings, QUARANTINE)
     rows = pa.concat_tables(quarantined) if quarantined else QUARANTINE_SCHEMA.empty_table()

@@ -199,10 +199,12 @@ def drain_kafka_to_bronze(
     max_bytes: int = 64 << 20,
     progress: Progress | None = None,
     stop_at: dict[int, int] | None = None,
+    on_commit: Callable[[pa.Table], None] | None = None,
 ) -> BronzeSummary:
     """Read every partition from its stored offset until caught up (or ``stop_at[p]``, exclusive),
-    committing every ``max_rows`` rows / ``max_bytes`` bytes. Raises ``BrokerResetError`` when the
-    broker no longer holds the log the stored offsets refer to."""
+    committing every ``max_rows`` rows / ``max_bytes`` bytes; ``on_commit`` gets the rows of each
+    commit once it has landed. Raises ``BrokerResetError`` when the broker no longer holds the log
+    the stored offsets refer to."""
     started = time.monotonic()
     summary = BronzeSummary()
     topic = settings.ghintel_topic
@@ -244,6 +246,8 @@ def drain_kafka_to_bronze(
                 summary.bytes_written += int(pc.sum(pc.binary_length(written.column("value"))).as_py() or 0)
                 summary.commits += 1
                 _track(summary.offsets, written)
+                if on_commit is not None:
+                    on_commit(written)
             if progress:
                 progress("bronze", summary.rows_written)
 

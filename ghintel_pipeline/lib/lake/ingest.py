@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 import time
 from dataclasses import dataclass
 
@@ -24,6 +26,7 @@ from ghintel_pipeline.lib.lake.silver import (
     _quarantine_kafka_rows,
     merge_events,
     promote_bronze_to_silver,
+    promote_committed_rows,
     touched_hours,
     validate_rows,
 )
@@ -53,6 +56,46 @@ class IngestSummary:
         }
 
 
+class _Promoter:
+    """Promotes each bronze commit on one worker thread while the main thread keeps reading Kafka.
+
+    Delta writes and merges run in Rust without the GIL, so reading, writing and validating overlap
+    on two cores. The queue holds one batch: memory stays bounded at about three batches. Batches
+    are promoted in commit order, which the fast path's high-water-mark check relies on."""
+
+    def __init__(self, settings: Settings, summary: SilverSummary, progress: Progress | None) -> None:
+        self.settings, self.summary, self.progress = settings, summary, progress
+        self.error: BaseException | None = None
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.thread = threading.Thread(target=self._run, name="silver-promoter", daemon=True)
+        self.thread.start()
+
+    def submit(self, rows) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(rows)
+
+    def _run(self) -> None:
+        while (rows := self.queue.get()) is not None:
+            if self.error is not None:
+                continue
+            started = time.monotonic()
+            try:
+                fault_point("between")
+                promote_committed_rows(self.settings, rows, self.summary)
+            except BaseException as exc:  # re-raised in the caller's thread
+                self.error = exc
+            self.summary.seconds += time.monotonic() - started
+            if self.progress:
+                self.progress("silver", self.summary.rows_read)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 def run_ingest(
     settings: Settings,
     *,
@@ -61,20 +104,36 @@ def run_ingest(
     progress: Progress | None = None,
     stop_at: dict[int, int] | None = None,
 ) -> IngestSummary:
-    """Drain Kafka into bronze until caught up, then promote every new bronze row to silver.
+    """Drain Kafka into bronze until caught up, promoting each bronze commit to silver as soon as it
+    has landed (no read-back, on a worker thread), then promote whatever bronze still holds beyond
+    silver (rows of a crashed earlier run, or a batch whose fast path lost a race).
 
     On a suspected broker reset, bronze rows already stored are still promoted, then
     ``BrokerResetError`` is raised."""
     started = time.monotonic()
+    silver = SilverSummary()
+    promoter = _Promoter(settings, silver, progress)
     try:
         bronze = drain_kafka_to_bronze(
-            settings, max_rows=max_rows, max_bytes=max_bytes, progress=progress, stop_at=stop_at
+            settings,
+            max_rows=max_rows,
+            max_bytes=max_bytes,
+            progress=progress,
+            stop_at=stop_at,
+            on_commit=promoter.submit,
         )
     except BrokerResetError:
-        promote_bronze_to_silver(settings, progress=progress)
+        promoter.close()
+        promote_bronze_to_silver(settings, progress=progress, summary=silver)
         raise
-    fault_point("between")
-    silver = promote_bronze_to_silver(settings, progress=progress)
+    except BaseException:
+        promoter.queue.put(None)
+        raise
+    drained = time.monotonic() - started
+    promoter.close()
+    bronze.seconds = round(drained, 3)
+    promote_bronze_to_silver(settings, progress=progress, summary=silver)
+    silver.seconds = round(silver.seconds, 3)
     return IngestSummary(bronze, silver, round(time.monotonic() - started, 3))
 
 

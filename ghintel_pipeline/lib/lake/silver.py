@@ -230,18 +230,70 @@ def _read_bronze(bronze: DeltaTable, topic: str, pending, max_rows: int) -> pa.T
         )
         clauses = clause if clauses is None else clauses | clause
     flt = (ds.field("kafka_topic") == topic) & clauses
-    rows = bronze.to_pyarrow_dataset().to_table(filter=flt, columns=BRONZE_READ_COLUMNS)
+    # Low read-ahead: the rows are multi-kilobyte and a chunk is small; default read-ahead decodes
+    # several whole files at once and doubles peak memory for no speed here.
+    rows = bronze.to_pyarrow_dataset().to_table(
+        filter=flt, columns=BRONZE_READ_COLUMNS, batch_readahead=2, fragment_readahead=1
+    )
     return rows.sort_by(
         [("kafka_epoch", "ascending"), ("kafka_partition", "ascending"), ("kafka_offset", "ascending")]
     )
 
 
+def _promote_chunk(
+    settings: Settings, silver: DeltaTable, rows: pa.Table, ranges: dict, summary: SilverSummary
+) -> None:
+    """Validate, quarantine and merge one chunk of Kafka rows, moving silver's high-water marks to
+    the chunk's last offsets in the merge commit. Raises CommitFailedError on a concurrent writer."""
+    topic = settings.ghintel_topic
+    validated = validate_rows(settings, rows)
+    if validated.quarantine.num_rows:
+        _quarantine_kafka_rows(settings, validated.quarantine, {k: v[1] for k, v in ranges.items()}, topic)
+    fault_point("quarantine")
+    txns = [Transaction(silver_app_id(topic, p, e), hi) for (e, p), (_lo, hi) in sorted(ranges.items())]
+    fault_point("merge")
+    inserted = merge_events(silver, validated.events, txns, {"ghintel.operation": "promote_kafka"})
+    summary.commits += 1
+    summary.add(
+        ChunkCounts(
+            rows=rows.num_rows,
+            inserted=inserted,
+            duplicates=validated.batch_duplicates + validated.events.num_rows - inserted,
+            quarantined=validated.quarantine.num_rows,
+            hours=touched_hours(validated.events) if inserted else set(),
+        )
+    )
+    for (_e, p), (lo, hi) in ranges.items():
+        entry = summary.offsets.setdefault(p, {"first": lo})
+        entry["last"] = hi
+
+
+def promote_committed_rows(settings: Settings, rows: pa.Table, summary: SilverSummary) -> bool:
+    """Fast path right after a bronze commit: promote the rows just written without reading them
+    back, when silver's high-water marks end exactly before them. False = left to the read path."""
+    silver = ensure_table(settings, SILVER)
+    ranges = _ranges(rows)
+    for (epoch, p), (lo, _hi) in ranges.items():
+        hwm = silver.transaction_version(silver_app_id(settings.ghintel_topic, p, epoch))
+        if (-1 if hwm is None else hwm) != lo - 1:
+            return False
+    try:
+        _promote_chunk(settings, silver, rows.select(BRONZE_READ_COLUMNS), ranges, summary)
+    except CommitFailedError:
+        return False
+    return True
+
+
 def promote_bronze_to_silver(
-    settings: Settings, *, progress: Progress | None = None, max_rows: int = 50_000
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    max_rows: int = 20_000,
+    summary: SilverSummary | None = None,
 ) -> SilverSummary:
     """Promote every bronze Kafka row above silver's high-water marks, ``max_rows`` per commit."""
     started = time.monotonic()
-    summary = SilverSummary()
+    summary = summary or SilverSummary()
     topic = settings.ghintel_topic
     conflicts = 0
     while True:
@@ -258,17 +310,9 @@ def promote_bronze_to_silver(
             raise RuntimeError(
                 f"bronze txns are ahead of its rows for {pending}; the bronze table is damaged"
             )
-        checked = _check_contiguous(ranges, pending)
-        validated = validate_rows(settings, rows)
-        if validated.quarantine.num_rows:
-            _quarantine_kafka_rows(
-                settings, validated.quarantine, {k: v[1] for k, v in checked.items()}, topic
-            )
-        fault_point("quarantine")
-        txns = [Transaction(silver_app_id(topic, p, e), hi) for (e, p), (_lo, hi) in sorted(checked.items())]
-        fault_point("merge")
+        _check_contiguous(ranges, pending)
         try:
-            inserted = merge_events(silver, validated.events, txns, {"ghintel.operation": "promote_kafka"})
+            _promote_chunk(settings, silver, rows, ranges, summary)
         except CommitFailedError:
             # Another promoter (or a backfill) committed to the same partitions: re-plan from the log.
             conflicts += 1
@@ -276,22 +320,9 @@ def promote_bronze_to_silver(
                 raise
             time.sleep(0.05 * conflicts)
             continue
-        summary.commits += 1
-        summary.add(
-            ChunkCounts(
-                rows=rows.num_rows,
-                inserted=inserted,
-                duplicates=validated.batch_duplicates + validated.events.num_rows - inserted,
-                quarantined=validated.quarantine.num_rows,
-                hours=touched_hours(validated.events) if inserted else set(),
-            )
-        )
-        for (_e, p), (lo, hi) in checked.items():
-            entry = summary.offsets.setdefault(p, {"first": lo})
-            entry["last"] = hi
         if progress:
             progress("silver", summary.rows_read)
-    summary.seconds = round(time.monotonic() - started, 3)
+    summary.seconds = round(summary.seconds + time.monotonic() - started, 3)
     return summary
 
 
@@ -309,7 +340,7 @@ def _ranges(rows: pa.Table) -> dict[tuple[int, int], tuple[int, int]]:
     return out
 
 
-def _check_contiguous(ranges, pending) -> dict[tuple[int, int], tuple[int, int]]:
+def _check_contiguous(ranges, pending) -> None:
     """Each partition's rows must start right after silver's high-water mark (no skipped offsets)."""
     expected = {(e, p): hwm + 1 for e, p, hwm, _last in pending}
     for key, (lo, _hi) in ranges.items():
@@ -317,4 +348,3 @@ def _check_contiguous(ranges, pending) -> dict[tuple[int, int], tuple[int, int]]
             raise RuntimeError(
                 f"bronze offsets for epoch/partition {key} start at {lo}, expected {expected[key]}"
             )
-    return ranges

@@ -68,8 +68,9 @@ def producer_argv(source: str) -> tuple[list[str], str]:
     """The producer command for ``GHINTEL_SOURCE`` and its kind.
 
     ``live`` -> ``ghintel produce live`` (a service); ``gharchive:<a>[,<b>...]`` -> ``ghintel produce
-    gharchive <a> <b> ...`` (a job: the replay ends). Each item is a file, an hour ``YYYY-MM-DD-H`` or a
-    range ``<hour>..<hour>``; existing relative files are made absolute so the child's cwd never matters.
+    gharchive <a> <b> ...`` (a job: the replay ends). Each item is a file, an hour ``YYYY-MM-DD-H`` or
+    (once) a range ``<hour>..<hour>`` (passed as ``--from/--to``); existing relative files are made
+    absolute so the child's working directory never matters.
     """
     source = source.strip()
     if source in ("", "live"):
@@ -78,8 +79,16 @@ def producer_argv(source: str) -> tuple[list[str], str]:
         items = [item.strip() for item in source.removeprefix("gharchive:").split(",") if item.strip()]
         if not items:
             raise SourceError("GHINTEL_SOURCE=gharchive: needs files, hours or a range after the colon")
-        resolved = [str(Path(item).resolve()) if Path(item).exists() else item for item in items]
-        return _ghintel("produce", "gharchive", *resolved), "job"
+        ranges = [item for item in items if ".." in item]
+        if len(ranges) > 1:
+            raise SourceError(f"GHINTEL_SOURCE: one hour range at most, got {', '.join(ranges)}")
+        args = [
+            str(Path(item).resolve()) if Path(item).exists() else item for item in items if ".." not in item
+        ]
+        if ranges:
+            first, _, last = ranges[0].partition("..")
+            args += ["--from", first, "--to", last]
+        return _ghintel("produce", "gharchive", *args), "job"
     raise SourceError(f"GHINTEL_SOURCE={source!r}: expected `live` or `gharchive:<files|hours|range>`")
 
 

@@ -192,7 +192,7 @@ def platform_status(settings: Settings, *, deep: bool = True) -> dict:
     result = {
         "platform": platform,
         "broker": broker,
-        "producer": _guard(producer_section, settings, platform if "error" not in platform else {}),
+        "producer": _guard(producer_section, settings, platform if "children" in platform else {}),
     }
     if deep:
         reachable = broker.get("state") in ("running", "external")

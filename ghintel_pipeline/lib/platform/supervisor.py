@@ -66,7 +66,8 @@ def _exit_message(spec: ServiceSpec, returncode: int | None, last_lines: list[st
     if returncode == 0:
         return f"{spec.name} finished" if spec.kind == "job" else f"{spec.name} exited (code 0): {last}"
     message = f"{spec.name} exited with code {returncode}: {last}".rstrip(": ")
-    if spec.name == "producer" and spec.argv[-1] == "live":
+    already_hinted = any("GHINTEL_SOURCE" in line for line in last_lines)
+    if spec.name == "producer" and spec.argv[-1] == "live" and not already_hinted:
         message += f" -- {NO_NETWORK_HINT}"
     return message
 

@@ -59,7 +59,8 @@ def anomaly_chart(data: ReportData) -> bytes:
         return _message(title, f"no anomalies in the last {data.options.lookback_hours} h")
     rows = list(reversed(data.anomalies))  # barh draws bottom-up; the worst goes on top
     labels = [
-        f"{_shorten(r['entity'])} · {r['metric']} · {r['event_hour'].astimezone(dt.UTC):%m-%d %H}h" for r in rows
+        f"{_shorten(r['entity'])} · {r['metric']} · {r['event_hour'].astimezone(dt.UTC):%m-%d %H}h"
+        for r in rows
     ]
     colors = [SEVERITY_COLORS.get(r["severity"], "#7f8c8d") for r in rows]
     y = range(len(rows))
@@ -67,7 +68,9 @@ def anomaly_chart(data: ReportData) -> bytes:
     values_ax, score_ax = fig.subplots(1, 2, sharey=True, width_ratios=[3, 2])
     height = 0.38
     values_ax.barh([i + height / 2 for i in y], [r["observed"] or 0 for r in rows], height, color=colors)
-    values_ax.barh([i - height / 2 for i in y], [r["baseline"] or 0 for r in rows], height, color=BASELINE_COLOR)
+    values_ax.barh(
+        [i - height / 2 for i in y], [r["baseline"] or 0 for r in rows], height, color=BASELINE_COLOR
+    )
     # Metrics differ by orders of magnitude (events vs stars); symlog keeps a zero baseline drawable.
     values_ax.set_xscale("symlog", linthresh=1)
     values_ax.set_xlim(left=0)
@@ -98,7 +101,11 @@ def trending_chart(data: ReportData) -> bytes:
     """Trending score of the top repos split into its star, fork and activity components."""
     window = trending_window(data)
     if window is None:
-        why = "gold repo_trending not built yet" if "repo_trending" in data.missing_marts else "no trending repos"
+        why = (
+            "gold repo_trending not built yet"
+            if "repo_trending" in data.missing_marts
+            else "no trending repos"
+        )
         return _message("Trending repositories", why)
     rows = list(reversed(data.trending[window]))
     y = list(range(len(rows)))
@@ -111,7 +118,9 @@ def trending_chart(data: ReportData) -> bytes:
         left = [a + b for a, b in zip(left, widths, strict=True)]
     for i, r in zip(y, rows, strict=True):
         ax.text(left[i], i, f" {r['score']:.1f}", va="center", fontsize=8)
-    ax.set_yticks(y, [f"#{r['rank']} {_shorten(r['repo_name'] or str(r['repo_id']))}" for r in rows], fontsize=8)
+    ax.set_yticks(
+        y, [f"#{r['rank']} {_shorten(r['repo_name'] or str(r['repo_id']))}" for r in rows], fontsize=8
+    )
     ax.set_xlabel("trending score")
     ax.margins(x=0.12)
     ax.grid(axis="x", alpha=0.3)
@@ -124,7 +133,11 @@ def coverage_chart(data: ReportData) -> bytes:
     """Events per hour and source, gaps and low-coverage hours marked; watch/PR share vs baseline."""
     if not data.coverage:
         title = f"Data coverage, last {data.options.coverage_hours} h"
-        why = "gold data_coverage not built yet" if "data_coverage" in data.missing_marts else "no data in the lake"
+        why = (
+            "gold data_coverage not built yet"
+            if "data_coverage" in data.missing_marts
+            else "no data in the lake"
+        )
         return _message(title, why)
     title = f"Data coverage, {hour_label(data.coverage[0]['event_hour'])} to {hour_label(data.as_of)}"
     fig = Figure(figsize=(11, 5.5), layout="constrained")
@@ -136,25 +149,45 @@ def coverage_chart(data: ReportData) -> bytes:
         events_ax.plot(hours, [r["events"] for r in rows], marker="o", markersize=3, label=source)
         low = [r for r in rows if r["coverage"] == "low"]
         if low:
-            events_ax.scatter([r["event_hour"] for r in low], [r["events"] for r in low], color="#e67e22",
-                              zorder=3, label=f"{source}: low coverage")
+            events_ax.scatter(
+                [r["event_hour"] for r in low],
+                [r["events"] for r in low],
+                color="#e67e22",
+                zorder=3,
+                label=f"{source}: low coverage",
+            )
         watch = [(r["event_hour"], 100 * r["watch_share"]) for r in rows if r["watch_share"] is not None]
         if watch:
             share_ax.plot(*zip(*watch, strict=True), marker=".", label=f"{source}: watch share")
-        share_ax.plot(hours, [100 * (r["baseline_watch_share"] or 0) for r in rows], linestyle="--",
-                      label=f"{source}: watch baseline")
+        share_ax.plot(
+            hours,
+            [100 * (r["baseline_watch_share"] or 0) for r in rows],
+            linestyle="--",
+            label=f"{source}: watch baseline",
+        )
         star_low = [r for r in rows if r["star_coverage"] == "low" and r["watch_share"] is not None]
         if star_low:
-            share_ax.scatter([r["event_hour"] for r in star_low], [100 * r["watch_share"] for r in star_low],
-                             color="#c0392b", marker="x", zorder=3, label=f"{source}: low star coverage")
+            share_ax.scatter(
+                [r["event_hour"] for r in star_low],
+                [100 * r["watch_share"] for r in star_low],
+                color="#c0392b",
+                marker="x",
+                zorder=3,
+                label=f"{source}: low star coverage",
+            )
         pr = [(r["event_hour"], 100 * r["pr_share"]) for r in rows if r["pr_share"] is not None]
         if pr:
             share_ax.plot(*zip(*pr, strict=True), marker=".", label=f"{source}: PR share")
     gaps = sorted({r["event_hour"] for r in data.coverage if r["is_gap"]})
     for i, hour in enumerate(gaps):
         for ax in (events_ax, share_ax):
-            ax.axvspan(hour, hour + dt.timedelta(hours=1), color="#c0392b", alpha=0.15,
-                       label="gap" if i == 0 and ax is events_ax else None)
+            ax.axvspan(
+                hour,
+                hour + dt.timedelta(hours=1),
+                color="#c0392b",
+                alpha=0.15,
+                label="gap" if i == 0 and ax is events_ax else None,
+            )
     events_ax.set_ylabel("events per hour")
     events_ax.set_ylim(bottom=0)
     events_ax.legend(fontsize=8, loc="best")

@@ -78,7 +78,13 @@ MART_SCHEMAS: dict[str, pa.Schema] = {
 }
 TRENDING_WINDOWS = ("1h", "24h", "7d", "30d")
 SEVERITIES = ("high", "medium", "low")
-COVERAGE_COUNTS = ("coverage_hours", "coverage_events", "gap_hours", "low_coverage_hours", "low_star_coverage_hours")
+COVERAGE_COUNTS = (
+    "coverage_hours",
+    "coverage_events",
+    "gap_hours",
+    "low_coverage_hours",
+    "low_star_coverage_hours",
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,9 @@ def open_marts(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[str]
     missing = []
     for name, schema in MART_SCHEMAS.items():
         try:
-            table = DeltaTable(lake_table_uri(settings, "gold", name), storage_options=storage_options(settings))
+            table = DeltaTable(
+                lake_table_uri(settings, "gold", name), storage_options=storage_options(settings)
+            )
         except TableNotFoundError:
             missing.append(name)
             con.register(name, schema.empty_table())
@@ -199,7 +207,9 @@ def _load_anomalies(con: duckdb.DuckDBPyConnection, data: ReportData) -> None:
     window = [data.window_start, data.as_of]
     in_window = "event_hour between ? and ?"
     by_severity = dict(
-        con.execute(f"select severity, count(*) from anomalies where {in_window} group by 1", window).fetchall()
+        con.execute(
+            f"select severity, count(*) from anomalies where {in_window} group by 1", window
+        ).fetchall()
     )
     data.anomalies_by_severity = {s: by_severity.get(s, 0) for s in SEVERITIES}
     data.anomalies_in_window = sum(by_severity.values())

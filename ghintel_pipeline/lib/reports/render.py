@@ -77,7 +77,18 @@ def anomalies_table(data: ReportData) -> Table:
         ]
         for i, r in enumerate(data.anomalies, start=1)
     ]
-    columns = ["#", "severity", "entity", "metric", "hour", "observed", "baseline", "spread", "score", "explanation"]
+    columns = [
+        "#",
+        "severity",
+        "entity",
+        "metric",
+        "hour",
+        "observed",
+        "baseline",
+        "spread",
+        "score",
+        "explanation",
+    ]
     return Table(columns, rows, {0, 5, 6, 7, 8})
 
 
@@ -97,8 +108,18 @@ def trending_table(rows: list[dict]) -> Table:
         ]
         for r in rows
     ]
-    columns = ["rank", "repo", "score", "stargazers", "stars", "forks", "contributors", "stargazers/h",
-               "change/h", "explanation"]
+    columns = [
+        "rank",
+        "repo",
+        "score",
+        "stargazers",
+        "stars",
+        "forks",
+        "contributors",
+        "stargazers/h",
+        "change/h",
+        "explanation",
+    ]
     return Table(columns, body, {0, 2, 3, 4, 5, 6, 7, 8})
 
 
@@ -117,7 +138,16 @@ def coverage_table(data: ReportData) -> Table:
         ]
         for r in flagged[-COVERAGE_ROWS:][::-1]
     ]
-    columns = ["hour", "source", "events", "watch share", "watch baseline", "coverage", "star coverage", "note"]
+    columns = [
+        "hour",
+        "source",
+        "events",
+        "watch share",
+        "watch baseline",
+        "coverage",
+        "star coverage",
+        "note",
+    ]
     return Table(columns, body, {2, 3, 4})
 
 
@@ -142,8 +172,12 @@ def build_sections(data: ReportData) -> list[Section]:
 
     trending = Section("Trending repositories", chart="trending.png")
     if data.trending:
-        trending.paragraphs.append(f"Top {data.options.top_n} per window as of {hour_label(data.trending_as_of)}.")
-        trending.tables = [(f"Window {window}", trending_table(rows)) for window, rows in data.trending.items()]
+        trending.paragraphs.append(
+            f"Top {data.options.top_n} per window as of {hour_label(data.trending_as_of)}."
+        )
+        trending.tables = [
+            (f"Window {window}", trending_table(rows)) for window, rows in data.trending.items()
+        ]
     else:
         trending.paragraphs.append("No trending repositories.")
 
@@ -159,8 +193,8 @@ def build_sections(data: ReportData) -> list[Section]:
         coverage.tables.append((None, table))
     else:
         coverage.paragraphs.append(
-            f"All {data.coverage_counts.get('coverage_hours', 0)} hours from {hour_label(data.coverage_start)} "
-            f"to {hour_label(data.as_of)} have full coverage."
+            f"All {data.coverage_counts.get('coverage_hours', 0)} hours from "
+            f"{hour_label(data.coverage_start)} to {hour_label(data.as_of)} have full coverage."
         )
     return [summary, anomalies, trending, coverage]
 
@@ -202,7 +236,9 @@ def _md_sections(sections: list[Section], *, charts: bool, level: int) -> list[s
 def render_markdown(data: ReportData) -> str:
     """The full report; charts are linked by file name (they sit beside report.md)."""
     title, subtitle = _heading(data)
-    return "\n".join([f"# {title}", "", subtitle, ""] + _md_sections(build_sections(data), charts=True, level=2))
+    return "\n".join(
+        [f"# {title}", "", subtitle, ""] + _md_sections(build_sections(data), charts=True, level=2)
+    )
 
 
 def render_summary_markdown(data: ReportData) -> str:
