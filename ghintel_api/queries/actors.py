@@ -41,7 +41,8 @@ def top_actors(
 ) -> list[TopActor]:
     bots = "" if include_bots else " AND NOT coalesce(is_bot, false)"
     full_days = span.full_days() if org is None and lake.has("fct_actor_activity_daily") else None
-    hourly = f"""SELECT actor_login, is_bot, {_MEASURES} FROM {actor_hours.TABLE}
+    source = actor_hours.TABLE if org is None else actor_hours.ORG_TABLE
+    hourly = f"""SELECT actor_login, is_bot, {_MEASURES} FROM {source}
                  WHERE event_hour >= ? AND event_hour < ?{bots}"""
     params: list = [span.first_hour, span.end]
     if org is not None:

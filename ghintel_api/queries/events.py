@@ -13,7 +13,7 @@ from ghintel_api.core.windows import MAX_TIME, MIN_TIME
 from ghintel_api.models import Event, EventsPage
 from ghintel_api.queries.common import as_utc
 
-_COLUMNS = """event_id, event_type, category, action, created_at, actor_login, is_bot, repo_name,
+_COLUMNS = """event_id, event_type, category, action, CAST(created_at AS TIMESTAMP) AS created_at, actor_login, is_bot, repo_name,
     org_login, ref, ref_type, number, commit_count, merged, source"""
 _SOURCE = "silver_events"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -15,20 +15,15 @@ from ghintel_api.queries.actors import top_actors
 from ghintel_api.queries.common import as_utc, buckets
 from ghintel_api.queries.coverage import span_coverage
 
-_TOTALS = """
-SELECT coalesce(sum(events), 0)::BIGINT AS events,
-       count(DISTINCT repo_name) FILTER (WHERE events > 0) AS repos,
-       coalesce(sum(stars), 0)::BIGINT AS stars, coalesce(sum(forks), 0)::BIGINT AS forks,
-       coalesce(sum(pushes), 0)::BIGINT AS pushes, coalesce(sum(prs_opened), 0)::BIGINT AS prs_opened,
-       coalesce(sum(prs_merged), 0)::BIGINT AS prs_merged,
-       coalesce(sum(issues_opened), 0)::BIGINT AS issues_opened
-FROM {table} WHERE org_login = ? AND event_hour >= ? AND event_hour < ?"""
-
-_TOP_REPOS = """
+# Per repo over the window: the org's totals are the sums, its repo count the row count.
+_PER_REPO = """
 SELECT repo_name, sum(events)::BIGINT AS events, coalesce(sum(stars), 0)::BIGINT AS stars,
-       coalesce(sum(pushes), 0)::BIGINT AS pushes, coalesce(sum(prs_opened), 0)::BIGINT AS prs_opened
+       coalesce(sum(forks), 0)::BIGINT AS forks, coalesce(sum(pushes), 0)::BIGINT AS pushes,
+       coalesce(sum(prs_opened), 0)::BIGINT AS prs_opened, coalesce(sum(prs_merged), 0)::BIGINT AS prs_merged,
+       coalesce(sum(issues_opened), 0)::BIGINT AS issues_opened
 FROM {table} WHERE org_login = ? AND event_hour >= ? AND event_hour < ?
-GROUP BY repo_name HAVING sum(events) > 0 ORDER BY events DESC, repo_name LIMIT ?"""
+GROUP BY repo_name HAVING sum(events) > 0 ORDER BY events DESC, repo_name"""
+_TOTAL_KEYS = ("events", "stars", "forks", "pushes", "prs_opened", "prs_merged", "issues_opened")
 
 _SERIES = """
 SELECT date_trunc('{part}', event_hour) AS ts, sum(events)::BIGINT AS events,
@@ -75,10 +70,9 @@ def org_summary(
     if span is not None:
         table = lake.rel("fct_repo_activity_hourly")
         window_params = [org, span.first_hour, span.end]
-        totals = lake.query(cur, _TOTALS.format(table=table), window_params)[0]
-        top_repos = [
-            TopRepo(**r) for r in lake.query(cur, _TOP_REPOS.format(table=table), [*window_params, top])
-        ]
+        per_repo = lake.query(cur, _PER_REPO.format(table=table), window_params)
+        totals = {key: sum(r[key] for r in per_repo) for key in _TOTAL_KEYS} | {"repos": len(per_repo)}
+        top_repos = [TopRepo(**r) for r in per_repo[:top]]
         found = {
             as_utc(r["ts"]): r
             for r in lake.query(cur, _SERIES.format(table=table, part=granularity.value), window_params)
@@ -89,7 +83,7 @@ def org_summary(
         ]
         (row,) = lake.query(
             cur,
-            f"SELECT count(DISTINCT actor_login) AS n FROM {actor_hours.TABLE} "
+            f"SELECT count(DISTINCT actor_login) AS n FROM {actor_hours.ORG_TABLE} "
             "WHERE org_login = ? AND event_hour >= ? AND event_hour < ?",
             window_params,
         )

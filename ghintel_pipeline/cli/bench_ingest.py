@@ -55,7 +55,7 @@ def bench_ingest(
         typer.echo(json.dumps(result, indent=2))
         return
     table = Table(title=f"lakehouse ingest: {', '.join(result['files'])}")
-    for column in ("path", "events", "seconds", "events/s", "peak RSS MB"):
+    for column in ("path", "events", "seconds", "events/s", "events/CPU-s", "peak RSS MB"):
         table.add_column(column, justify="left" if column == "path" else "right")
 
     def row(name: str, fig: dict | None) -> None:
@@ -65,6 +65,7 @@ def bench_ingest(
                 f"{fig['events']:,}",
                 f"{fig['seconds']:.2f}",
                 f"{fig['events_per_s']:,}",
+                f"{fig['events_per_cpu_s']:,}" if "events_per_cpu_s" in fig else "",
                 str(fig.get("peak_rss_mb", "")),
             )
 
@@ -75,13 +76,14 @@ def bench_ingest(
     if "kafka" in result:
         k = result["kafka"]
         row("produce to Kafka (RawEventProducer)", k["produce"])
-        row("Kafka -> bronze -> silver (one run)", k["kafka_to_silver"])
-        row("  of which Kafka -> bronze", k["kafka_to_bronze"])
-        row("  of which bronze -> silver", k["bronze_to_silver"])
+        row("Kafka -> bronze -> silver (one run_ingest)", k["kafka_to_silver"])
+        row("  Kafka -> bronze (overlaps the line below)", k["kafka_to_bronze"])
+        row("  bronze -> silver (worker thread)", k["bronze_to_silver"])
     out = Console()
     out.print(table)
-    out.print(f"note: {result['note']}; {result['cpu_count']} CPUs")
+    out.print(f"note: {result['note']}; {result['cpu_count']} CPUs, load average {result['load_average']}")
     if "ratio_file_to_silver_vs_duckdb" in result:
         out.print(
             f"file -> silver / duckdb read_json speed ratio: {result['ratio_file_to_silver_vs_duckdb']:.2f}x"
+            f" (per CPU-second: {result.get('ratio_file_to_silver_vs_duckdb_per_cpu_s', 'n/a')}x)"
         )

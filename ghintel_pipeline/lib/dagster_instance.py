@@ -76,9 +76,20 @@ def write_instance_config(settings: Settings) -> Path:
     return home
 
 
+def prepare_instance(settings: Settings) -> Path:
+    """Write the config and create the storage schema once, before several processes open it:
+    a webserver and a daemon started together would otherwise race creating the same sqlite
+    tables (``table alembic_version already exists``)."""
+    from dagster import DagsterInstance
+
+    home = write_instance_config(settings)
+    DagsterInstance.from_config(str(home)).dispose()
+    return home
+
+
 def dagster_env(settings: Settings) -> dict[str, str]:
     """Environment for a Dagster process (webserver, daemon, code server) of this installation."""
     env = dict(os.environ)
-    env["DAGSTER_HOME"] = str(write_instance_config(settings))
+    env["DAGSTER_HOME"] = str(prepare_instance(settings))
     env["GHINTEL_HOME"] = str(settings.home)
     return env

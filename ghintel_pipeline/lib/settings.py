@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="Producer: give up on a record not acknowledged within this."
     )
     ghintel_producer_retries: int = Field(default=5, ge=1, description="Producer: retries per batch.")
+    ghintel_producer_workers: int = Field(
+        default=1, ge=1, description="Producer processes for `produce gharchive` (>1: ParallelProducer)."
+    )
     ghintel_producer_compression: str | None = Field(
         default=None, description="Producer compression: unset (none) or gzip."
     )

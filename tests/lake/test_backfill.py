@@ -61,3 +61,17 @@ def test_backfill_and_kafka_deliveries_of_the_same_events_dedup(lake_settings, b
     assert len(ids) == len(set(ids)) == len(lines)
     lineage = table_rows(lake_settings, SILVER, ["kafka_offset"]).column("kafka_offset")
     assert lineage.null_count == len(lines) - 2000  # first delivery (Kafka) kept its lineage
+
+
+def test_an_hour_too_big_to_hold_is_read_back_from_bronze(tmp_path, monkeypatch):
+    from ghintel_pipeline.lib.lake import backfill
+
+    monkeypatch.setenv("GHINTEL_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(backfill, "CACHE_BYTES", 1 << 20)
+    monkeypatch.setattr(backfill, "SILVER_CHUNK_ROWS", 3000)
+    settings = Settings()
+    result = backfill_gharchive_hour(settings, "2015-01-01-1", path_or_url=str(HOUR_1))
+    lines = file_lines(HOUR_1)
+    assert result["silver_written"] == len(lines) and result["duplicates"] == 0
+    assert set(silver_ids(settings)) == {event_id(line) for line in lines}
+    assert len(silver_ids(settings)) == len(lines)

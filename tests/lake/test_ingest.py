@@ -85,3 +85,18 @@ def test_late_and_mixed_hours_land_in_their_own_partition(lake_settings, bootstr
     hours = Counter(h.hour for h in rows.column("event_hour").to_pylist())
     assert hours == {0: 500, 1: 500}
     assert rows.column("kafka_offset").null_count == 0 and rows.column("ingested_at").null_count == 0
+
+
+def test_separate_bronze_and_silver_steps_reconcile(lake_settings, bootstrap, topic):
+    """The Dagster assets run the two steps separately: silver reads bronze back in chunks."""
+    from ghintel_pipeline.lib.lake import drain_kafka_to_bronze, promote_bronze_to_silver
+
+    lines = file_lines(HOUR_1)[:4000]
+    produce(bootstrap, topic, lines + lines[:100])
+    bronze = drain_kafka_to_bronze(lake_settings, max_rows=1500)
+    assert bronze.rows_written == 4100 and bronze.commits >= 3 and bronze.caught_up
+    silver = promote_bronze_to_silver(lake_settings, max_rows=1000)
+    assert silver.rows_read == 4100 and silver.commits >= 4
+    assert (silver.silver_written, silver.duplicates, silver.quarantined) == (4000, 100, 0)
+    assert sorted(silver_ids(lake_settings)) == sorted(event_id(line) for line in lines)
+    assert promote_bronze_to_silver(lake_settings).rows_read == 0

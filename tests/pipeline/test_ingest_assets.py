@@ -79,7 +79,7 @@ def test_hour_equals_distinct_events_and_twice_changes_nothing(
     assert DeltaTable(lake_table_uri(settings, "silver", "github_events")).version() == versions["silver/github_events"]
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(60)
 def test_a_run_of_only_duplicates_terminates_and_moves_on(instance, resources, settings, bootstrap, topic, hour1_lines):
     # At-least-once producers and replays re-send whole batches; a chunk with nothing new must
     # still advance silver's offsets (a no-op Delta merge commits nothing, txn included).

@@ -18,15 +18,18 @@ import httpx
 import pytest
 
 from ghintel_pipeline.lib.kafka.broker import free_port, port_open
+from ghintel_pipeline.lib.platform.control import stop_platform
 from ghintel_pipeline.lib.platform.process import same_process_alive
 from ghintel_pipeline.lib.platform.state import read_state
+from ghintel_pipeline.lib.platform.status import platform_status
+from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import HOUR_1
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def platform_env(tmp_path) -> dict:
+def platform_env(tmp_path, monkeypatch) -> dict:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("GHINTEL_", "KAFKA_", "DAGSTER_", "GITHUB_"))
     }
@@ -39,9 +42,15 @@ def platform_env(tmp_path) -> dict:
         GHINTEL_STOP_TIMEOUT_S="5",
         GHINTEL_START_TIMEOUT_S="90",
     )
+    # The same environment in this process, for the in-process status checks (the CLI's own start-up
+    # costs seconds per call on a loaded 2-core machine).
+    for key in [k for k in os.environ if k.startswith(("GHINTEL_", "KAFKA_", "DAGSTER_", "GITHUB_"))]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     yield env
     # Never leave processes behind, whatever the test did.
-    subprocess.run([sys.executable, "-m", "ghintel_pipeline.cli.main", "down"], env=env, capture_output=True)
+    stop_platform(Settings())
 
 
 def ghintel(env: dict, *args: str, timeout: float = 150) -> subprocess.CompletedProcess:
@@ -54,9 +63,9 @@ def ghintel(env: dict, *args: str, timeout: float = 150) -> subprocess.Completed
     )
 
 
-def status_json(env: dict, *extra: str) -> dict:
-    out = ghintel(env, "status", "--json", *extra)
-    return json.loads(out.stdout)
+def status_now(deep: bool = True) -> dict:
+    """What `ghintel status --json` prints (same function), computed in this process."""
+    return json.loads(json.dumps(platform_status(Settings(), deep=deep), default=str))
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.3):
@@ -89,7 +98,7 @@ def test_detached_up_status_rerun_adopt_down(platform_env):
     )
     assert producer.state == "exited" and producer.returncode == 0, producer.last_lines
     assert any("7,427" in line for line in producer.last_lines)  # every line of the hour acknowledged
-    status = status_json(env)
+    status = status_now()
     assert status["platform"]["state"] == "running"
     assert status["broker"]["state"] == "running"
     assert status["producer"]["state"] == "exited" and status["producer"]["returncode"] == 0
@@ -106,7 +115,7 @@ def test_detached_up_status_rerun_adopt_down(platform_env):
     # A supervisor killed hard: its children live on, and the next `up` adopts them (no twins).
     os.kill(state.supervisor_pid, signal.SIGKILL)
     wait_for(lambda: not same_process_alive(state.supervisor_pid, state.supervisor_create_time), 10, "kill")
-    assert status_json(env, "--quick")["platform"]["state"] == "crashed"
+    assert status_now(deep=False)["platform"]["state"] == "crashed"
     out = ghintel(env, "up", "--detach")
     assert out.returncode == 0, out.stderr
     adopted = read_state(home)
@@ -167,7 +176,7 @@ def test_no_network_live_producer_fails_alone_and_ctrl_c_stops_all(platform_env)
         )
         assert httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=10).status_code in (200, 503)
 
-        status = status_json(env, "--quick")
+        status = status_now(deep=False)
         assert status["platform"]["state"] == "running"
         assert status["producer"]["state"] == "failed" and status["producer"]["returncode"] == 3
         assert "gharchive" in status["producer"]["message"]

@@ -99,3 +99,7 @@ def test_code_location_discovers_the_report_definitions():
     job = defs.resolve_job_def("build_anomaly_report_job")
     assert job.asset_layer.executable_asset_keys == {ANOMALY_REPORT_KEY}
     assert {s.name for s in report_defs.schedules} == {"anomaly_report_schedule"}
+    # the declared deps are the gold dbt assets of the location, not unresolved stubs
+    graph = defs.resolve_asset_graph()
+    assert graph.get(ANOMALY_REPORT_KEY).parent_keys == set(GOLD_DEPS)
+    assert all(graph.get(key).is_materializable for key in GOLD_DEPS)

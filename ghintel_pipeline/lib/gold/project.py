@@ -23,7 +23,6 @@ from ghintel_pipeline.lib.lake import storage_options
 from ghintel_pipeline.lib.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
-MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 # dbt must never phone home: no usage tracking, no PyPI version check (both time out offline).
 OFFLINE_ENV = {
@@ -170,10 +169,10 @@ def _release_duckdb() -> None:
     gc.collect()
 
 
-def _project_mtime() -> float:
-    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+def _project_mtime(project_dir: Path = DBT_PROJECT_DIR) -> float:
+    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
     for folder in ("models", "macros", "tests"):
-        files.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
     return max(p.stat().st_mtime for p in files if p.exists())
 
 
@@ -183,21 +182,22 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
-@lru_cache(maxsize=1)
-def ensure_manifest() -> Path:
-    """target/manifest.json of the project, parsed on demand (clean checkout, edited models).
+@lru_cache(maxsize=4)
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """target/manifest.json of the dbt project, parsed on demand (clean checkout, edited models).
 
-    Runs ``dbt parse`` in a subprocess (offline; it never connects to DuckDB) when the manifest is
-    missing or older than any project file. Cached for the life of the process.
+    Runs ``dbt parse`` in a subprocess (offline: no package download, no tracking, and it never
+    connects to DuckDB) when the manifest is missing or older than any project file. Cached for
+    the life of the process.
     """
-    if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _project_mtime():
-        return MANIFEST_PATH
+    manifest = project_dir / "target" / "manifest.json"
+    if manifest.exists() and manifest.stat().st_mtime >= _project_mtime(project_dir):
+        return manifest
     env = {**os.environ, **OFFLINE_ENV}
-    command = [dbt_executable()]
-    args = ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    args = ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     done = subprocess.run(
-        [*command, *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600
+        [dbt_executable(), *args], cwd=project_dir, env=env, capture_output=True, text=True, timeout=600
     )
-    if done.returncode != 0:
+    if done.returncode != 0 or not manifest.exists():
         raise RuntimeError(f"dbt parse failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return MANIFEST_PATH
+    return manifest

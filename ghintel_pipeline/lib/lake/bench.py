@@ -47,10 +47,12 @@ def amplified_lines(path: Path, copy: int) -> Iterator[bytes]:
 
 
 class PeakRss:
-    """Samples this process's RSS every 20 ms while active."""
+    """Samples this process's RSS every 20 ms while active; also takes the CPU time used (all
+    threads), which stays meaningful when other processes compete for the cores."""
 
     def __init__(self) -> None:
         self.peak = 0
+        self.cpu = 0.0
         self._stop = threading.Event()
         self._proc = psutil.Process()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -60,39 +62,50 @@ class PeakRss:
             self.peak = max(self.peak, self._proc.memory_info().rss)
             self._stop.wait(0.02)
 
+    def _cpu(self) -> float:
+        times = self._proc.cpu_times()
+        return times.user + times.system
+
     def __enter__(self) -> PeakRss:
         self.peak = self._proc.memory_info().rss
+        self._cpu0 = self._cpu()
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        self.cpu = self._cpu() - self._cpu0
 
     @property
     def mb(self) -> float:
         return round(self.peak / 2**20, 1)
 
 
-def _rate(events: int, seconds: float) -> dict:
-    return {
+def _rate(events: int, seconds: float, cpu: float | None = None) -> dict:
+    out = {
         "events": events,
         "seconds": round(seconds, 3),
         "events_per_s": round(events / seconds) if seconds else None,
     }
+    if cpu:
+        out["cpu_seconds"] = round(cpu, 3)
+        out["events_per_cpu_s"] = round(events / cpu)
+    return out
 
 
 def duckdb_read_json(files: list[Path]) -> dict:
     import duckdb
 
     con = duckdb.connect()
-    started = time.perf_counter()
     names = [str(f) for f in files]
-    con.execute("create table t as select * from read_json(?, format='newline_delimited')", [names])
-    seconds = time.perf_counter() - started
+    with PeakRss() as meter:
+        started = time.perf_counter()
+        con.execute("create table t as select * from read_json(?, format='newline_delimited')", [names])
+        seconds = time.perf_counter() - started
     events = con.execute("select count(*) from t").fetchone()[0]
     con.close()
-    return _rate(events, seconds)
+    return _rate(events, seconds, meter.cpu)
 
 
 def bench_file_to_silver(
@@ -112,7 +125,7 @@ def bench_file_to_silver(
                     bronze_seconds += result["bronze_seconds"]
         if events:
             out[label] = {
-                **_rate(events, seconds),
+                **_rate(events, seconds, rss.cpu),
                 "bronze_seconds": round(bronze_seconds, 3),
                 "peak_rss_mb": rss.mb,
             }
@@ -143,7 +156,7 @@ def bench_kafka_to_silver(
     events = summary.bronze.rows_written
     return {
         "produce": produce,
-        "kafka_to_silver": {**_rate(events, summary.seconds), "peak_rss_mb": rss.mb},
+        "kafka_to_silver": {**_rate(events, summary.seconds, rss.cpu), "peak_rss_mb": rss.mb},
         "kafka_to_bronze": _rate(events, summary.bronze.seconds),
         "bronze_to_silver": _rate(summary.silver.rows_read, summary.silver.seconds),
         "silver_written": summary.silver.silver_written,
@@ -162,7 +175,9 @@ def run_ingest_bench(
     workdir: Path | None = None,
     say: Callable[[str], None] = lambda _m: None,
 ) -> dict:
-    """Run every figure on fresh lakes under ``workdir`` (a temp dir, removed afterwards)."""
+    """Run every figure on fresh lakes under ``workdir`` (a temp dir, removed afterwards). Kafka runs
+    first and DuckDB last, so that memory kept by allocators of one phase does not inflate the
+    peak RSS of the Kafka run."""
     from ghintel_pipeline.lib.kafka.broker import free_port, start_broker, stop_broker
 
     own_dir = workdir is None
@@ -175,11 +190,6 @@ def run_ingest_bench(
     }
     broker_home = None
     try:
-        if duckdb:
-            result["duckdb_read_json"] = duckdb_read_json(files)
-            say(f"duckdb read_json: {result['duckdb_read_json']['events']:,} events")
-        file_lake = Settings(ghintel_home=work / "file", kafka_bootstrap_servers=bootstrap or "unused:0")
-        result["file_to_silver"] = bench_file_to_silver(file_lake, files, amplify, say)
         if kafka:
             if bootstrap is None:
                 broker_home = work / "broker"
@@ -194,6 +204,12 @@ def run_ingest_bench(
 
                 ensure_topic(bootstrap, kafka_lake.ghintel_topic, 3)
             result["kafka"] = bench_kafka_to_silver(kafka_lake, files, amplify, say)
+        file_lake = Settings(ghintel_home=work / "file", kafka_bootstrap_servers=bootstrap or "unused:0")
+        result["file_to_silver"] = bench_file_to_silver(file_lake, files, amplify, say)
+        # Last, so that DuckDB's memory (kept by its allocator) does not inflate our RSS figures.
+        if duckdb:
+            result["duckdb_read_json"] = duckdb_read_json(files)
+            say(f"duckdb read_json: {result['duckdb_read_json']['events']:,} events")
     finally:
         if broker_home is not None:
             stop_broker(broker_home)
@@ -201,7 +217,11 @@ def run_ingest_bench(
             shutil.rmtree(work, ignore_errors=True)
     original = result["file_to_silver"].get("original")
     if duckdb and original:
-        result["ratio_file_to_silver_vs_duckdb"] = round(
-            original["events_per_s"] / result["duckdb_read_json"]["events_per_s"], 3
-        )
+        duck = result["duckdb_read_json"]
+        result["ratio_file_to_silver_vs_duckdb"] = round(original["events_per_s"] / duck["events_per_s"], 3)
+        if "events_per_cpu_s" in original and "events_per_cpu_s" in duck:
+            result["ratio_file_to_silver_vs_duckdb_per_cpu_s"] = round(
+                original["events_per_cpu_s"] / duck["events_per_cpu_s"], 3
+            )
+    result["load_average"] = [round(x, 2) for x in psutil.getloadavg()]
     return result

@@ -253,7 +253,9 @@ def drain_kafka_to_bronze(
 
         while True:
             try:
-                polled = consumer.poll(timeout_ms=500, max_records=5000, update_offsets=True)
+                polled = consumer.poll(
+                    timeout_ms=500, max_records=max(1, min(5000, max_rows - len(batch))), update_offsets=True
+                )
             except OffsetOutOfRangeError as exc:
                 raise BrokerResetError(f"stored offsets are outside the Kafka log: {exc}") from exc
             if not polled:

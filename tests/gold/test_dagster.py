@@ -1,0 +1,51 @@
+"""Dagster: the dbt graph hangs off silver, runs inside the ingest job, and materializes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import dagster as dg
+
+from ghintel_pipeline.lib.gold import DBT_PROJECT_DIR, ensure_manifest
+
+GOLD_MODELS = 15
+DATA_TESTS = 26
+
+
+def test_definitions_chain_bronze_silver_gold():
+    from ghintel_pipeline.definitions import defs
+    from ghintel_pipeline.defs.jobs import ingest_selection
+
+    graph = defs.resolve_asset_graph()
+    gold = {k for k in graph.get_all_asset_keys() if k.path[0] == "gold"}
+    assert len(gold) == GOLD_MODELS
+    silver = dg.AssetKey(["silver", "github_events"])
+    assert silver in graph.get(dg.AssetKey(["gold", "stg_github__events"])).parent_keys
+    assert dg.AssetKey(["bronze", "github_events"]) in graph.get(silver).parent_keys
+    assert (
+        dg.AssetKey(["gold", "int_events_aggregated_to_repo_actor_hours"])
+        in graph.get(dg.AssetKey(["gold", "fct_repo_activity_hourly"])).parent_keys
+    )
+    assert gold <= set(ingest_selection.resolve(graph))
+
+
+def test_gold_materializes_through_dagster(via_dagster):
+    result = via_dagster.summary
+    assert result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert len(materialized) == GOLD_MODELS
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) == DATA_TESTS and all(c.passed for c in checks)
+    by_key = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
+    fct = by_key[dg.AssetKey(["gold", "fct_repo_activity_hourly"])]
+    assert fct["gold_plan"].value == "incremental" and fct["delta_write"].value == "replace_days"
+
+
+def test_manifest_is_generated_from_a_clean_checkout(tmp_path):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    manifest = ensure_manifest(project)
+    assert manifest == project / "target" / "manifest.json"
+    nodes = json.loads(manifest.read_text())["nodes"]
+    assert sum(1 for n in nodes.values() if n["resource_type"] == "model") == GOLD_MODELS
