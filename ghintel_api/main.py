@@ -16,6 +16,7 @@ from ghintel_api.api.deps import NotModified
 from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
+from ghintel_api.core.middleware import AccessMiddleware, ResponseCacheMiddleware
 from ghintel_api.core.observability import (
     ApiMetrics,
     RequestContextMiddleware,
@@ -125,5 +126,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     for module in (trending, orgs, repos, actors, anomalies, events, quality, health):
         app.include_router(module.router)
+    # Starlette runs the last added middleware first: context/logging, then access, then the cache.
+    if settings.ghintel_api_response_cache_mb > 0:
+        app.add_middleware(ResponseCacheMiddleware, max_bytes=settings.ghintel_api_response_cache_mb << 20)
+    app.add_middleware(AccessMiddleware, api_keys=api_keys, buckets=app.state.buckets, metrics=metrics)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import duckdb
-from fastapi import Depends, HTTPException, Request, Response, Security
+from fastapi import Depends, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
 from ghintel_api.core.config import get_settings
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.security import client_identity, key_matches, retry_after_header
 from ghintel_pipeline.lib.settings import Settings
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -51,27 +50,9 @@ async def get_cursor(lake: LakeDep) -> AsyncIterator[duckdb.DuckDBPyConnection]:
 CursorDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_cursor)]
 
 
-async def require_access(request: Request, api_key: Annotated[str | None, Security(api_key_header)]) -> None:
-    """401 without a valid X-API-Key (when keys are configured), then 429 past the rate limit."""
-    state = request.app.state
-    if state.api_keys and not key_matches(api_key, state.api_keys):
-        state.metrics.unauthorized.inc()
-        raise HTTPException(
-            status_code=401, detail="missing or invalid X-API-Key", headers={"WWW-Authenticate": "APIKey"}
-        )
-    if state.buckets is not None:
-        # Without configured keys a client could rotate made-up keys, so then only the address counts.
-        identity = client_identity(
-            api_key if state.api_keys else None, request.client.host if request.client else None
-        )
-        wait = state.buckets.take(identity)
-        if wait is not None:
-            state.metrics.rate_limited.inc()
-            raise HTTPException(
-                status_code=429,
-                detail="rate limit exceeded",
-                headers={"Retry-After": retry_after_header(wait)},
-            )
+async def api_key_scheme(api_key: Annotated[str | None, Security(api_key_header)]) -> None:
+    """Declares the X-API-Key scheme in OpenAPI; AccessMiddleware enforces keys and rate limits
+    before routing, so refused requests never reach a route."""
 
 
 async def conditional_get(request: Request, response: Response, lake: LakeDep) -> None:
@@ -86,4 +67,4 @@ async def conditional_get(request: Request, response: Response, lake: LakeDep) -
     response.headers["Cache-Control"] = cache_control
 
 
-DATA_DEPENDENCIES = [Depends(require_access), Depends(conditional_get)]
+DATA_DEPENDENCIES = [Depends(api_key_scheme), Depends(conditional_get)]

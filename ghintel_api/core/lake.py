@@ -57,6 +57,13 @@ _SORT_KEYS = {
 }
 
 
+@dataclass(frozen=True)
+class HourCoverage:
+    level: str
+    star: str
+    notes: tuple[str, ...] = ()
+
+
 class LakeNotReady(RuntimeError):
     """A table the request needs has not been written yet (503)."""
 
@@ -109,7 +116,7 @@ class Lake:
             ":memory:",
             config={
                 "python_enable_replacements": False,
-                "threads": int(__import__("os").environ.get("T", "2")),
+                "threads": 1,  # concurrency comes from requests; per-query parallelism only adds scheduling
             },
         )
         # Everything the API loads arrives as Arrow objects from Python, so the SQL engine itself
@@ -128,6 +135,7 @@ class Lake:
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
         self.newest_hour: datetime | None = None
+        self.coverage_by_hour: dict[datetime, HourCoverage] = {}
         self.state_token = "empty"
         self.reloads = 0
         self.actor_hour_rows = 0
@@ -278,8 +286,34 @@ class Lake:
                 if newest is not None:
                     candidates.append(_as_utc(newest))
         self.newest_hour = max(candidates) if candidates else None
+        self.coverage_by_hour = self._coverage_by_hour(coverage)
         parts = [f"{s.logical}:{s.version}" for s in (*self.tables.values(), self.silver)]
         self.state_token = hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
+
+    def _coverage_by_hour(self, physical: str | None) -> dict[datetime, HourCoverage]:
+        """data_coverage folded to one entry per hour (an hour is as good as its best source).
+
+        Small (one row per hour and source) and asked by nearly every request, so kept in Python.
+        """
+        if physical is None:
+            return {}
+        rank = {"ok": 2, "low": 1}
+        out: dict[datetime, HourCoverage] = {}
+        rows = self._loader.execute(
+            f"SELECT event_hour, coverage, star_coverage, note FROM {physical} WHERE event_hour IS NOT NULL"
+        ).fetchall()
+        for hour, coverage, star, note in rows:
+            key = _as_utc(hour)
+            seen = out.get(key)
+            level = max(
+                (coverage or "missing", seen.level if seen else "missing"), key=lambda v: rank.get(v, 0)
+            )
+            star_level = max(
+                (star or "missing", seen.star if seen else "missing"), key=lambda v: rank.get(v, 0)
+            )
+            notes = (seen.notes if seen else ()) + ((note,) if note else ())
+            out[key] = HourCoverage(level, star_level, notes)
+        return out
 
     # ---- queries ---------------------------------------------------------------------------
     def rel(self, logical: str) -> str:

@@ -122,7 +122,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            # a cache hit never reaches the router; the cache tells which route answered
+            route = getattr(scope.get("route"), "path", None) or scope.get("ghintel.route") or "unmatched"
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status["code"])).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)

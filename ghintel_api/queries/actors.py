@@ -29,7 +29,11 @@ _ORDER_COLUMN = {
 _MEASURES = "events, pushes, commits, prs_opened, prs_merged, reviews, comments, issues_opened"
 
 
-def top_actors(
+def top_actors(lake: Lake, cur: duckdb.DuckDBPyConnection, span: Span, **kwargs) -> list[TopActor]:
+    return top_actors_counted(lake, cur, span, **kwargs)[0]
+
+
+def top_actors_counted(
     lake: Lake,
     cur: duckdb.DuckDBPyConnection,
     span: Span,
@@ -38,7 +42,8 @@ def top_actors(
     include_bots: bool = False,
     limit: int = 10,
     org: str | None = None,
-) -> list[TopActor]:
+) -> tuple[list[TopActor], int]:
+    """The top actors, and how many distinct actors matched at all (one query for both)."""
     bots = "" if include_bots else " AND NOT coalesce(is_bot, false)"
     full_days = span.full_days() if org is None and lake.has("fct_actor_activity_daily") else None
     source = actor_hours.TABLE if org is None else actor_hours.ORG_TABLE
@@ -61,14 +66,17 @@ def top_actors(
                sum(events)::BIGINT AS events, sum(pushes)::BIGINT AS pushes, sum(commits)::BIGINT AS commits,
                sum(prs_opened)::BIGINT AS prs_opened, sum(prs_merged)::BIGINT AS prs_merged,
                sum(reviews)::BIGINT AS reviews, sum(comments)::BIGINT AS comments,
-               sum(issues_opened)::BIGINT AS issues_opened
+               sum(issues_opened)::BIGINT AS issues_opened, count(*) OVER () AS matched
         FROM ({hourly}) AS parts
         GROUP BY actor_login
         HAVING sum({order}) > 0
         ORDER BY sum({order}) DESC, login
         LIMIT ?"""
     rows = lake.query(cur, sql, [*params, limit])
-    return [TopActor(rank=i, **row) for i, row in enumerate(rows, start=1)]
+    matched = rows[0].pop("matched") if rows else 0
+    for row in rows[1:]:
+        row.pop("matched")
+    return [TopActor(rank=i, **row) for i, row in enumerate(rows, start=1)], matched
 
 
 def actor_exists(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str) -> bool:

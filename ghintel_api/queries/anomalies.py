@@ -47,6 +47,4 @@ def list_anomalies(
             first = as_utc(min(r["event_hour"] for r in rows)).replace(minute=0, second=0, microsecond=0)
         if first is not None and first <= newest_hour:
             span = Span(first_hour=first, last_hour=newest_hour)
-    return AnomaliesPublic(
-        since=since, coverage=span_coverage(lake, cur, span), data=[Anomaly(**r) for r in rows]
-    )
+    return AnomaliesPublic(since=since, coverage=span_coverage(lake, span), data=[Anomaly(**r) for r in rows])

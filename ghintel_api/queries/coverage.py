@@ -7,21 +7,11 @@ from datetime import datetime
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import Span
+from ghintel_api.core.windows import HOUR, Span
 from ghintel_api.models import Coverage, CoverageHour
 
-# One row per hour: an hour is as good as its best source.
-_PER_HOUR = """
-SELECT event_hour,
-       CASE WHEN bool_or(coverage = 'ok') THEN 'ok' WHEN bool_or(coverage = 'low') THEN 'low'
-            ELSE 'missing' END AS coverage,
-       CASE WHEN bool_or(star_coverage = 'ok') THEN 'ok' WHEN bool_or(star_coverage = 'low') THEN 'low'
-            ELSE 'missing' END AS star_coverage,
-       list(DISTINCT note) FILTER (WHERE note IS NOT NULL AND note <> '') AS notes
-FROM {table}
-WHERE event_hour >= ? AND event_hour < ?
-GROUP BY event_hour
-"""
+# Above this many hours, walk the known hours instead of every hour of the span.
+_WALK_LIMIT = 24 * 62
 
 
 def _status(ok: int, low: int, expected: int) -> str:
@@ -30,15 +20,13 @@ def _status(ok: int, low: int, expected: int) -> str:
     return "partial" if ok + low > 0 else "missing"
 
 
-def hour_levels(lake: Lake, cur: duckdb.DuckDBPyConnection, span: Span) -> dict[datetime, str]:
+def hour_levels(lake: Lake, span: Span) -> dict[datetime, str]:
     """Coverage level of each hour of the span that data_coverage knows about."""
-    if not lake.has("data_coverage"):
-        return {}
-    rows = lake.query(cur, _PER_HOUR.format(table=lake.rel("data_coverage")), [span.first_hour, span.end])
-    return {row["event_hour"]: row["coverage"] for row in rows}
+    known = lake.coverage_by_hour
+    return {h: c.level for h, c in known.items() if span.first_hour <= h <= span.last_hour}
 
 
-def span_coverage(lake: Lake, cur: duckdb.DuckDBPyConnection, span: Span | None) -> Coverage:
+def span_coverage(lake: Lake, span: Span | None) -> Coverage:
     if span is None:
         return Coverage(
             status="missing",
@@ -60,13 +48,18 @@ def span_coverage(lake: Lake, cur: duckdb.DuckDBPyConnection, span: Span | None)
             star_status="missing",
             notes=["gold data_coverage is not available yet"],
         )
-    rows = lake.query(cur, _PER_HOUR.format(table=lake.rel("data_coverage")), [span.first_hour, span.end])
-    ok = sum(r["coverage"] == "ok" for r in rows)
-    low = sum(r["coverage"] == "low" for r in rows)
-    star_ok = sum(r["star_coverage"] == "ok" for r in rows)
-    star_low = sum(r["star_coverage"] == "low" for r in rows)
-    present = [r["event_hour"] for r in rows if r["coverage"] != "missing"]
-    notes = sorted({note for r in rows for note in (r["notes"] or [])})[:5]
+    known = lake.coverage_by_hour
+    if expected <= _WALK_LIMIT:
+        hours = [span.first_hour + i * HOUR for i in range(expected)]
+        found = [(h, known[h]) for h in hours if h in known]
+    else:
+        found = sorted((h, c) for h, c in known.items() if span.first_hour <= h <= span.last_hour)
+    ok = sum(c.level == "ok" for _, c in found)
+    low = sum(c.level == "low" for _, c in found)
+    star_ok = sum(c.star == "ok" for _, c in found)
+    star_low = sum(c.star == "low" for _, c in found)
+    present = [h for h, c in found if c.level != "missing"]
+    notes = sorted({note for _, c in found for note in c.notes})[:5]
     return Coverage(
         status=_status(ok, low, expected),
         hours_expected=expected,

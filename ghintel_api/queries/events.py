@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import base64
+import functools
+import operator
 import binascii
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ghintel_api.core.lake import Lake, LakeNotReady
 from ghintel_api.core.windows import MAX_TIME, MIN_TIME
 from ghintel_api.models import Event, EventsPage
 from ghintel_api.queries.common import as_utc
 
-_COLUMNS = """event_id, event_type, category, action, CAST(created_at AS TIMESTAMP) AS created_at, actor_login, is_bot, repo_name,
-    org_login, ref, ref_type, number, commit_count, merged, source"""
+_COLUMNS = """event_id, event_type, category, action, CAST(created_at AS TIMESTAMP) AS created_at,
+    actor_login, is_bot, repo_name, org_login, ref, ref_type, number, commit_count, merged, source"""
 _SOURCE = "silver_events"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -42,6 +46,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     return created_at, event_id
 
 
+def _ts(value: datetime) -> pa.Scalar:
+    return pa.scalar(as_utc(value), type=pa.timestamp("us", tz="UTC"))
+
+
 def list_events(
     lake: Lake,
     cur: duckdb.DuckDBPyConnection,
@@ -57,30 +65,32 @@ def list_events(
     dataset = lake.silver_dataset
     if dataset is None:
         raise LakeNotReady("silver github_events is not available yet")
-    where, params = ["true"], []
-    # event_date conditions only prune partitions; created_at conditions are the exact filter.
+    # Filters are Arrow expressions applied by the dataset scan itself (partition pruning on
+    # event_date, row filters on the rest): DuckDB's own pushdown of bound string parameters
+    # into Arrow scans fails (string vs string_view kernels), and values never become SQL.
+    conditions = []
     if since is not None:
-        where += ["created_at >= ?", "event_date >= ?"]
-        params += [since, since.date()]
+        conditions += [pc.field("created_at") >= _ts(since), pc.field("event_date") >= since.date()]
     if until is not None:
-        where += ["created_at < ?", "event_date <= ?"]
-        params += [until, until.date()]
+        conditions += [pc.field("created_at") < _ts(until), pc.field("event_date") <= until.date()]
     if cursor is not None:
         at, event_id = decode_cursor(cursor)
-        where += ["(created_at < ? OR (created_at = ? AND event_id < ?))", "event_date <= ?"]
-        params += [at, at, event_id, at.date()]
+        conditions += [
+            (pc.field("created_at") < _ts(at))
+            | ((pc.field("created_at") == _ts(at)) & (pc.field("event_id") < event_id)),
+            pc.field("event_date") <= at.date(),
+        ]
     for column, value in (("repo_name", repo), ("actor_login", actor), ("event_type", event_type)):
         if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    # The dataset is registered on this request's cursor only: registrations are per connection.
-    cur.register(_SOURCE, dataset)
+            conditions.append(pc.field(column) == value)
+    source = dataset.filter(functools.reduce(operator.and_, conditions)) if conditions else dataset
+    # Registered on this request's cursor only: registrations are per connection.
+    cur.register(_SOURCE, source)
     try:
         rows = lake.query(
             cur,
-            f"""SELECT {_COLUMNS} FROM {_SOURCE} WHERE {" AND ".join(where)}
-                ORDER BY created_at DESC, event_id DESC LIMIT ?""",
-            [*params, limit + 1],
+            f"SELECT {_COLUMNS} FROM {_SOURCE} ORDER BY created_at DESC, event_id DESC LIMIT ?",
+            [limit + 1],
         )
     finally:
         cur.unregister(_SOURCE)

@@ -7,11 +7,10 @@ from datetime import datetime
 
 import duckdb
 
-from ghintel_api.core import actor_hours
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Granularity, Window, window_span
 from ghintel_api.models import OrgSeriesPoint, OrgSummaryPublic, TopRepo
-from ghintel_api.queries.actors import top_actors
+from ghintel_api.queries.actors import top_actors_counted
 from ghintel_api.queries.common import as_utc, buckets
 from ghintel_api.queries.coverage import span_coverage
 
@@ -81,14 +80,7 @@ def org_summary(
         series = [
             OrgSeriesPoint(**{**zero, **found.get(ts, {}), "ts": ts}) for ts in buckets(span, granularity)
         ]
-        (row,) = lake.query(
-            cur,
-            f"SELECT count(DISTINCT actor_login) AS n FROM {actor_hours.ORG_TABLE} "
-            "WHERE org_login = ? AND event_hour >= ? AND event_hour < ?",
-            window_params,
-        )
-        actors = row["n"]
-        top_list = top_actors(lake, cur, span, include_bots=True, limit=top, org=org)
+        top_list, actors = top_actors_counted(lake, cur, span, include_bots=True, limit=top, org=org)
     return OrgSummaryPublic(
         org=org,
         window=window.value,
@@ -101,5 +93,5 @@ def org_summary(
         top_actors=top_list,
         granularity=granularity.value,
         series=series,
-        coverage=span_coverage(lake, cur, span),
+        coverage=span_coverage(lake, span),
     )

@@ -64,13 +64,6 @@ def repo_activity(
     if span is not None:
         table = lake.rel("fct_repo_activity_hourly")
         params = [repo_name, span.first_hour, span.end]
-        totals = ActivityTotals(
-            **lake.query(
-                cur,
-                f"SELECT {_SUMS} FROM {table} WHERE repo_name = ? AND event_hour >= ? AND event_hour < ?",
-                params,
-            )[0]
-        )
         actors = "sum(distinct_actors)::BIGINT" if granularity is Granularity.hour else "NULL::BIGINT"
         rows = lake.query(
             cur,
@@ -81,7 +74,12 @@ def repo_activity(
             params,
         )
         found = {as_utc(r["ts"]): r for r in rows}
-        levels = hour_levels(lake, cur, span)
+        # The window's totals are the sums of its buckets (commits stays NULL if no push had a size).
+        commits = [r["commits"] for r in rows if r["commits"] is not None]
+        totals = ActivityTotals(
+            **{c: sum(r[c] for r in rows) for c in _COUNTS}, commits=sum(commits) if commits else None
+        )
+        levels = hour_levels(lake, span)
         zero = {**dict.fromkeys(_COUNTS, 0), "commits": None, "distinct_actors": None}
         series = [
             ActivityPoint(
@@ -103,7 +101,7 @@ def repo_activity(
         granularity=granularity.value,
         totals=totals,
         series=series,
-        coverage=span_coverage(lake, cur, span),
+        coverage=span_coverage(lake, span),
     )
 
 
@@ -150,5 +148,5 @@ def repo_overview(
         **counts,
         trending=trending,
         recent_anomalies=anomalies,
-        coverage=span_coverage(lake, cur, span),
+        coverage=span_coverage(lake, span),
     )

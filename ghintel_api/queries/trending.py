@@ -40,6 +40,6 @@ def trending_repos(
     return TrendingPublic(
         window=window.value,
         as_of=ranked_at,
-        coverage=span_coverage(lake, cur, span),
+        coverage=span_coverage(lake, span),
         data=[TrendingRepo(**row) for row in rows],
     )

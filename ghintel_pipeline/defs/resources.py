@@ -45,4 +45,9 @@ class LakeResource(dg.ConfigurableResource):
         return Settings().model_copy(update=update)
 
 
-defs = dg.Definitions(resources={"kafka": KafkaResource(), "lake": LakeResource()})
+defs = dg.Definitions(
+    resources={"kafka": KafkaResource(), "lake": LakeResource()},
+    # Default for every job, the UI's ad-hoc asset runs and backfills included: the multiprocess
+    # executor starts one Python per step, each importing the code location again.
+    executor=dg.in_process_executor,
+)

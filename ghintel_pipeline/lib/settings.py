@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     ghintel_api_refresh_ms: int = Field(
         default=1000, ge=0, description="At most this often the API checks the lake for new Delta versions."
     )
+    ghintel_api_response_cache_mb: int = Field(
+        default=64, ge=0, description="In-process cache of API answers keyed by table versions; 0 = off."
+    )
     ghintel_api_cache_max_age: int = Field(
         default=5, ge=0, description="Cache-Control max-age (seconds) of data responses."
     )

@@ -22,60 +22,9 @@ NEXT_HOUR = ("2015-01-01-15", HOUR_15)
 
 
 def build_gold(settings: Settings) -> None:
-    try:
-        from ghintel_pipeline.lib.gold import build_gold as real_build_gold
-    except ImportError:  # INTERIM until the gold library lands
-        _interim_gold(settings)
-        return
+    from ghintel_pipeline.lib.gold import build_gold as real_build_gold
+
     real_build_gold(settings)
-
-
-def _interim_gold(settings: Settings) -> None:
-    import os
-
-    import duckdb
-    from dbt.cli.main import dbtRunner
-    from deltalake import write_deltalake
-
-    home = settings.home
-    os.environ["GHINTEL_HOME"] = str(home)
-    os.environ["GHINTEL_DBT_DUCKDB_PATH"] = f"{home}/dbt/ghintel.duckdb"
-    (home / "dbt").mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(home / "dbt" / "target", ignore_errors=True)
-    proj = str(Path(__file__).resolve().parents[2] / "dbt_project")
-    dbtRunner().invoke(
-        [
-            "run",
-            "--full-refresh",
-            "--project-dir",
-            proj,
-            "--profiles-dir",
-            proj,
-            "--target-path",
-            f"{home}/dbt/target",
-            "--log-path",
-            f"{home}/dbt/logs",
-            "-q",
-        ]
-    )
-    con = duckdb.connect(f"{home}/dbt/ghintel.duckdb")
-    names = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    for m in [
-        "fct_repo_activity_hourly",
-        "fct_org_activity_daily",
-        "fct_actor_activity_daily",
-        "dim_repos",
-        "dim_actors",
-        "dim_orgs",
-        "repo_trending",
-        "anomalies",
-        "data_coverage",
-    ]:
-        if m in names:
-            tbl = con.execute(f"select * from {m}").arrow()
-            tbl = tbl.read_all() if hasattr(tbl, "read_all") else tbl
-            write_deltalake(f"{home}/lakehouse/gold/{m}", tbl, mode="overwrite", schema_mode="overwrite")
-    con.close()
 
 
 def ingest_hour(settings: Settings, hour: str, path: Path) -> None:

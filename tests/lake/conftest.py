@@ -75,7 +75,9 @@ def quarantine_rows(settings: Settings) -> list[dict]:
     if table is None:
         return []
     return (
-        table.to_pyarrow_dataset().to_table(columns=["reason", "kafka_offset", "gharchive_hour"]).to_pylist()
+        table.to_pyarrow_dataset()
+        .to_table(columns=["reason", "kafka_partition", "kafka_offset", "gharchive_hour"])
+        .to_pylist()
     )
 
 

@@ -16,6 +16,7 @@ from tests.lake.conftest import (
     file_lines,
     finish,
     produce,
+    quarantine_rows,
     silver_ids,
     spawn_ingest,
 )
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 
 def test_two_overlapping_runs_never_duplicate(lake_settings, ghintel_env, bootstrap, topic):
-    lines = file_lines(HOUR_0)[:6000]
+    lines = file_lines(HOUR_0)[:4000]
     produce(bootstrap, topic, lines, hour="2015-01-01-0")
     # Small batches so both processes race on many commits of the same partitions.
     procs = [spawn_ingest(ghintel_env, max_rows=500) for _ in range(2)]
@@ -40,8 +41,8 @@ def test_sigkill_at_random_points_then_clean_run_is_exactly_once(
     lake_settings, ghintel_env, bootstrap, topic
 ):
     rng = random.Random(20150101)
-    lines = file_lines(HOUR_15)[:8000]
-    chunks = [lines[i::9] for i in range(9)]
+    lines = file_lines(HOUR_15)[:5000]
+    chunks = [lines[i::9] + [b'{"broken": ', b"\xff" + str(i).encode()] for i in range(9)]
     produce(bootstrap, topic, chunks[0], hour="2015-01-01-15")
     points = ["bronze_write", "between", "quarantine", "merge", None]
     killed = 0
@@ -65,7 +66,10 @@ def test_sigkill_at_random_points_then_clean_run_is_exactly_once(
     final = run_ingest(lake_settings)
     assert final.bronze.caught_up
     coords = bronze_coords(lake_settings)
-    assert len(coords) == len(set(coords)) == len(lines)
+    assert len(coords) == len(set(coords)) == len(lines) + 18
     ids = silver_ids(lake_settings)
     assert len(ids) == len(set(ids))
     assert set(ids) == {event_id(line) for line in lines}
+    rejected = quarantine_rows(lake_settings)
+    assert len(rejected) == 18
+    assert len({(r["kafka_partition"], r["kafka_offset"]) for r in rejected}) == 18

@@ -94,8 +94,11 @@ def test_state_roundtrip_and_lock(tmp_path):
     assert not supervisor_running(tmp_path)
 
 
-def _spawn_group(tmp_path, ignore: str, name: str) -> tuple[subprocess.Popen, int]:
-    """A process group: a parent that ignores ``ignore`` signals plus a grandchild sleeping."""
+def _spawn_group(
+    tmp_path, name: str, *, ignore: str = "", cleans_up: bool = False
+) -> tuple[subprocess.Popen, int]:
+    """A process group: a leader (ignoring the ``ignore`` signals; stopping its child on SIGINT when
+    ``cleans_up``) plus a grandchild sleeping."""
     pidfile = tmp_path / f"{name}.grandchild"
     code = textwrap.dedent(f"""
         import signal, subprocess, sys, time
@@ -103,9 +106,14 @@ def _spawn_group(tmp_path, ignore: str, name: str) -> tuple[subprocess.Popen, in
             signal.signal(getattr(signal, sig), signal.SIG_IGN)
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
         open({str(pidfile)!r}, "w").write(str(child.pid))
-        time.sleep(120)
+        try:
+            time.sleep(120)
+        except KeyboardInterrupt:
+            if {cleans_up!r}:
+                child.terminate()
+                child.wait()
     """)
-    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while not pidfile.exists() or not pidfile.read_text():
         assert time.monotonic() < deadline, "group did not start"
@@ -114,20 +122,22 @@ def _spawn_group(tmp_path, ignore: str, name: str) -> tuple[subprocess.Popen, in
 
 
 def test_stop_groups_escalates_and_reaches_grandchildren(tmp_path):
-    polite, polite_kid = _spawn_group(tmp_path, "", "polite")
-    stubborn, stubborn_kid = _spawn_group(tmp_path, "SIGINT", "stubborn")
-    deaf, deaf_kid = _spawn_group(tmp_path, "SIGINT SIGTERM", "deaf")
+    # SIGINT goes to the leader only (it is the one that knows how to stop its children); the
+    # escalations go to the whole group, so grandchildren never outlive a stop.
+    polite, polite_kid = _spawn_group(tmp_path, "polite", cleans_up=True)
+    careless, careless_kid = _spawn_group(tmp_path, "careless")
+    deaf, deaf_kid = _spawn_group(tmp_path, "deaf", ignore="SIGINT SIGTERM")
     targets = [
         Target("polite", polite.pid, polite),
-        Target("stubborn", stubborn.pid, stubborn),
+        Target("careless", careless.pid, careless),
         Target("deaf", deaf.pid, deaf),
     ]
     started = time.monotonic()
-    how = stop_groups(targets, int_timeout_s=1.0, term_timeout_s=1.0)
-    assert how == {"polite": "SIGINT", "stubborn": "SIGTERM", "deaf": "SIGKILL"}
+    how = stop_groups(targets, int_timeout_s=1.5, term_timeout_s=1.5)
+    assert how == {"polite": "SIGINT", "careless": "SIGTERM", "deaf": "SIGKILL"}
     # One shared timeout per step, not one per child.
-    assert time.monotonic() - started < 6
-    for proc, kid in ((polite, polite_kid), (stubborn, stubborn_kid), (deaf, deaf_kid)):
+    assert time.monotonic() - started < 8
+    for proc, kid in ((polite, polite_kid), (careless, careless_kid), (deaf, deaf_kid)):
         assert proc.poll() is not None
         assert not group_alive(proc.pid)
         assert not same_process_alive(kid, None)

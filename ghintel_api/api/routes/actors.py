@@ -35,6 +35,6 @@ def get_top_actors(
         as_of=resolved,
         metric=metric.value,
         include_bots=include_bots,
-        coverage=span_coverage(lake, cur, span),
+        coverage=span_coverage(lake, span),
         data=data,
     )

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ghintel_api.api.deps import LakeDep, require_access
+from ghintel_api.api.deps import LakeDep, api_key_scheme
 from ghintel_api.core.windows import HOUR
 from ghintel_api.models import HealthPublic, TableHealth
 
@@ -51,7 +51,7 @@ def get_health(lake: LakeDep, response: Response) -> HealthPublic:
 @router.get(
     "/metrics",
     operation_id="getMetrics",
-    dependencies=[Depends(require_access)],
+    dependencies=[Depends(api_key_scheme)],
     response_class=Response,
     responses={
         200: {

@@ -27,13 +27,11 @@ def get_coverage(
     last = floor_hour(to_utc(until, "until") - timedelta(microseconds=1)) if until else lake.newest_hour
     first = floor_hour(to_utc(since, "since")) if since else (last - 167 * HOUR if last else None)
     if last is None or first is None or first > last:
-        return CoverageReportPublic(
-            since=first, until=None, coverage=span_coverage(lake, cur, None), hours=[]
-        )
+        return CoverageReportPublic(since=first, until=None, coverage=span_coverage(lake, None), hours=[])
     span = Span(first_hour=first, last_hour=last)
     return CoverageReportPublic(
         since=span.first_hour,
         until=span.end,
-        coverage=span_coverage(lake, cur, span),
+        coverage=span_coverage(lake, span),
         hours=coverage_hours(lake, cur, span, limit),
     )

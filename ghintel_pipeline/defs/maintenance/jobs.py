@@ -26,7 +26,11 @@ def maintain_lake_tables(context: dg.OpExecutionContext, config: MaintainConfig,
     return report
 
 
-@dg.job(tags=LAKE_WRITER_RUN_TAGS, description="Daily upkeep of the bronze/silver Delta tables.")
+@dg.job(
+    tags=LAKE_WRITER_RUN_TAGS,
+    executor_def=dg.in_process_executor,
+    description="Daily upkeep of the bronze/silver Delta tables.",
+)
 def maintain_lake_job():
     maintain_lake_tables()
 

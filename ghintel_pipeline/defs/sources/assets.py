@@ -104,4 +104,5 @@ backfill_gharchive_job = dg.define_asset_job(
     partitions_def=hourly_partitions_def,
     description="Load GH Archive hours; launch a backfill over an hour range from this job's page.",
     tags=LAKE_WRITER_RUN_TAGS,
+    executor_def=dg.in_process_executor,
 )

@@ -43,6 +43,7 @@ from kafka.partitioner.default import DefaultPartitioner, murmur2
 # Errors that mean "this producer's identity is dead on the broker", not "this record is bad".
 PRODUCER_STATE_ERRORS = (UnknownProducerIdError, OutOfOrderSequenceNumberError, InvalidProducerEpochError)
 MAX_ERROR_LINES = 10
+RECREATE_COOLDOWN_S = 30.0
 
 
 class ProducerError(RuntimeError):
@@ -166,10 +167,11 @@ class RawEventProducer:
         self.broker_unreachable = False  # a delivery or metadata wait timed out
         self._sends = 0
         self._closed = False
-        # True after a recreation until a record is delivered: a second recreation before that
-        # would only loop on a broker that rejects every producer, so it is not attempted.
+        # True after a recreation until a record is delivered: another recreation before that would
+        # only loop on a broker that rejects every producer, so it waits RECREATE_COOLDOWN_S.
         self._recreated_unproven = False
         self._last_create_attempt = 0.0
+        self._connect_error = ""
         self._producer: KafkaProducer | None = self._create()
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -224,7 +226,7 @@ class RawEventProducer:
 
     def _send_one(self, value, key, headers, tag, attempt: int) -> None:
         if self._producer is None and not self._try_reconnect():
-            self._fail(tag, "ProducerError", f"no producer: Kafka at {self.bootstrap} unreachable")
+            self._fail(tag, "ProducerError", f"no producer: {self._connect_error}")
             return
         try:
             future = self._producer.send(self.topic, value=value, key=key, headers=headers)
@@ -245,7 +247,7 @@ class RawEventProducer:
         try:
             self._producer = self._create()
         except ProducerError as exc:
-            self._count_error("ProducerError", str(exc))
+            self._connect_error = str(exc)
             return False
         return True
 
@@ -325,7 +327,7 @@ class RawEventProducer:
         """The broker forgot our producer id (restart): new producer, re-send those records once."""
         self._settle(self.delivery_timeout_s + 10)  # the old producer's remaining futures settle first
         entries, self._resend = self._resend, []
-        if self._recreated_unproven:
+        if self._recreated_unproven and time.monotonic() - self._last_create_attempt < RECREATE_COOLDOWN_S:
             for entry in entries:
                 exc = entry[0].exception
                 self._fail(
@@ -340,6 +342,7 @@ class RawEventProducer:
         try:
             self._producer = self._create()
         except ProducerError as exc:
+            self._connect_error = str(exc)
             for entry in entries:
                 self._fail(entry[4], "ProducerError", str(exc))
             return

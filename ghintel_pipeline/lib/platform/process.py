@@ -102,6 +102,11 @@ class Target:
     pgid: int
     popen: subprocess.Popen | None = None
 
+    def leader_alive(self) -> bool:
+        if self.popen is not None:
+            return self.popen.poll() is None
+        return create_time(self.pgid) is not None
+
     def reap(self) -> None:
         if self.popen is not None:
             self.popen.poll()
@@ -112,10 +117,13 @@ class Target:
                 pass
 
 
-def _signal_all(targets: Iterable[Target], sig: int) -> None:
+def _signal_all(targets: Iterable[Target], sig: int, *, leaders_only: bool = False) -> None:
     for target in targets:
         try:
-            os.killpg(target.pgid, sig)
+            if leaders_only and target.leader_alive():
+                os.kill(target.pgid, sig)
+            else:
+                os.killpg(target.pgid, sig)
         except (ProcessLookupError, PermissionError):
             pass
 
@@ -134,21 +142,25 @@ def _wait_gone(targets: list[Target], timeout_s: float) -> list[Target]:
 def stop_groups(
     targets: Sequence[Target], *, int_timeout_s: float = 10.0, term_timeout_s: float = 5.0
 ) -> dict:
-    """SIGINT every group at once, then SIGTERM, then SIGKILL the ones still there.
+    """Stop process groups: SIGINT to each leader, then SIGTERM to the groups, then SIGKILL.
 
-    Returns ``{name: "SIGINT" | "SIGTERM" | "SIGKILL"}``: the signal that ended each group. All groups
-    are signalled together so that stopping N children costs one timeout, not N.
+    The first SIGINT goes to the leader only, as a parent that shuts its own children down in order
+    expects (Dagster's webserver and daemon stop their code servers, which ignore SIGINT on purpose);
+    the escalations hit the whole group. Returns ``{name: "SIGINT" | "SIGTERM" | "SIGKILL"}``, the
+    signal that ended each group. All targets are signalled together so that stopping N children
+    costs one timeout, not N.
     """
     how: dict[str, str] = {}
     left = list(targets)
-    for sig, timeout in (
-        (signal.SIGINT, int_timeout_s),
-        (signal.SIGTERM, term_timeout_s),
-        (signal.SIGKILL, 5.0),
-    ):
+    steps = (
+        (signal.SIGINT, int_timeout_s, True),
+        (signal.SIGTERM, term_timeout_s, False),
+        (signal.SIGKILL, 5.0, False),
+    )
+    for sig, timeout, leaders_only in steps:
         if not left:
             break
-        _signal_all(left, sig)
+        _signal_all(left, sig, leaders_only=leaders_only)
         still = _wait_gone(left, timeout)
         for target in left:
             if target not in still:
