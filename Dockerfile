@@ -24,7 +24,12 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 
 COPY . .
-RUN uv sync --frozen --no-dev && chmod +x docker/*.sh
+# The project is installed editable (uv's default) so that code finds dbt_project/ beside it. The dbt
+# manifest is parsed now (offline) rather than by the first container that loads the code location.
+RUN uv sync --frozen --no-dev \
+    && chmod +x docker/*.sh \
+    && python -c "from ghintel_pipeline.lib.gold import ensure_manifest; ensure_manifest()" \
+    && chown -R ghintel:ghintel /app/dbt_project
 
 USER ghintel
 VOLUME ["/data/ghintel"]

@@ -98,14 +98,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        lake = Lake(settings)
-        lake.open()
-        app.state.lake = lake
+        # A lake set on app.state beforehand (an embedding process, a test) is used as it is.
+        lake = getattr(app.state, "lake", None)
+        owned = lake is None
+        if owned:
+            lake = Lake(settings)
+            lake.open()
+            app.state.lake = lake
         log.info("api_started", extra={"tables": lake.versions()})
         try:
             yield
         finally:
-            lake.close()
+            if owned:
+                lake.close()
+                app.state.lake = None
 
     app = FastAPI(
         title="ghintel API",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path, Query
@@ -11,6 +10,8 @@ from ghintel_api.core.windows import Window
 
 NAME = r"^[A-Za-z0-9_.-]{1,100}$"
 REPO = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
+# RFC 3339 date-time; the offset may be left out (then UTC)
+ISO_TIME = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?$"
 LOGIN = r"^[A-Za-z0-9_.\[\]-]{1,100}$"
 
 OwnerPath = Annotated[str, Path(pattern=NAME, description="Repository owner (user or org login)")]
@@ -18,17 +19,20 @@ NamePath = Annotated[str, Path(pattern=NAME, description="Repository name")]
 OrgPath = Annotated[str, Path(pattern=NAME, description="Organisation login (case-insensitive)")]
 WindowQuery = Annotated[Window, Query(description="Span of whole hours ending at as_of")]
 AsOfQuery = Annotated[
-    datetime | None,
-    Query(description="Newest hour of the window (ISO 8601, UTC if no offset); default: newest hour in gold"),
+    str | None,
+    Query(
+        pattern=ISO_TIME,
+        description="Newest hour of the window (ISO 8601, UTC if no offset); default: newest hour in gold",
+    ),
 ]
 RepoQuery = Annotated[str | None, Query(pattern=REPO, description="owner/name")]
 ActorQuery = Annotated[str | None, Query(pattern=LOGIN, description="Actor login")]
 OrgQuery = Annotated[str | None, Query(pattern=NAME, description="Organisation login")]
 SinceQuery = Annotated[
-    datetime | None, Query(description="Inclusive lower bound (ISO 8601, UTC if no offset)")
+    str | None, Query(pattern=ISO_TIME, description="Inclusive lower bound (ISO 8601, UTC if no offset)")
 ]
 UntilQuery = Annotated[
-    datetime | None, Query(description="Exclusive upper bound (ISO 8601, UTC if no offset)")
+    str | None, Query(pattern=ISO_TIME, description="Exclusive upper bound (ISO 8601, UTC if no offset)")
 ]
 
 LimitQuery = Annotated[int, Query(ge=1, le=500, description="Number of rows, 1..500")]

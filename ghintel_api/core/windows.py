@@ -43,6 +43,17 @@ def to_utc(value: datetime, field: str = "time") -> datetime:
     return value
 
 
+def parse_time(text: str | None, field: str) -> datetime | None:
+    """ISO 8601 text (already pattern-checked) -> aware UTC datetime; impossible dates -> BadTime."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError as exc:
+        raise BadTime(f"{field}: {text!r} is not a valid date and time") from exc
+    return to_utc(value, field)
+
+
 def floor_hour(value: datetime) -> datetime:
     return value.replace(minute=0, second=0, microsecond=0)
 
@@ -74,7 +85,6 @@ def window_span(window: Window, as_of: datetime) -> Span:
     return Span(first_hour=last - (WINDOW_HOURS[window] - 1) * HOUR, last_hour=last)
 
 
-def resolve_as_of(requested: datetime | None, newest_hour: datetime | None) -> datetime | None:
-    if requested is not None:
-        return floor_hour(to_utc(requested, "as_of"))
-    return newest_hour
+def resolve_as_of(requested: str | None, newest_hour: datetime | None) -> datetime | None:
+    parsed = parse_time(requested, "as_of")
+    return floor_hour(parsed) if parsed is not None else newest_hour

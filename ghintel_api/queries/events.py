@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import operator
-import binascii
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -46,6 +46,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     return created_at, event_id
 
 
+def _text(column: str) -> pc.Expression:
+    # delta-rs writes string_view Parquet columns under a `string` table schema; Arrow has no
+    # string/string_view comparison kernel, so compare on the column cast to the schema's type.
+    return pc.field(column).cast(pa.string())
+
+
 def _ts(value: datetime) -> pa.Scalar:
     return pa.scalar(as_utc(value), type=pa.timestamp("us", tz="UTC"))
 
@@ -77,12 +83,12 @@ def list_events(
         at, event_id = decode_cursor(cursor)
         conditions += [
             (pc.field("created_at") < _ts(at))
-            | ((pc.field("created_at") == _ts(at)) & (pc.field("event_id") < event_id)),
+            | ((pc.field("created_at") == _ts(at)) & (_text("event_id") < event_id)),
             pc.field("event_date") <= at.date(),
         ]
     for column, value in (("repo_name", repo), ("actor_login", actor), ("event_type", event_type)):
         if value is not None:
-            conditions.append(pc.field(column) == value)
+            conditions.append(_text(column) == value)
     source = dataset.filter(functools.reduce(operator.and_, conditions)) if conditions else dataset
     # Registered on this request's cursor only: registrations are per connection.
     cur.register(_SOURCE, source)

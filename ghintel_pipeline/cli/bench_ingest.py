@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -39,7 +40,8 @@ def bench_ingest(
 
     console = Console(stderr=True)
     if not files:
-        shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "github-events"
+        default = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "github-events"
+        shared = Path(os.environ.get("GHINTEL_SHARED_DATA", default))
         files = default_hours(shared)
         if not files:
             raise typer.BadParameter(f"no GH Archive hours found under {shared}; pass files")

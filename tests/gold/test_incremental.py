@@ -61,10 +61,10 @@ def test_full_refresh_equals_incremental(via_dagster, refreshed, mart):
     assert refreshed.summary["mode"] == "full"
     con = duckdb.connect()
     con.register("incremental", via_dagster.gold[mart])
-    con.register("full", refreshed.gold[mart])
+    con.register("rebuilt", refreshed.gold[mart])
     assert via_dagster.gold[mart].num_rows == refreshed.gold[mart].num_rows > 0
-    assert con.execute("select * from incremental except all select * from full").fetchall() == []
-    assert con.execute("select * from full except all select * from incremental").fetchall() == []
+    assert con.execute("select * from incremental except all select * from rebuilt").fetchall() == []
+    assert con.execute("select * from rebuilt except all select * from incremental").fetchall() == []
 
 
 def test_rerun_without_new_data_changes_nothing(refreshed):

@@ -49,6 +49,15 @@ def resources(ghintel_env) -> dict:
 
 
 @pytest.fixture
+def lake_only_location(monkeypatch):
+    """`ghintel ingest/backfill` on the lake domains only (gold's dbt build is tested by its owner)."""
+    from tests.pipeline.location import defs
+
+    monkeypatch.setattr("ghintel_pipeline.defs.inprocess.load_definitions", lambda: defs)
+    return defs
+
+
+@pytest.fixture
 def instance() -> dg.DagsterInstance:
     with dg.instance_for_test() as inst:
         yield inst

@@ -17,7 +17,7 @@ def run_json(args: list[str]) -> dict:
     return json.loads(result.stdout)
 
 
-def test_ingest_then_replay(ghintel_env, settings, bootstrap, topic, hour1_lines):
+def test_ingest_then_replay(ghintel_env, lake_only_location, settings, bootstrap, topic, hour1_lines):
     lines = hour1_lines[:500]
     produce(bootstrap, topic, lines + lines[:20])
     summary = run_json(["ingest"])

@@ -19,19 +19,19 @@ from tests.pipeline.conftest import produce, table_rows
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(260)
 def test_daemon_sensor_launches_ingest_runs(ghintel_env, settings, bootstrap, topic, hour1_lines, tmp_path):
     home = prepare_instance(settings)
     env = {**os.environ, **ghintel_env, "DAGSTER_HOME": str(home), "GHINTEL_SENSOR_INTERVAL_S": "5"}
     produce(bootstrap, topic, hour1_lines[:100])
     log = open(tmp_path / "daemon.log", "wb")
     daemon = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-m", "tests.pipeline.location"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     instance = dg.DagsterInstance.from_config(str(home))
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 200
         produced_more = False
         while time.monotonic() < deadline:
             runs = instance.get_runs(dg.RunsFilter(job_name="ingest_github_events_job"))

@@ -214,6 +214,11 @@ def test_dockerfile_builds_from_the_lock():
     for line in re.findall(r"^COPY (.+)$", text, re.M):
         for src in line.split()[:-1]:
             assert src == "." or (REPO_ROOT / src).exists(), src
+    # Python run at build time must name things that exist.
+    build_imports = re.findall(r'python -c "from ([\w.]+) import (\w+)', text)
+    assert build_imports
+    for module, name in build_imports:
+        assert hasattr(importlib.import_module(module), name), f"{module}.{name}"
     ignored = (REPO_ROOT / ".dockerignore").read_text().split()
     assert ".venv" in ignored and ".env" in ignored and ".ghintel" in ignored
 

@@ -148,3 +148,67 @@ def test_tail_reads_last_lines(tmp_path):
     log.write_text("".join(f"line {i}\n" for i in range(1000)) + "\n\n")
     assert tail(log, 2) == ["line 998", "line 999"]
     assert tail(tmp_path / "missing.log") == []
+
+
+def test_external_kafka_is_used_as_is_and_busy_ports_are_reported(ghintel_env, broker_home, monkeypatch):
+    """KAFKA_BOOTSTRAP_SERVERS set: no embedded broker is started nor stopped. A port already taken
+    by someone else: that child is not started, with a message saying so; the rest goes on."""
+    import socket
+
+    from ghintel_pipeline.lib.kafka.broker import broker_status
+    from ghintel_pipeline.lib.platform.supervisor import Supervisor
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        monkeypatch.setenv("GHINTEL_API_PORT", str(busy.getsockname()[1]))
+        lines: list[str] = []
+        supervisor = Supervisor(Settings(), ["api"], echo=lines.append)
+        supervisor.start()
+        try:
+            state = supervisor.state
+            assert state.broker == {
+                "mode": "external",
+                "bootstrap": ghintel_env["KAFKA_BOOTSTRAP_SERVERS"],
+                "owned": False,
+            }
+            api = state.children["api"]
+            assert api.state == "failed" and api.pid is None and "already in use" in api.message
+            assert supervisor.poll_once() and supervisor.state.phase == "running"
+        finally:
+            supervisor.stop()
+    assert read_state(Settings().home).phase == "stopped"
+    assert broker_status(broker_home)["state"] == "running"  # the external cluster is untouched
+    assert not (Settings().home / "kafka" / "broker.json").exists()
+
+
+def test_status_sections_gold_freshness_and_last_dagster_run(tmp_path, monkeypatch):
+    import dagster as dg
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    from ghintel_pipeline.lib.dagster_instance import write_instance_config
+    from ghintel_pipeline.lib.platform.status import dagster_section, gold_section
+
+    monkeypatch.setenv("GHINTEL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("GHINTEL_LAKE_ROOT", raising=False)
+    settings = Settings()
+    assert gold_section(settings) == {"newest": None, "tables": {}}
+    assert dagster_section(settings)["last_run"] is None
+    write_deltalake(f"{settings.lake_root}/gold/anomalies", pa.table({"x": [1]}))
+    time.sleep(0.01)
+    for _ in range(2):
+        write_deltalake(f"{settings.lake_root}/gold/dim_repos", pa.table({"x": [1]}), mode="append")
+    gold = gold_section(settings)
+    assert set(gold["tables"]) == {"anomalies", "dim_repos"}
+    assert gold["newest"]["table"] == "dim_repos" and gold["newest"]["version"] == 1
+    assert 0 <= gold["newest"]["age_s"] < 60
+
+    @dg.asset
+    def one() -> int:
+        return 1
+
+    with dg.DagsterInstance.from_config(str(write_instance_config(settings))) as instance:
+        assert dg.materialize([one], instance=instance).success
+    last = dagster_section(settings)["last_run"]
+    assert last["status"] == "SUCCESS" and last["ended_at"] is not None

@@ -149,8 +149,23 @@ window_coverage as (
 scored as (
 
     select
-        per_repo.*,
-        round(star_component + fork_component + activity_component, 4) as score,
+        window_name,
+        window_hours,
+        as_of,
+        repo_id,
+        stars,
+        forks,
+        stargazers,
+        forkers,
+        contributors,
+        actors,
+        prev_window_stars,
+        round(star_component, 4) as star_component,
+        round(fork_component, 4) as fork_component,
+        round(activity_component, 4) as activity_component,
+        -- the sum of the rounded components, so the explanation adds up
+        round(round(star_component, 4) + round(fork_component, 4) + round(activity_component, 4), 4)
+            as score,
         stargazers / window_hours as velocity_per_hour,
         (stargazers - prev_window_stars) / window_hours as velocity_change
     from per_repo
@@ -183,9 +198,9 @@ final as (
         ranked.forks,
         ranked.stargazers,
         ranked.contributors,
-        round(ranked.star_component, 4) as star_component,
-        round(ranked.fork_component, 4) as fork_component,
-        round(ranked.activity_component, 4) as activity_component,
+        ranked.star_component,
+        ranked.fork_component,
+        ranked.activity_component,
         ranked.velocity_per_hour,
         ranked.prev_window_stars,
         ranked.velocity_change,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
 from ghintel_api.api.params import LimitQuery, OrgQuery, RepoQuery, SinceQuery
-from ghintel_api.core.windows import to_utc
+from ghintel_api.core.windows import parse_time
 from ghintel_api.models import AnomaliesPublic
 from ghintel_api.queries.anomalies import list_anomalies
 
@@ -29,7 +29,7 @@ def get_anomalies(
     return list_anomalies(
         lake,
         cur,
-        since=to_utc(since, "since") if since else None,
+        since=parse_time(since, "since"),
         severity=severity,
         repo=repo,
         org=org,

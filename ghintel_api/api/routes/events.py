@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
 from ghintel_api.api.params import ActorQuery, LimitQuery, RepoQuery, SinceQuery, UntilQuery
-from ghintel_api.core.windows import to_utc
+from ghintel_api.core.windows import parse_time
 from ghintel_api.models import EventsPage
 from ghintel_api.queries.actors import actor_exists
 from ghintel_api.queries.events import list_events
@@ -47,8 +47,8 @@ def get_events(
         repo=repo_name,
         actor=actor,
         event_type=type,
-        since=to_utc(since, "since") if since else None,
-        until=to_utc(until, "until") if until else None,
+        since=parse_time(since, "since"),
+        until=parse_time(until, "until"),
         limit=limit,
         cursor=cursor,
     )

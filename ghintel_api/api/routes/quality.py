@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
 from ghintel_api.api.params import SinceQuery, UntilQuery
-from ghintel_api.core.windows import HOUR, Span, floor_hour, to_utc
+from ghintel_api.core.windows import HOUR, Span, floor_hour, parse_time
 from ghintel_api.models import CoverageReportPublic
 from ghintel_api.queries.coverage import coverage_hours, span_coverage
 
@@ -24,8 +24,9 @@ def get_coverage(
 ) -> CoverageReportPublic:
     """Per-hour completeness of the data (default: the 7 days up to the newest hour)."""
     # until is exclusive: its last hour is the one holding the instant just before it.
-    last = floor_hour(to_utc(until, "until") - timedelta(microseconds=1)) if until else lake.newest_hour
-    first = floor_hour(to_utc(since, "since")) if since else (last - 167 * HOUR if last else None)
+    since_at, until_at = parse_time(since, "since"), parse_time(until, "until")
+    last = floor_hour(until_at - timedelta(microseconds=1)) if until_at else lake.newest_hour
+    first = floor_hour(since_at) if since_at else (last - 167 * HOUR if last else None)
     if last is None or first is None or first > last:
         return CoverageReportPublic(since=first, until=None, coverage=span_coverage(lake, None), hours=[])
     span = Span(first_hour=first, last_hour=last)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -186,18 +185,18 @@ def dbt_executable() -> str:
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """target/manifest.json of the dbt project, parsed on demand (clean checkout, edited models).
 
-    Runs ``dbt parse`` in a subprocess (offline: no package download, no tracking, and it never
-    connects to DuckDB) when the manifest is missing or older than any project file. Cached for
-    the life of the process.
+    Runs ``dbt parse`` in-process when the manifest is missing or older than any project file:
+    offline (no package download, no tracking) and without connecting to DuckDB. Cached for the
+    life of the process.
     """
+    from dbt.cli.main import dbtRunner
+
     manifest = project_dir / "target" / "manifest.json"
     if manifest.exists() and manifest.stat().st_mtime >= _project_mtime(project_dir):
         return manifest
-    env = {**os.environ, **OFFLINE_ENV}
-    args = ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
-    done = subprocess.run(
-        [dbt_executable(), *args], cwd=project_dir, env=env, capture_output=True, text=True, timeout=600
-    )
-    if done.returncode != 0 or not manifest.exists():
-        raise RuntimeError(f"dbt parse failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    args = ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet"]
+    with _DBT_LOCK, patched_environ(OFFLINE_ENV):
+        result = dbtRunner().invoke(args)
+    if not result.success or not manifest.exists():
+        raise RuntimeError(f"dbt parse of {project_dir} failed: {result.exception}")
     return manifest

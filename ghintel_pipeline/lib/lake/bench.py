@@ -152,7 +152,7 @@ def bench_kafka_to_silver(
     produce = _rate(report.produced, time.perf_counter() - started)
     say(f"produced {report.produced:,} records ({report.failed} failed) in {produce['seconds']:.1f}s")
     with PeakRss() as rss:
-        summary = run_ingest(settings, max_rows=20_000)
+        summary = run_ingest(settings)
     events = summary.bronze.rows_written
     return {
         "produce": produce,

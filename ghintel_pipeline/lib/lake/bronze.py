@@ -195,7 +195,7 @@ def _same_record(stored: dict | None, record) -> bool:
 def drain_kafka_to_bronze(
     settings: Settings,
     *,
-    max_rows: int = 20_000,
+    max_rows: int = 10_000,
     max_bytes: int = 64 << 20,
     progress: Progress | None = None,
     stop_at: dict[int, int] | None = None,

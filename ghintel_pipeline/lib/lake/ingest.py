@@ -99,7 +99,7 @@ class _Promoter:
 def run_ingest(
     settings: Settings,
     *,
-    max_rows: int = 20_000,
+    max_rows: int = 10_000,
     max_bytes: int = 64 << 20,
     progress: Progress | None = None,
     stop_at: dict[int, int] | None = None,
@@ -138,7 +138,7 @@ def run_ingest(
 
 
 def replay_kafka_range(
-    settings: Settings, from_offsets: dict[int, int], *, max_rows: int = 50_000
+    settings: Settings, from_offsets: dict[int, int], *, max_rows: int = 10_000
 ) -> SilverSummary:
     """Re-read Kafka from ``from_offsets`` up to what bronze already stored and push those records
     through validation, quarantine and the silver merge again. Bronze is not written (it holds each

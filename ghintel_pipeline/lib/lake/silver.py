@@ -288,7 +288,7 @@ def promote_bronze_to_silver(
     settings: Settings,
     *,
     progress: Progress | None = None,
-    max_rows: int = 20_000,
+    max_rows: int = 10_000,
     summary: SilverSummary | None = None,
 ) -> SilverSummary:
     """Promote every bronze Kafka row above silver's high-water marks, ``max_rows`` per commit."""

@@ -73,7 +73,11 @@ class PlatformState:
 
     @classmethod
     def from_dict(cls, data: dict) -> PlatformState:
-        children = {name: ChildState(**child) for name, child in (data.get("children") or {}).items()}
+        fields = ChildState.__dataclass_fields__
+        children = {
+            name: ChildState(**{k: v for k, v in child.items() if k in fields})
+            for name, child in (data.get("children") or {}).items()
+        }
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "children"}
         return cls(children=children, **known)
 

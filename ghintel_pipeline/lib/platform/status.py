@@ -101,7 +101,8 @@ def producer_section(settings: Settings, platform: dict) -> dict:
     if child is not None:
         section.update({k: child.get(k) for k in ("state", "pid", "returncode", "message", "last_lines")})
     live = settings.home / "producer" / "live_status.json"
-    if live.exists():
+    # The file outlives the poller: show it only when the live source is the one configured.
+    if live.exists() and section["source"].strip() in ("", "live"):
         try:
             section["live_status"] = json.loads(live.read_text())
         except ValueError as exc:
@@ -166,21 +167,20 @@ def gold_section(settings: Settings) -> dict:
     local_gold = Path(settings.lake_root) / "gold"
     if "://" not in settings.lake_root and local_gold.is_dir():
         names |= {p.name for p in local_gold.iterdir() if (p / "_delta_log").is_dir()}
-    tables = {}
+    tables, stamps = {}, {}
     for name in sorted(names):
         uri, options = _gold_location(settings, name)
         try:
             dt = DeltaTable(uri, storage_options=options)
         except TableNotFoundError:
             continue
-        last = dt.history(1)[0]
-        tables[name] = {"version": dt.version(), "committed_at": _iso(last["timestamp"] / 1000)}
+        stamps[name] = dt.history(1)[0]["timestamp"] / 1000  # epoch ms of the latest commit
+        tables[name] = {"version": dt.version(), "committed_at": _iso(stamps[name])}
     if not tables:
         return {"newest": None, "tables": {}}
-    newest = max(tables, key=lambda n: tables[n]["committed_at"])
-    newest_ts = datetime.fromisoformat(tables[newest]["committed_at"]).timestamp()
+    newest = max(stamps, key=stamps.__getitem__)
     return {
-        "newest": {"table": newest, **tables[newest], "age_s": round(time.time() - newest_ts)},
+        "newest": {"table": newest, **tables[newest], "age_s": round(time.time() - stamps[newest], 1)},
         "tables": tables,
     }
 

@@ -4,8 +4,8 @@ One supervisor per ``GHINTEL_HOME`` (a ``flock`` says whether one runs). In the 
 ``ghintel up`` process itself; with ``--detach`` it is the same code in a background process
 (``python -m ghintel_pipeline.lib.platform``) whose output goes to ``logs/platform.log``.
 A child that exits (e.g. the live producer without network) is recorded and reported; the others keep
-running. SIGINT/SIGTERM stop every child group (SIGINT, then SIGTERM, then SIGKILL) and the broker if
-this platform started it; a second signal skips straight to SIGKILL.
+running. SIGINT/SIGTERM/SIGHUP (terminal closed) stop every child (SIGINT to its leader, then SIGTERM
+and SIGKILL to its group) and the broker if this platform started it; a second signal kills at once.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class Supervisor:
         if not self.lock.acquire():
             raise AlreadyRunning(f"a platform supervisor already runs for {self.home}")
         previous_handlers = {
-            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         }
         try:
             try:
