@@ -12,7 +12,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from ghintel_api.api.deps import NotModified
+from ghintel_api.api.deps import NotModified, UnknownParameter
 from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
@@ -60,6 +60,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return _error(422, "validation_error", _validation_message(exc), detail=detail)
 
+    @app.exception_handler(UnknownParameter)
     @app.exception_handler(BadTime)
     @app.exception_handler(BadCursor)
     async def on_bad_value(request: Request, exc: ValueError):
@@ -90,6 +91,21 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception):
         log.exception("unhandled_error", extra={"path": request.url.path})
         return _error(500, "internal_error", "internal error; quote the request_id when reporting it")
+
+
+def _drop_security_from_openapi(app: FastAPI) -> None:
+    """Without configured keys nothing needs X-API-Key, so the schema must not ask for it."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        schema = build()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.pop("security", None)
+        schema.get("components", {}).pop("securitySchemes", None)
+        return schema
+
+    app.openapi = openapi
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -130,6 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     scope = "private" if api_keys else "public"
     app.state.cache_control = f"{scope}, max-age={settings.ghintel_api_cache_max_age}"
     _install_error_handlers(app)
+    if not api_keys:
+        _drop_security_from_openapi(app)
     for module in (trending, orgs, repos, actors, anomalies, events, quality, health):
         app.include_router(module.router)
     # Starlette runs the last added middleware first: context/logging, then access, then the cache.

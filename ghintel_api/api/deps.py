@@ -9,6 +9,7 @@ from typing import Annotated
 import duckdb
 from fastapi import Depends, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.utils import get_flat_dependant
 from fastapi.security import APIKeyHeader
 
 from ghintel_api.core.config import get_settings
@@ -67,4 +68,26 @@ async def conditional_get(request: Request, response: Response, lake: LakeDep) -
     response.headers["Cache-Control"] = cache_control
 
 
-DATA_DEPENDENCIES = [Depends(api_key_scheme), Depends(conditional_get)]
+_KNOWN_PARAMS: dict[int, frozenset[str]] = {}
+
+
+async def reject_unknown_params(request: Request) -> None:
+    """422 for query parameters the route does not define: a typo (``windw=7d``) must not be
+    silently answered with the defaults."""
+    route = request.scope.get("route")
+    known = _KNOWN_PARAMS.get(id(route))
+    if known is None:
+        flat = get_flat_dependant(route.dependant)
+        known = _KNOWN_PARAMS.setdefault(id(route), frozenset(p.alias for p in flat.query_params))
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise UnknownParameter(
+            f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
+        )
+
+
+class UnknownParameter(ValueError):
+    """A query parameter the route does not define (422)."""
+
+
+DATA_DEPENDENCIES = [Depends(api_key_scheme), Depends(reject_unknown_params), Depends(conditional_get)]
