@@ -127,7 +127,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if owned:
                 lake.close()
-                app.state.lake = None
 
     app = FastAPI(
         title="ghintel API",

@@ -9,7 +9,6 @@ from typing import Annotated
 import duckdb
 from fastapi import Depends, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.dependencies.utils import get_flat_dependant
 from fastapi.security import APIKeyHeader
 
 from ghintel_api.core.config import get_settings
@@ -77,13 +76,19 @@ async def reject_unknown_params(request: Request) -> None:
     route = request.scope.get("route")
     known = _KNOWN_PARAMS.get(id(route))
     if known is None:
-        flat = get_flat_dependant(route.dependant)
-        known = _KNOWN_PARAMS.setdefault(id(route), frozenset(p.alias for p in flat.query_params))
+        known = _KNOWN_PARAMS.setdefault(id(route), frozenset(_query_names(route.dependant)))
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise UnknownParameter(
             f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
         )
+
+
+def _query_names(dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 class UnknownParameter(ValueError):

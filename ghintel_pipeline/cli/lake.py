@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -53,8 +54,16 @@ def ingest(
         _print_json(summary)
     else:
         table = Table(title="ingest", show_header=False)
-        for key in ("runs", "rows_read", "bronze_written", "silver_written", "quarantined", "duplicates",
-                    "lag_after", "seconds"):
+        for key in (
+            "runs",
+            "rows_read",
+            "bronze_written",
+            "silver_written",
+            "quarantined",
+            "duplicates",
+            "lag_after",
+            "seconds",
+        ):
             table.add_row(key, str(summary[key]))
         for name, passed in sorted(summary["checks"].items()):
             table.add_row(f"check {name}", "passed" if passed else "[red]FAILED[/red]")
@@ -71,7 +80,9 @@ def _offsets_since(settings: Settings, since: dt.datetime) -> dict[int, int]:
 
     from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
 
-    consumer = KafkaConsumer(bootstrap_servers=resolve_bootstrap(settings), group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=resolve_bootstrap(settings), group_id=None, enable_auto_commit=False
+    )
     try:
         parts = consumer.partitions_for_topic(settings.ghintel_topic) or set()
         tps = [TopicPartition(settings.ghintel_topic, p) for p in sorted(parts)]
@@ -87,9 +98,13 @@ def _parse_time(text: str) -> dt.datetime:
 
 
 def replay(
-    since: str | None = typer.Option(None, help="ISO time (UTC if no offset): replay records produced since."),
+    since: str | None = typer.Option(
+        None, help="ISO time (UTC if no offset): replay records produced since."
+    ),
     from_offset: int | None = typer.Option(None, min=0, help="Replay every partition from this offset."),
-    partition: list[int] = typer.Option([], help="Only these partitions (repeatable); default all."),
+    partition: Annotated[
+        list[int] | None, typer.Option(help="Only these partitions (repeatable); default all.")
+    ] = None,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Re-read already ingested Kafka records through validation and the silver merge (silver dedups)."""
@@ -121,7 +136,9 @@ def backfill_gharchive(
     first: str = typer.Option(..., "--from", help="First hour, YYYY-MM-DD-H (UTC)."),
     last: str = typer.Option(..., "--to", help="Last hour (inclusive), YYYY-MM-DD-H."),
     base_url: str | None = typer.Option(None, help="Fetch YYYY-MM-DD-H.json.gz from this base URL."),
-    directory: Path | None = typer.Option(None, "--dir", help="Read YYYY-MM-DD-H.json.gz from this folder."),
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Read YYYY-MM-DD-H.json.gz from this folder.")
+    ] = None,
     gold: bool = typer.Option(True, help="Rebuild the gold assets (if defined) afterwards."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
@@ -132,7 +149,9 @@ def backfill_gharchive(
         keys = hour_range(first, last)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    config = {k: v for k, v in {"dir": str(directory) if directory else None, "base_url": base_url}.items() if v}
+    config = {
+        k: v for k, v in {"dir": str(directory) if directory else None, "base_url": base_url}.items() if v
+    }
     run_config = {"ops": {"sources__gharchive_hourly": {"config": config}}}
     settings = Settings()
     instance = persistent_instance(settings)

@@ -14,13 +14,14 @@ import dagster as dg
 from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME
 from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY
 from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
+from ghintel_pipeline.defs.run_health import cli_run_tags, reap_dead_cli_runs
 from ghintel_pipeline.defs.sources.assets import (
     PARTITION_FMT,
     gharchive_hour,
     hourly_partitions_def,
     partition_key,
 )
-from ghintel_pipeline.lib.dagster_instance import write_instance_config
+from ghintel_pipeline.lib.dagster_instance import prepare_instance
 from ghintel_pipeline.lib.lake import plan_ingest
 from ghintel_pipeline.lib.settings import Settings
 
@@ -32,7 +33,10 @@ def load_definitions() -> dg.Definitions:
 
 
 def persistent_instance(settings: Settings) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_config(str(write_instance_config(settings)))
+    """The instance under ``$GHINTEL_HOME/dagster``, cleared of runs left by killed CLI processes."""
+    instance = dg.DagsterInstance.from_config(str(prepare_instance(settings)))
+    reap_dead_cli_runs(instance)
+    return instance
 
 
 def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
@@ -79,7 +83,7 @@ def ingest_until_caught_up(
     started = time.monotonic()
     for _ in range(max_runs):
         result = job.execute_in_process(
-            instance=instance, resources=resources, raise_on_error=False, tags={"ghintel/trigger": "cli"}
+            instance=instance, resources=resources, raise_on_error=False, tags=cli_run_tags()
         )
         totals["runs"] += 1
         mats = materializations(result)
@@ -144,7 +148,7 @@ def backfill_hours(
             run_config=run_config,
             resources={"lake": LakeResource()},
             raise_on_error=False,
-            tags={"ghintel/trigger": "cli"},
+            tags=cli_run_tags(),
         )
         mats = materializations(result)
         yield gharchive_hour(key), result, next(iter(mats.values()), {})
@@ -162,6 +166,6 @@ def refresh_gold(instance: dg.DagsterInstance) -> dict | None:
     if not gold:
         return None
     result = job.execute_in_process(
-        instance=instance, asset_selection=gold, raise_on_error=False, tags={"ghintel/trigger": "cli"}
+        instance=instance, asset_selection=gold, raise_on_error=False, tags=cli_run_tags()
     )
     return {"success": result.success, "assets": len(gold), "checks": check_results(result)}

@@ -19,6 +19,9 @@ LAKE_WRITER_RUN_TAGS = {
     LAKE_WRITER_TAG: "true",
     "dagster/max_retries": "2",
     "dagster/retry_strategy": "FROM_FAILURE",
+    # The daemon fails a run still going after an hour (its process may be dead); the work it
+    # committed stays, the next run continues from the stored offsets.
+    "dagster/max_runtime": "3600",
 }
 
 ingest_selection = (

@@ -51,6 +51,16 @@ def instance_config(settings: Settings) -> dict:
                 "tag_concurrency_limits": [{"key": LAKE_WRITER_TAG, "limit": 1}],
             },
         },
+        # A run whose process died stays STARTED and keeps its pool slot: the lake jobs carry
+        # `dagster/max_runtime`, after which the daemon fails the run; its slot is freed a minute
+        # after any run ended. (The default run launcher has no worker health check.)
+        "run_monitoring": {
+            "enabled": True,
+            "start_timeout_seconds": 300,
+            "cancel_timeout_seconds": 300,
+            "poll_interval_seconds": 30,
+            "free_slots_after_run_end_seconds": 60,
+        },
         # Runs carry `dagster/max_retries`; the daemon re-launches failed ones from the failure.
         "run_retries": {"enabled": True, "max_retries": 0, "retry_on_asset_or_op_failure": True},
         # The ingest sensor skips most minutes: keep skipped ticks for a day, failures for a month.

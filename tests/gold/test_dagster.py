@@ -28,6 +28,7 @@ def test_definitions_chain_bronze_silver_gold():
         in graph.get(dg.AssetKey(["gold", "fct_repo_activity_hourly"])).parent_keys
     )
     assert gold <= set(ingest_selection.resolve(graph))
+    assert set(defs.resolve_job_def("build_gold_job").asset_layer.executable_asset_keys) == gold
 
 
 def test_gold_materializes_through_dagster(via_dagster):

@@ -43,7 +43,9 @@ def settings(ghintel_env) -> Settings:
 def resources(ghintel_env) -> dict:
     # Explicit values (not only the environment) so the tests also prove the overrides reach the lib.
     return {
-        "kafka": KafkaResource(bootstrap_servers=ghintel_env["KAFKA_BOOTSTRAP_SERVERS"], topic=ghintel_env["GHINTEL_TOPIC"]),
+        "kafka": KafkaResource(
+            bootstrap_servers=ghintel_env["KAFKA_BOOTSTRAP_SERVERS"], topic=ghintel_env["GHINTEL_TOPIC"]
+        ),
         "lake": LakeResource(root=ghintel_env["GHINTEL_HOME"] + "/lakehouse"),
     }
 

@@ -5,4 +5,6 @@ import dagster as dg
 
 from ghintel_pipeline.defs import bronze, jobs, maintenance, resources, silver, sources
 
-defs = dg.Definitions.merge(resources.defs, jobs.defs, sources.defs, bronze.defs, silver.defs, maintenance.defs)
+defs = dg.Definitions.merge(
+    resources.defs, jobs.defs, sources.defs, bronze.defs, silver.defs, maintenance.defs
+)

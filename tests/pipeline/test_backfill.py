@@ -29,9 +29,17 @@ def test_partition_keys_map_to_gharchive_hours():
 
 def test_partition_twice_gives_identical_tables(instance, resources, settings, hour1_lines):
     run_config = {"ops": {"sources__gharchive_hourly": {"config": {"dir": str(GHARCHIVE_DIR)}}}}
-    kwargs = dict(resources={"lake": resources["lake"]}, instance=instance, partition_key="2015-01-01-01", run_config=run_config)
+    kwargs = dict(
+        resources={"lake": resources["lake"]},
+        instance=instance,
+        partition_key="2015-01-01-01",
+        run_config=run_config,
+    )
     first = dg.materialize([gharchive_hourly], **kwargs)
-    meta = {k: v.value for k, v in first.asset_materializations_for_node("sources__gharchive_hourly")[0].metadata.items()}
+    meta = {
+        k: v.value
+        for k, v in first.asset_materializations_for_node("sources__gharchive_hourly")[0].metadata.items()
+    }
     assert meta["lines"] == len(hour1_lines) and meta["hour"] == "2015-01-01-1"
     bronze = snapshot(settings, "bronze", "github_events", "line_number")
     silver = snapshot(settings, "silver", "github_events", "event_id")
@@ -44,7 +52,17 @@ def test_partition_twice_gives_identical_tables(instance, resources, settings, h
 
 def test_cli_backfill_runs_the_partitions(ghintel_env, lake_only_location, settings, hour1_lines):
     runner = CliRunner()
-    args = ["backfill", "gharchive", "--from", "2015-01-01-0", "--to", "2015-01-01-1", "--dir", str(HOUR_1.parent), "--json"]
+    args = [
+        "backfill",
+        "gharchive",
+        "--from",
+        "2015-01-01-0",
+        "--to",
+        "2015-01-01-1",
+        "--dir",
+        str(HOUR_1.parent),
+        "--json",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

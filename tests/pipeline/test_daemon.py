@@ -13,7 +13,6 @@ import dagster as dg
 import pytest
 
 from ghintel_pipeline.lib.dagster_instance import prepare_instance
-from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.pipeline.conftest import produce, table_rows
 
@@ -27,7 +26,11 @@ def test_daemon_sensor_launches_ingest_runs(ghintel_env, settings, bootstrap, to
     log = open(tmp_path / "daemon.log", "wb")
     daemon = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-m", "tests.pipeline.location"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     instance = dg.DagsterInstance.from_config(str(home))
     try:
@@ -45,7 +48,9 @@ def test_daemon_sensor_launches_ingest_runs(ghintel_env, settings, bootstrap, to
             assert not [r for r in runs if r.status == dg.DagsterRunStatus.FAILURE], "an ingest run failed"
             time.sleep(2)
         else:
-            pytest.fail(f"no ingest runs landed; daemon log:\n{(tmp_path / 'daemon.log').read_text()[-4000:]}")
+            pytest.fail(
+                f"no ingest runs landed; daemon log:\n{(tmp_path / 'daemon.log').read_text()[-4000:]}"
+            )
         keys = [r.tags.get("dagster/run_key") for r in runs]
         assert len(set(keys)) == len(keys) and all(keys)
         assert all(r.tags.get("ghintel/lake-writer") == "true" for r in runs)

@@ -9,8 +9,8 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
 from ghintel_pipeline.definitions import defs, discover_definitions
+from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_TAG, write_instance_config
 from ghintel_pipeline.lib.lake import lake_table_uri
 from ghintel_pipeline.lib.settings import Settings
@@ -108,9 +108,16 @@ def test_instance_config_sqlite_by_default_postgres_by_env(tmp_path):
 
 
 def test_workspace_yaml_loads_with_the_dagster_cli(tmp_path):
-    env = {"DAGSTER_HOME": str(write_instance_config(Settings(ghintel_home=tmp_path))), "PATH": "/usr/bin:/bin"}
+    env = {
+        "DAGSTER_HOME": str(write_instance_config(Settings(ghintel_home=tmp_path))),
+        "PATH": "/usr/bin:/bin",
+    }
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=REPO_ROOT, env={**env, "GHINTEL_HOME": str(tmp_path)}, capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        env={**env, "GHINTEL_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -23,7 +23,10 @@ MALFORMED = [b"{not json", b'{"id": "1", "type": "PushEvent"}', b"\xff\xfe"]
 def materialize(resources, instance, **kwargs) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [bronze_github_events, silver_github_events, *silver_checks],
-        resources=resources, instance=instance, raise_on_error=False, **kwargs,
+        resources=resources,
+        instance=instance,
+        raise_on_error=False,
+        **kwargs,
     )
 
 
@@ -54,7 +57,10 @@ def test_hour_equals_distinct_events_and_twice_changes_nothing(
 
     first = materialize(resources, instance)
     assert first.success
-    bronze_meta, silver_meta = metadata(first, "bronze/github_events"), metadata(first, "silver/github_events")
+    bronze_meta, silver_meta = (
+        metadata(first, "bronze/github_events"),
+        metadata(first, "silver/github_events"),
+    )
     assert bronze_meta["rows_written"] == len(sent) and bronze_meta["lag_before"] > 0
     assert bronze_meta["events_per_s"] > 0 and bronze_meta["caught_up"] is True
     assert silver_meta["rows_written"] == distinct
@@ -67,7 +73,10 @@ def test_hour_equals_distinct_events_and_twice_changes_nothing(
     assert len(ids) == distinct == len(pc.unique(ids))
     assert ids.to_pylist() and set(ids.to_pylist()) == {e.event_id for e in expected.events}
     assert table_rows(settings, "silver", "github_events_quarantine") == len(MALFORMED)
-    versions = {t: DeltaTable(lake_table_uri(settings, *t.split("/"))).version() for t in ("bronze/github_events", "silver/github_events")}
+    versions = {
+        t: DeltaTable(lake_table_uri(settings, *t.split("/"))).version()
+        for t in ("bronze/github_events", "silver/github_events")
+    }
 
     second = materialize(resources, instance)
     assert second.success
@@ -76,11 +85,16 @@ def test_hour_equals_distinct_events_and_twice_changes_nothing(
     assert table_rows(settings, "bronze", "github_events") == len(sent)
     assert table_rows(settings, "silver", "github_events") == distinct
     # Nothing new: no commit on silver (bronze may only record its empty-verify read).
-    assert DeltaTable(lake_table_uri(settings, "silver", "github_events")).version() == versions["silver/github_events"]
+    assert (
+        DeltaTable(lake_table_uri(settings, "silver", "github_events")).version()
+        == versions["silver/github_events"]
+    )
 
 
 @pytest.mark.timeout(60)
-def test_a_run_of_only_duplicates_terminates_and_moves_on(instance, resources, settings, bootstrap, topic, hour1_lines):
+def test_a_run_of_only_duplicates_terminates_and_moves_on(
+    instance, resources, settings, bootstrap, topic, hour1_lines
+):
     # At-least-once producers and replays re-send whole batches; a chunk with nothing new must
     # still advance silver's offsets (a no-op Delta merge commits nothing, txn included).
     produce(bootstrap, topic, hour1_lines[:200])
@@ -94,7 +108,9 @@ def test_a_run_of_only_duplicates_terminates_and_moves_on(instance, resources, s
 
 
 def _append(settings, rows: pa.Table) -> None:
-    write_deltalake(lake_table_uri(settings, "silver", "github_events"), rows, mode="append", partition_by=["event_date"])
+    write_deltalake(
+        lake_table_uri(settings, "silver", "github_events"), rows, mode="append", partition_by=["event_date"]
+    )
 
 
 def test_checks_fail_on_injected_bad_data(instance, resources, settings, bootstrap, topic, hour1_lines):
@@ -110,7 +126,9 @@ def test_checks_fail_on_injected_bad_data(instance, resources, settings, bootstr
 
     future = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
     row = silver.slice(2, 1).to_pylist()[0] | {
-        "event_id": "999999999999", "created_at": future, "event_date": future.date(),
+        "event_id": "999999999999",
+        "created_at": future,
+        "event_date": future.date(),
         "event_hour": future.replace(minute=0, second=0, microsecond=0),
     }
     _append(settings, pa.Table.from_pylist([row], schema=silver.schema))
@@ -118,12 +136,15 @@ def test_checks_fail_on_injected_bad_data(instance, resources, settings, bootstr
     assert checks(result)["silver_no_future_created_at"] is False
 
 
-def test_quarantine_share_check_fails_when_most_records_are_rejected(instance, resources, bootstrap, topic, hour1_lines):
+def test_quarantine_share_check_fails_when_most_records_are_rejected(
+    instance, resources, bootstrap, topic, hour1_lines
+):
     produce(bootstrap, topic, hour1_lines[:20] + [b"{broken %d" % i for i in range(30)])
     result = materialize(resources, instance)
     assert checks(result)["quarantine_share_below_threshold"] is False
     evaluation = next(
-        e.event_specific_data for e in result.all_events
+        e.event_specific_data
+        for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and e.event_specific_data.check_name == "quarantine_share_below_threshold"
     )

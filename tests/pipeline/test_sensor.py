@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import dagster as dg
-import pyarrow as pa
 from deltalake import CommitProperties, Transaction, write_deltalake
 
 from ghintel_pipeline.defs.bronze.assets import bronze_github_events
 from ghintel_pipeline.defs.bronze.sensors import kafka_github_events_sensor
 from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME
+from ghintel_pipeline.defs.run_health import cli_run_tags
 from ghintel_pipeline.defs.silver.assets import silver_github_events
 from ghintel_pipeline.lib.lake import BRONZE_SCHEMA, bronze_app_id, lake_table_uri
 from tests.pipeline.conftest import produce
@@ -38,7 +39,9 @@ def test_empty_topic_skips(instance, resources):
     assert "caught up" in result.skip_message
 
 
-def test_new_data_requests_a_run_and_records_the_fingerprint(instance, resources, bootstrap, topic, hour1_lines):
+def test_new_data_requests_a_run_and_records_the_fingerprint(
+    instance, resources, bootstrap, topic, hour1_lines
+):
     produce(bootstrap, topic, hour1_lines[:50])
     result, _ = tick(instance, resources)
     (request,) = requests_of(result)
@@ -98,8 +101,32 @@ def test_broker_reset_is_loud(instance, resources, settings, topic):
 
 
 def test_a_landed_backfill_triggers_one_ingest_run(instance, resources):
-    instance.report_runless_asset_event(dg.AssetMaterialization(["sources", "gharchive_hourly"], partition="2015-01-01-01"))
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(["sources", "gharchive_hourly"], partition="2015-01-01-01")
+    )
     result, _ = tick(instance, resources)
     (request,) = requests_of(result)
     assert request.tags["ghintel/trigger"] == "GH Archive backfill landed"
+    assert isinstance(tick(instance, resources, cursor=result.cursor)[0], dg.SkipReason)
+
+
+def test_a_run_left_by_a_killed_cli_process_does_not_block(
+    instance, resources, bootstrap, topic, hour1_lines
+):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = dg.DagsterRun(
+        job_name=INGEST_JOB_NAME,
+        status=dg.DagsterRunStatus.STARTED,
+        tags={**cli_run_tags(), "ghintel/pid": str(dead.pid)},
+    )
+    instance.add_run(stale)
+    produce(bootstrap, topic, hour1_lines[:20])
+    result, _ = tick(instance, resources)
+    assert requests_of(result), result
+    assert instance.get_run_by_id(stale.run_id).status == dg.DagsterRunStatus.FAILURE
+    # A live CLI run (this process) is respected: the tick waits for it.
+    instance.add_run(
+        dg.DagsterRun(job_name=INGEST_JOB_NAME, status=dg.DagsterRunStatus.STARTED, tags=cli_run_tags())
+    )
     assert isinstance(tick(instance, resources, cursor=result.cursor)[0], dg.SkipReason)

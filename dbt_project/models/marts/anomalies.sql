@@ -180,8 +180,10 @@ stargazers as (
 
     select distinct activity.event_hour, activity.repo_id, activity.actor_id
     from activity
+    cross join horizon
     inner join target_hours using (event_hour)
     where activity.stars > 0
+        and activity.event_hour between horizon.since and horizon.until
 
 ),
 
@@ -194,10 +196,13 @@ stargazer_history as (
         sum(history.events) as events,
         sum(history.stars) as stars
     from (select distinct event_hour, actor_id from stargazers) as stargazers
+    cross join horizon
     inner join activity as history
         on history.actor_id = stargazers.actor_id
         and history.event_hour <= stargazers.event_hour
         and history.event_hour >= stargazers.event_hour - interval {{ baseline_hours }} hour
+    -- bounds the scan to the rescored window, not the whole history
+    where history.event_hour between horizon.since and horizon.until
     group by stargazers.event_hour, stargazers.actor_id
 
 ),

@@ -21,16 +21,10 @@ import dagster as dg
 from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME, ingest_github_events_job
 from ghintel_pipeline.defs.keys import GHARCHIVE_KEY
 from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
+from ghintel_pipeline.defs.run_health import IN_PROGRESS, reap_dead_cli_runs
 from ghintel_pipeline.lib.lake import plan_ingest
 from ghintel_pipeline.lib.settings import Settings
 
-IN_PROGRESS = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-]
 RUN_KEY_TAG = "dagster/run_key"
 PLAN_TAG = "ghintel/plan-fingerprint"
 
@@ -83,6 +77,8 @@ def kafka_github_events_sensor(
     context: dg.SensorEvaluationContext, kafka: KafkaResource, lake: LakeResource
 ) -> dg.SensorResult | dg.SkipReason:
     cursor = IngestCursor.parse(context.cursor)
+    for run_id in reap_dead_cli_runs(context.instance):
+        context.log.warning(f"marked CLI run {run_id} failed: its process is gone")
     active = active_ingest_run(context.instance)
     if active is not None:
         return dg.SkipReason(
