@@ -199,6 +199,23 @@ def _dagster_bin(name: str) -> str:
     return found
 
 
+def dagster_command(
+    mode: str, settings: Settings, host: str | None = None, port: int | None = None
+) -> list[str]:
+    """argv of ``dagster dev`` / ``dagster-webserver`` / ``dagster-daemon run`` on this location."""
+    workspace = REPO_ROOT / "workspace.yaml"
+    target = ["-w", str(workspace)] if workspace.exists() else ["-m", "ghintel_pipeline.definitions"]
+    bind = ["-h", host or settings.ghintel_host, "-p", str(port or settings.ghintel_dagster_port)]
+    commands = {
+        "dev": lambda: [_dagster_bin("dagster"), "dev", *target, *bind],
+        "webserver": lambda: [_dagster_bin("dagster-webserver"), *target, *bind],
+        "daemon": lambda: [_dagster_bin("dagster-daemon"), "run", *target],
+    }
+    if mode not in commands:
+        raise typer.BadParameter(f"mode must be one of {sorted(commands)}")
+    return commands[mode]()
+
+
 def dagster(
     mode: str = typer.Argument("dev", help="dev (UI + daemon), webserver or daemon."),
     host: str | None = typer.Option(None, help="Bind address (default GHINTEL_HOST)."),
@@ -208,20 +225,13 @@ def dagster(
     from ghintel_pipeline.lib.dagster_instance import dagster_env
 
     settings = Settings()
+    argv = dagster_command(mode, settings, host, port)
     env = dagster_env(settings)
-    workspace = REPO_ROOT / "workspace.yaml"
-    target = ["-w", str(workspace)] if workspace.exists() else ["-m", "ghintel_pipeline.definitions"]
-    bind = ["-h", host or settings.ghintel_host, "-p", str(port or settings.ghintel_dagster_port)]
-    commands = {
-        "dev": [_dagster_bin("dagster"), "dev", *target, *bind],
-        "webserver": [_dagster_bin("dagster-webserver"), *target, *bind],
-        "daemon": [_dagster_bin("dagster-daemon"), "run", *target],
-    }
-    if mode not in commands:
-        raise typer.BadParameter(f"mode must be one of {sorted(commands)}")
     console.print(f"DAGSTER_HOME={env['DAGSTER_HOME']}")
-    os.chdir(workspace.parent if workspace.exists() else Path.cwd())
-    os.execve(commands[mode][0], commands[mode], env)
+    # workspace.yaml's working_directory is relative to where dagster starts.
+    if (REPO_ROOT / "workspace.yaml").exists():
+        os.chdir(REPO_ROOT)
+    os.execve(argv[0], argv, env)
 
 
 @lake_app.command("plan")

@@ -21,7 +21,7 @@ from ghintel_pipeline.defs.sources.assets import (
     hourly_partitions_def,
     partition_key,
 )
-from ghintel_pipeline.lib.dagster_instance import prepare_instance
+from ghintel_pipeline.lib.dagster_instance import write_instance_config
 from ghintel_pipeline.lib.lake import plan_ingest
 from ghintel_pipeline.lib.settings import Settings
 
@@ -34,7 +34,7 @@ def load_definitions() -> dg.Definitions:
 
 def persistent_instance(settings: Settings) -> dg.DagsterInstance:
     """The instance under ``$GHINTEL_HOME/dagster``, cleared of runs left by killed CLI processes."""
-    instance = dg.DagsterInstance.from_config(str(prepare_instance(settings)))
+    instance = dg.DagsterInstance.from_config(str(write_instance_config(settings)))
     reap_dead_cli_runs(instance)
     return instance
 
@@ -106,7 +106,7 @@ def ingest_until_caught_up(
                 f"{e.step_key}: {e.event_specific_data.error.message.strip()}"
                 for e in result.all_events
                 if e.event_type_value == "STEP_FAILURE"
-            ]
+            ] or [f"run {result.run_id} failed"]
             break
         plan = plan_ingest(settings)
         totals["lag_after"] = plan.lag

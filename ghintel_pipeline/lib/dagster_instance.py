@@ -72,34 +72,35 @@ def instance_config(settings: Settings) -> dict:
 
 
 def write_instance_config(settings: Settings) -> Path:
-    """Write ``dagster.yaml`` (only when its content changed) and return the ``DAGSTER_HOME`` folder."""
+    """Write ``dagster.yaml`` (only when its content changed), create the storage schema the first
+    time, and return the ``DAGSTER_HOME`` folder.
+
+    Creating the schema here, before any Dagster process opens the instance, matters: a webserver
+    and a daemon started together would otherwise race creating the same sqlite tables
+    (``table alembic_version already exists``)."""
     home = dagster_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     path = home / "dagster.yaml"
     text = "# Written by ghintel; edits are overwritten on the next start.\n" + yaml.safe_dump(
         instance_config(settings), sort_keys=False
     )
-    if not path.exists() or path.read_text() != text:
+    changed = not path.exists() or path.read_text() != text
+    if changed:
         tmp = path.with_suffix(".yaml.tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
-    return home
+    marker = home / ".schema-ready"
+    if changed or not marker.exists():
+        from dagster import DagsterInstance
 
-
-def prepare_instance(settings: Settings) -> Path:
-    """Write the config and create the storage schema once, before several processes open it:
-    a webserver and a daemon started together would otherwise race creating the same sqlite
-    tables (``table alembic_version already exists``)."""
-    from dagster import DagsterInstance
-
-    home = write_instance_config(settings)
-    DagsterInstance.from_config(str(home)).dispose()
+        DagsterInstance.from_config(str(home)).dispose()
+        marker.write_text(text)
     return home
 
 
 def dagster_env(settings: Settings) -> dict[str, str]:
     """Environment for a Dagster process (webserver, daemon, code server) of this installation."""
     env = dict(os.environ)
-    env["DAGSTER_HOME"] = str(prepare_instance(settings))
+    env["DAGSTER_HOME"] = str(write_instance_config(settings))
     env["GHINTEL_HOME"] = str(settings.home)
     return env

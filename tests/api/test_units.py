@@ -26,7 +26,10 @@ def test_window_spans():
         date(2015, 1, 1),
     )
     assert resolve_as_of(None, None) is None
-    assert resolve_as_of(datetime(2015, 1, 1, 3, 59), None) == datetime(2015, 1, 1, 3, tzinfo=UTC)
+    assert resolve_as_of("2015-01-01T03:59:00", None) == datetime(2015, 1, 1, 3, tzinfo=UTC)
+    assert resolve_as_of("2015-01-01T05:10:00+02:00", None) == datetime(2015, 1, 1, 3, tzinfo=UTC)
+    with pytest.raises(BadTime):
+        resolve_as_of("2015-02-30T00:00:00", None)
     with pytest.raises(BadTime):
         to_utc(datetime(9999, 12, 31, 23))
 

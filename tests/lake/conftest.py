@@ -20,11 +20,15 @@ from ghintel_pipeline.lib.lake.storage import BRONZE, QUARANTINE, SILVER
 from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import REPO_ROOT
 
+# os._exit: after commit conflicts, delta-rs 1.6 sometimes aborts during interpreter teardown
+# ("terminate called without an active exception", exit 134) once all work is done; the tests
+# judge the tables, not that teardown.
 RUN_INGEST = (
-    "import json, sys\n"
+    "import json, os, sys\n"
     "from ghintel_pipeline.lib.settings import Settings\n"
     "from ghintel_pipeline.lib.lake import run_ingest\n"
-    "print(json.dumps(run_ingest(Settings(), max_rows=int(sys.argv[1])).to_dict()))\n"
+    "print(json.dumps(run_ingest(Settings(), max_rows=int(sys.argv[1])).to_dict()), flush=True)\n"
+    "os._exit(0)\n"
 )
 
 

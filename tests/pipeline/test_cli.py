@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import dagster as dg
 from typer.testing import CliRunner
@@ -52,3 +53,15 @@ def test_ingest_then_replay(ghintel_env, lake_only_location, settings, bootstrap
 def test_replay_needs_exactly_one_start(ghintel_env):
     result = CliRunner().invoke(app, ["replay"])
     assert result.exit_code != 0
+
+
+def test_dagster_command_uses_the_workspace_and_settings(ghintel_env, settings):
+    from ghintel_pipeline.cli.lake import dagster_command
+    from tests.conftest import REPO_ROOT
+
+    dev = dagster_command("dev", settings)
+    assert dev[1:4] == ["dev", "-w", str(REPO_ROOT / "workspace.yaml")]
+    assert dev[-4:] == ["-h", settings.ghintel_host, "-p", str(settings.ghintel_dagster_port)]
+    assert dagster_command("daemon", settings)[1] == "run"
+    assert dagster_command("webserver", settings, port=3999)[-1] == "3999"
+    assert all(Path(argv[0]).exists() for argv in (dev, dagster_command("daemon", settings)))

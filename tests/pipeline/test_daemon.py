@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ghintel_pipeline.lib.dagster_instance import prepare_instance
+from ghintel_pipeline.lib.dagster_instance import write_instance_config
 from tests.conftest import REPO_ROOT
 from tests.pipeline.conftest import produce, table_rows
 
@@ -20,7 +20,7 @@ from tests.pipeline.conftest import produce, table_rows
 @pytest.mark.slow
 @pytest.mark.timeout(260)
 def test_daemon_sensor_launches_ingest_runs(ghintel_env, settings, bootstrap, topic, hour1_lines, tmp_path):
-    home = prepare_instance(settings)
+    home = write_instance_config(settings)
     env = {**os.environ, **ghintel_env, "DAGSTER_HOME": str(home), "GHINTEL_SENSOR_INTERVAL_S": "5"}
     produce(bootstrap, topic, hour1_lines[:100])
     log = open(tmp_path / "daemon.log", "wb")
