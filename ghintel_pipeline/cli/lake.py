@@ -176,6 +176,7 @@ def backfill_gharchive(
         "duplicates": sum(h.get("duplicates", 0) for h in hours),
         "quarantined": sum(h.get("quarantined", 0) for h in hours),
         "seconds": round(sum(h.get("seconds", 0.0) for h in hours), 3),
+        "checks_failed": sorted({name for h in hours for name, ok in h.get("checks", {}).items() if not ok}),
         "per_hour": hours,
         "gold": refresh_gold(instance) if gold and hours else None,
     }

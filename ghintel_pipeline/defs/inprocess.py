@@ -150,8 +150,8 @@ def backfill_hours(
             raise_on_error=False,
             tags=cli_run_tags(),
         )
-        mats = materializations(result)
-        yield gharchive_hour(key), result, next(iter(mats.values()), {})
+        meta = next(iter(materializations(result).values()), {})
+        yield gharchive_hour(key), result, {**meta, "checks": check_results(result)}
 
 
 def refresh_gold(instance: dg.DagsterInstance) -> dict | None:

@@ -72,10 +72,12 @@ def test_hostile_path_segments_never_5xx(client):
             assert response.status_code in (404, 422), (template, value, response.status_code)
 
 
-def test_like_wildcards_are_literal(client):
-    # "%" and "_" must not act as patterns: no org is named "%", so it is unknown, not "all".
+def test_wildcards_and_unknown_parameters(client):
+    # "_" must not act as a pattern: no org is named "_", so it is unknown, not "any org".
     assert client.get("/org/_/summary").status_code == 404
-    assert client.get("/events", params={"type": "Push_vent"}).json()["data"] == []
+    assert client.get("/events", params={"type": "Push_vent"}).status_code == 422
+    typo = client.get("/trending-repos", params={"windw": "7d"})
+    assert typo.status_code == 422 and "windw" in typo.json()["message"]
 
 
 @pytest.mark.parametrize(

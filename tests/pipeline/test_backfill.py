@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from ghintel_pipeline.cli.main import app
 from ghintel_pipeline.defs.sources.assets import gharchive_hour, gharchive_hourly, partition_key
+from ghintel_pipeline.defs.sources.checks import gharchive_event_ids_unique_in_silver
 from ghintel_pipeline.lib.lake import lake_table_uri
 from tests.conftest import GHARCHIVE_DIR, HOUR_1
 
@@ -35,7 +36,7 @@ def test_partition_twice_gives_identical_tables(instance, resources, settings, h
         partition_key="2015-01-01-01",
         run_config=run_config,
     )
-    first = dg.materialize([gharchive_hourly], **kwargs)
+    first = dg.materialize([gharchive_hourly, gharchive_event_ids_unique_in_silver], **kwargs)
     meta = {
         k: v.value
         for k, v in first.asset_materializations_for_node("sources__gharchive_hourly")[0].metadata.items()
@@ -45,7 +46,12 @@ def test_partition_twice_gives_identical_tables(instance, resources, settings, h
     silver = snapshot(settings, "silver", "github_events", "event_id")
     assert silver.num_rows == len(pc.unique(silver.column("event_id"))) > 0
 
-    dg.materialize([gharchive_hourly], **kwargs)
+    second = dg.materialize([gharchive_hourly, gharchive_event_ids_unique_in_silver], **kwargs)
+    (checked,) = first.get_asset_check_evaluations()
+    assert checked.passed and checked.metadata["scope"].value == "event_date in ['2015-01-01']"
+    assert checked.metadata["rows_checked"].value == silver.num_rows
+    # The second load inserted nothing, so there is nothing new to scan.
+    assert second.get_asset_check_evaluations()[0].passed
     assert snapshot(settings, "bronze", "github_events", "line_number").equals(bronze)
     assert snapshot(settings, "silver", "github_events", "event_id").equals(silver)
 
@@ -71,6 +77,7 @@ def test_cli_backfill_runs_the_partitions(ghintel_env, lake_only_location, setti
     assert summary["per_hour"][1]["lines"] == len(hour1_lines)
     silver_rows = DeltaTable(lake_table_uri(settings, "silver", "github_events")).count()
     assert silver_rows == summary["silver_written"]
+    assert summary["checks_failed"] == []
     assert summary["gold"] is None  # this location has no gold assets to rebuild
     # The runs are in the persistent instance, where the sensor looks for landed backfills.
     instance = dg.DagsterInstance.from_config(str(settings.home / "dagster"))

@@ -55,43 +55,17 @@ horizon as (
 
 ),
 
-series as (
+candidates as (
 
-    {% for metric, min_volume in var('anomaly_min_volume').items() %}
-    select
-        'repo' as entity_type,
-        repo_id as entity_id,
-        repo_name as entity,
-        '{{ metric }}' as metric,
-        event_hour,
-        cast({{ metric }} as double) as observed,
-        {{ min_volume }} as min_volume
-    from repo_hours, horizon
-    where event_hour between horizon.since and horizon.until
-    union all
-    {% endfor %}
-    {% for metric, min_volume in var('anomaly_org_min_volume').items() %}
-    select
-        'org' as entity_type,
-        org_id as entity_id,
-        org_login as entity,
-        '{{ metric }}' as metric,
-        event_hour,
-        cast({{ metric }} as double) as observed,
-        {{ min_volume }} as min_volume
-    from org_hours, horizon
-    where event_hour between horizon.since and horizon.until
-    {{ 'union all' if not loop.last }}
-    {% endfor %}
+    -- scored: only entity-hours of the rescored hours with at least the minimum volume
+    {{ anomaly_metric_series('target') }}
 
 ),
 
-candidates as (
+series as (
 
-    select series.*
-    from series
-    inner join target_hours using (event_hour)
-    where series.observed >= series.min_volume
+    -- their history over the baseline window (the candidates themselves included)
+    {{ anomaly_metric_series('history') }}
 
 ),
 

@@ -36,9 +36,10 @@ def query(sql: str, params: list | None = None, **tables: pds.Dataset) -> list[t
         con.close()
 
 
-def dates_to_check(instance: dg.DagsterInstance) -> list[str] | None:
-    """event_date partitions changed by the latest silver materialization; None = unknown (scan all)."""
-    event = instance.get_latest_materialization_event(SILVER_KEY)
+def dates_to_check(instance: dg.DagsterInstance, key: dg.AssetKey = SILVER_KEY) -> list[str] | None:
+    """event_date partitions of silver changed by the latest materialization of ``key`` (silver, or
+    the backfill asset, which merges into silver itself); None = unknown (scan all)."""
+    event = instance.get_latest_materialization_event(key)
     materialization = event.asset_materialization if event else None
     entry = materialization.metadata.get(DATES_TOUCHED) if materialization else None
     return None if entry is None else list(entry.value)

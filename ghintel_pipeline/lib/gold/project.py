@@ -144,7 +144,7 @@ def _parsed_manifest(env: dict[str, str], args: list[str]):
 
     key = (tuple(sorted(env.items())), _project_mtime())
     if key not in _MANIFESTS:
-        flags = [a for a in args[args.index("--project-dir") :]]
+        flags = args[args.index("--project-dir") :]
         parsed = dbtRunner().invoke(["parse", *flags])
         if not parsed.success or parsed.result is None:
             return None

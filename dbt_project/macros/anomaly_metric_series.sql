@@ -1,0 +1,36 @@
+{#-
+  Helper of models/marts/anomalies.sql (uses its CTEs repo_hours, org_hours, target_hours,
+  horizon, candidates): one select per (entity kind, metric) and a UNION ALL of them.
+  scope 'target': the rescored hours, only entity-hours reaching the metric's minimum volume.
+  scope 'history': the baseline window, only entities that are candidates for that metric.
+-#}
+{% macro anomaly_metric_series(scope) -%}
+    {%- set kinds = [
+        ('repo', 'repo_hours', 'repo_id', 'repo_name', var('anomaly_min_volume')),
+        ('org', 'org_hours', 'org_id', 'org_login', var('anomaly_org_min_volume')),
+    ] -%}
+    {%- for kind, relation, id_column, name_column, volumes in kinds -%}
+    {%- set kind_loop = loop -%}
+    {%- for metric, min_volume in volumes.items() %}
+    select
+        '{{ kind }}' as entity_type,
+        {{ id_column }} as entity_id,
+        {{ name_column }} as entity,
+        '{{ metric }}' as metric,
+        event_hour,
+        cast({{ metric }} as double) as observed,
+        {{ min_volume }} as min_volume
+    from {{ relation }}
+    {% if scope == 'target' -%}
+    where event_hour in (select event_hour from target_hours)
+        and {{ metric }} >= {{ min_volume }}
+    {%- else -%}
+    where event_hour between (select since from horizon) and (select until from horizon)
+        and {{ id_column }} in (
+            select entity_id from candidates where entity_type = '{{ kind }}' and metric = '{{ metric }}'
+        )
+    {%- endif %}
+    {{ 'union all' if not (loop.last and kind_loop.last) }}
+    {%- endfor -%}
+    {%- endfor -%}
+{%- endmacro %}
