@@ -56,8 +56,12 @@ def chromium(profile_dir: Path) -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
-def wait_for_text(driver: webdriver.Chrome, needles: list[str], timeout_s: float) -> str:
-    """Polls the rendered page text until every needle is on it; returns the text (even on timeout)."""
+def wait_for_text(
+    driver: webdriver.Chrome, needles: list[str], timeout_s: float, counts: dict[str, int] | None = None
+) -> str:
+    """Polls the rendered page text until every needle is on it (``counts``: at least that many times);
+    returns the text, also on timeout (the caller's assertions then say what is missing)."""
+    wanted = {needle: 1 for needle in needles} | (counts or {})
     deadline = time.monotonic() + timeout_s
     text = ""
     while True:
@@ -65,6 +69,6 @@ def wait_for_text(driver: webdriver.Chrome, needles: list[str], timeout_s: float
             text = driver.find_element("tag name", "body").text
         except WebDriverException:
             text = ""
-        if all(n in text for n in needles) or time.monotonic() > deadline:
+        if all(text.count(n) >= k for n, k in wanted.items()) or time.monotonic() > deadline:
             return text
         time.sleep(1)

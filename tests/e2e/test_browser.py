@@ -26,7 +26,10 @@ def test_dagster_lineage_and_api_docs_render(e2e_platform: E2EPlatform, gold_rea
     with chromium(tmp_path / "chromium-profile") as browser:
         browser.get(e2e_platform.dagster + LINEAGE_PAGE)
         lineage = wait_for_text(
-            browser, ["bronze", "silver", "gold", "github_events", "stg_github__events"], RENDER_TIMEOUT_S
+            browser,
+            ["bronze", "silver", "gold", "github_events", "stg_github__events"],
+            RENDER_TIMEOUT_S,
+            counts={"Materialized": 3},  # node statuses load after the graph itself
         )
         browser.save_screenshot(shots / "dagster-lineage.png")
 

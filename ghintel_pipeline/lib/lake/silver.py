@@ -142,10 +142,16 @@ def merge_events(silver: DeltaTable, events: pa.Table, txns: list[Transaction], 
     """Insert events whose event_id is not in silver yet; returns rows inserted. Raises
     CommitFailedError when a concurrent writer touched the same partitions or txn app ids."""
     props = CommitProperties(app_transactions=txns or None, custom_metadata=meta)
-    if events.num_rows == 0:
-        if txns:  # nothing to insert, but the high-water marks must still move
+
+    def record_txns_only() -> None:
+        # Nothing to insert, but the high-water marks must still move or the chunk is re-read forever.
+        if txns:
             write_deltalake(silver, events.schema.empty_table(), mode="append", commit_properties=props)
+
+    if events.num_rows == 0:
+        record_txns_only()
         return 0
+    version_before = silver.version()
     dates = sorted(d.isoformat() for d in pc.unique(events.column("event_date")).to_pylist())
     scope = ", ".join(f"'{d}'" for d in dates)
     predicate = f"t.event_id = s.event_id AND t.event_date = s.event_date AND t.event_date IN ({scope})"
@@ -162,7 +168,11 @@ def merge_events(silver: DeltaTable, events: pa.Table, txns: list[Transaction], 
         .when_not_matched_insert_all()
         .execute()
     )
-    return int(metrics["num_target_rows_inserted"])
+    inserted = int(metrics["num_target_rows_inserted"])
+    if inserted == 0 and silver.version() == version_before:
+        # delta-rs writes no commit for a merge that changes nothing, dropping its txns with it.
+        record_txns_only()
+    return inserted
 
 
 def touched_hours(events: pa.Table) -> set[str]:
