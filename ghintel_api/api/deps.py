@@ -11,11 +11,8 @@ from fastapi import Depends, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
-from ghintel_api.core.config import get_settings
 from ghintel_api.core.lake import Lake
-from ghintel_pipeline.lib.settings import Settings
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of GHINTEL_API_KEYS")
 
 

@@ -168,7 +168,7 @@ class Lake:
 
     # ---- lifecycle -------------------------------------------------------------------------
     def open(self) -> None:
-        self.refresh(force=True)
+        self.refresh()
 
     def close(self) -> None:
         self._watchdog.stop()
@@ -192,7 +192,7 @@ class Lake:
         finally:
             self._refresh_lock.release()
 
-    def refresh(self, force: bool = False) -> None:
+    def refresh(self) -> None:
         with self._refresh_lock:
             self._refresh_locked()
 

@@ -63,4 +63,5 @@ def bench_validate(
         console.print(f"duckdb baseline unavailable: {duck['error']}")
 
 
-from ghintel_pipeline.cli import bench_ingest  # noqa: E402,F401  (registers `bench ingest`)
+# Each benchmark module registers its command on `app` when imported.
+from ghintel_pipeline.cli import bench_freshness, bench_ingest  # noqa: E402,F401

@@ -1,0 +1,102 @@
+"""``ghintel bench freshness``: seconds from an event's delivery to Kafka until the API shows it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ghintel_pipeline.cli.bench import app as bench_app
+
+
+@bench_app.command("freshness")
+def bench_freshness(
+    sensor_interval: Annotated[
+        int,
+        typer.Option(min=5, help="Sensor interval of the private platform (s); also the mean round spacing."),
+    ] = 60,
+    events: Annotated[int, typer.Option(min=1, max=99, help="Events per round.")] = 3,
+    rounds: Annotated[int, typer.Option(min=1, help="Measured rounds (after one warm-up round).")] = 5,
+    reuse: Annotated[
+        bool, typer.Option(help="Measure the platform running for GHINTEL_HOME instead of a private one.")
+    ] = False,
+    source: Annotated[
+        Path | None,
+        typer.Option(help="GH Archive hour to take event shapes from; default: a shared 2015 hour."),
+    ] = None,
+    keep_running: Annotated[
+        bool, typer.Option(help="Leave the private platform running afterwards.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Delivery -> visible in the API (silver /events and gold /org summary): p50/p95 and where the time goes.
+
+    Starts a private platform (own home under $GHINTEL_HOME/bench/freshness, free ports) unless --reuse,
+    produces synthetic copies of real events at random moments and reads the Dagster runs' timings.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from ghintel_pipeline.lib.platform.freshness import SEGMENT_NAMES, run_freshness_bench
+    from ghintel_pipeline.lib.settings import Settings
+
+    console = Console(stderr=True)
+    result = run_freshness_bench(
+        Settings(),
+        sensor_interval_s=sensor_interval,
+        events=events,
+        rounds=rounds,
+        reuse=reuse,
+        source=source,
+        keep_running=keep_running,
+        say=lambda m: console.print(f"[dim]{m}[/dim]"),
+    )
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+
+    def fmt(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    out = Console()
+    latency = Table(
+        title=f"freshness: {result['probes']} events, sensor interval {result['sensor_interval_s']}s"
+    )
+    for column in ("visible in", "n", "p50 s", "p95 s", "max s", "mean s"):
+        latency.add_column(column, justify="left" if column == "visible in" else "right")
+    for label, key in (("silver (/events)", "silver_latency_s"), ("gold (/org summary)", "gold_latency_s")):
+        fig = result[key]
+        latency.add_row(
+            label, str(fig["n"]), fmt(fig["p50"]), fmt(fig["p95"]), fmt(fig["max"]), fmt(fig["mean"])
+        )
+    out.print(latency)
+
+    parts = Table(title="where the time goes (delivery -> gold visible), per event")
+    for column in ("segment", "p50 s", "p95 s", "mean s"):
+        parts.add_column(column, justify="left" if column == "segment" else "right")
+    for name, fig in result["gold_breakdown_s"].items():
+        parts.add_row(SEGMENT_NAMES.get(name, name), fmt(fig["p50"]), fmt(fig["p95"]), fmt(fig["mean"]))
+    out.print(parts)
+
+    runs = Table(title="ingest runs (Dagster instance)")
+    columns = (
+        "run_id",
+        "status",
+        "queue_s",
+        "startup_s",
+        "bronze_s",
+        "silver_s",
+        "checks_s",
+        "gold_s",
+        "total_s",
+    )
+    for column in columns:
+        runs.add_column(column, justify="left" if column in ("run_id", "status") else "right")
+    for row in result["runs"]:
+        runs.add_row(*(str(row[c]) if row[c] is not None else "-" for c in columns))
+    out.print(runs)
+    if result["not_visible_in_gold"]:
+        out.print(f"[red]{result['not_visible_in_gold']} event(s) never became visible in gold[/red]")
+    out.print(f"goal: p95 <= 90 s; warm-up (first gold build) {fmt(result['warmup_gold_latency_s'])} s")

@@ -1,0 +1,470 @@
+"""Freshness benchmark: how long from an event's delivery to Kafka until the API shows it.
+
+Synthetic-but-realistic events (real GH Archive lines with a new id, ``created_at`` = now and a
+unique repository/organisation name, so each is recognisable) are produced to the running
+platform's topic in rounds at random moments, so the sensor's phase is sampled. The API is polled
+every ``poll_s``: ``/events`` (silver) and ``/org/{org}/summary`` (gold) tell when each event
+became visible. The Dagster instance then says where the time went: each event is matched with the
+ingest run that made it visible and its latency is cut at the run's marks (created by the sensor,
+dequeued, bronze/silver/gold steps). Figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import orjson
+
+from ghintel_pipeline.lib.platform.control import PlatformHandle, start_platform, stop_platform
+from ghintel_pipeline.lib.platform.state import read_state
+from ghintel_pipeline.lib.settings import Settings
+
+INGEST_JOB = "ingest_github_events_job"
+BRONZE_STEP, SILVER_STEP, GOLD_STEP = "bronze__github_events", "silver_github_events", "gold_dbt_models"
+# Segments of a latency, each the time between two consecutive marks (so they add up exactly).
+SILVER_MARKS = ["delivered", "run_created", "run_dequeued", "bronze_start", "bronze_end", "silver_end"]
+GOLD_MARKS = [*SILVER_MARKS, "gold_start", "gold_end"]
+SEGMENT_NAMES = {
+    "run_created": "sensor wait (interval phase, tick, a run in progress)",
+    "run_dequeued": "run queue (enqueue -> dequeued by the daemon)",
+    "bronze_start": "run start-up (process, code location import, first step)",
+    "bronze_end": "bronze step (Kafka -> bronze)",
+    "silver_end": "silver step (bronze -> silver)",
+    "gold_start": "asset checks before gold",
+    "gold_end": "dbt gold build + Delta export",
+    "silver_seen": "API notices silver (refresh + poll)",
+    "gold_seen": "API notices gold (refresh + poll)",
+}
+
+
+@dataclass
+class Probe:
+    """One synthetic event and what happened to it."""
+
+    event_id: str
+    repo: str
+    org: str
+    round: int
+    delivered: float | None = None
+    silver_seen: float | None = None
+    gold_seen: float | None = None
+    marks: dict[str, float] = field(default_factory=dict)  # filled from the Dagster run
+    run_id: str | None = None
+
+    @property
+    def silver_latency(self) -> float | None:
+        return self.silver_seen - self.delivered if self.silver_seen and self.delivered else None
+
+    @property
+    def gold_latency(self) -> float | None:
+        return self.gold_seen - self.delivered if self.gold_seen and self.delivered else None
+
+
+def sample_lines(source: Path, count: int, *, seed: int = 7) -> list[dict]:
+    """``count`` events of the hour file (modern format: with ``id``, ``repo`` and ``actor``)."""
+    rng = random.Random(seed)
+    with gzip.open(source, "rb") as fh:
+        events = [e for e in (orjson.loads(line) for line in fh if line.strip()) if "id" in e and "repo" in e]
+    return rng.sample(events, min(count, len(events)))
+
+
+def make_probe(
+    template: dict, *, run_tag: str, round_no: int, index: int, now: datetime
+) -> tuple[Probe, bytes]:
+    """A copy of a real event that only this benchmark produces: new id, time, repository and org."""
+    unique = int(now.timestamp() * 1_000_000) * 100 + index % 100
+    org = f"{run_tag}-r{round_no}"
+    repo = f"{org}/e{index}"
+    event = dict(template)
+    event["id"] = str(unique)
+    event["created_at"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    event["repo"] = {"id": unique, "name": repo, "url": f"https://api.github.com/repos/{repo}"}
+    event["org"] = {
+        "id": 9_000_000_000 + round_no,
+        "login": org,
+        "gravatar_id": "",
+        "url": f"https://api.github.com/orgs/{org}",
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{9_000_000_000 + round_no}?",
+    }
+    return Probe(event_id=event["id"], repo=repo, org=org, round=round_no), orjson.dumps(event)
+
+
+class Visibility:
+    """Polls the API for the probes: silver through ``/events``, gold through each round's org summary."""
+
+    def __init__(self, api_url: str, since: datetime, timeout_s: float = 30):
+        self.client = httpx.Client(base_url=api_url, timeout=timeout_s)
+        self.since = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def close(self) -> None:
+        self.client.close()
+
+    def silver_ids(self) -> set[str]:
+        ids: set[str] = set()
+        params: dict = {"since": self.since, "limit": 500}
+        for _ in range(20):  # 10k events at most: far more than a benchmark produces
+            response = self.client.get("/events", params=params)
+            if response.status_code != 200:
+                return ids
+            body = response.json()
+            ids.update(row["event_id"] for row in body["data"])
+            if not body.get("next_cursor"):
+                break
+            params["cursor"] = body["next_cursor"]
+        return ids
+
+    def gold_repos(self, org: str) -> set[str]:
+        response = self.client.get(f"/org/{org}/summary", params={"window": "24h", "top": 100})
+        if response.status_code != 200:  # 404 until the org is in gold, 503 before gold exists
+            return set()
+        return {row["repo_name"] for row in response.json().get("top_repos", [])}
+
+    def update(self, probes: list[Probe], now: float) -> None:
+        waiting_silver = [p for p in probes if p.delivered and p.silver_seen is None]
+        if waiting_silver:
+            seen = self.silver_ids()
+            for probe in waiting_silver:
+                if probe.event_id in seen:
+                    probe.silver_seen = now
+        for org in sorted({p.org for p in probes if p.delivered and p.gold_seen is None}):
+            repos = self.gold_repos(org)
+            for probe in probes:
+                if probe.org == org and probe.gold_seen is None and probe.repo in repos:
+                    probe.gold_seen = now
+                    probe.silver_seen = probe.silver_seen or now
+
+
+# -- where the time went: the Dagster instance -------------------------------------------------
+
+
+def ingest_runs(dagster_home: Path, since: float) -> list[dict]:
+    """Marks (epoch seconds) of every ingest run created after ``since``, oldest first."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    try:
+        records = instance.get_run_records(
+            dg.RunsFilter(job_name=INGEST_JOB, created_after=datetime.fromtimestamp(since - 1, UTC)),
+            limit=1000,
+        )
+        runs = []
+        for record in records:
+            run = record.dagster_run
+            stats = instance.get_run_stats(run.run_id)
+            steps = {s.step_key: s for s in instance.get_run_step_stats(run.run_id)}
+            marks = {
+                "run_created": record.create_timestamp.timestamp(),
+                "run_enqueued": stats.enqueued_time,
+                "run_dequeued": stats.launch_time,
+                "run_start": stats.start_time,
+                "run_end": stats.end_time,
+            }
+            for name, key in (("bronze", BRONZE_STEP), ("silver", SILVER_STEP), ("gold", GOLD_STEP)):
+                step = steps.get(key)
+                marks[f"{name}_start"] = step.start_time if step else None
+                marks[f"{name}_end"] = step.end_time if step else None
+            tags = run.tags
+            runs.append(
+                {
+                    "run_id": run.run_id,
+                    "status": run.status.value,
+                    "trigger": tags.get("ghintel/trigger"),
+                    "marks": {k: v for k, v in marks.items() if v is not None},
+                }
+            )
+        return sorted(runs, key=lambda r: r["marks"]["run_created"])
+    finally:
+        instance.dispose()
+
+
+def attribute(probes: list[Probe], runs: list[dict]) -> None:
+    """Each probe gets the marks of the run that made it visible: the last run whose silver step
+    ended before the API showed the event (the next run cannot end within the poll interval)."""
+    for probe in probes:
+        if probe.silver_seen is None:
+            continue
+        candidates = [r for r in runs if r["marks"].get("silver_end", math.inf) <= probe.silver_seen]
+        if not candidates:
+            continue
+        run = max(candidates, key=lambda r: r["marks"]["silver_end"])
+        probe.run_id = run["run_id"]
+        probe.marks = {"delivered": probe.delivered, **run["marks"]}
+        probe.marks["silver_seen"] = probe.silver_seen
+        if probe.gold_seen is not None:
+            probe.marks["gold_seen"] = probe.gold_seen
+
+
+def segments(probe: Probe, marks: list[str], seen: str) -> dict[str, float] | None:
+    """Durations between consecutive marks, ending at the API seeing the event; None if a mark is missing."""
+    chain = [*marks, seen]
+    if any(probe.marks.get(m) is None for m in chain):
+        return None
+    return {chain[i]: probe.marks[chain[i]] - probe.marks[chain[i - 1]] for i in range(1, len(chain))}
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (no interpolation: with few samples p95 is the max, said plainly)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def summarize(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "p50": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
+        "max": max(values) if values else None,
+        "mean": sum(values) / len(values) if values else None,
+    }
+
+
+def breakdown(probes: list[Probe], marks: list[str], seen: str) -> dict[str, dict]:
+    rows = [s for s in (segments(p, marks, seen) for p in probes) if s]
+    return {name: summarize([r[name] for r in rows]) for name in (rows[0] if rows else {})}
+
+
+# -- the measurement ---------------------------------------------------------------------------
+
+
+@dataclass
+class FreshnessPlan:
+    api_url: str
+    bootstrap: str
+    topic: str
+    dagster_home: Path
+    source: Path
+    events: int = 3
+    rounds: int = 5
+    interval_s: float = 60.0  # mean spacing of rounds (the sensor interval: samples its phase)
+    poll_s: float = 1.0
+    timeout_s: float = 600.0  # per probe, after its delivery
+    seed: int = 7
+
+
+def _produce(plan: FreshnessPlan, batch: list[tuple[Probe, bytes]]) -> None:
+    from ghintel_pipeline.lib.kafka.producer import RawEventProducer
+
+    with RawEventProducer(plan.bootstrap, plan.topic, linger_ms=0) as producer:
+        for probe, value in batch:
+            # The key is the repository id, as our producers send it; a probe's repo id is its event id.
+            producer.send(
+                value, probe.event_id.encode(), [("source", b"gharchive"), ("file", b"bench-freshness")]
+            )
+        report = producer.flush()
+    delivered = time.time()  # flush() returns once the broker acknowledged every record
+    if report.failed:
+        raise RuntimeError(f"could not deliver the benchmark events: {report.errors}")
+    for probe, _ in batch:
+        probe.delivered = delivered
+
+
+def measure(plan: FreshnessPlan, *, say: Callable[[str], None] = lambda m: None) -> dict:
+    """Warm-up round (not counted: the first run of a fresh lake builds gold from scratch), then
+    ``rounds`` rounds of ``events`` events spaced ``interval_s * U(0.5, 1.5)`` apart."""
+    rng = random.Random(plan.seed)
+    templates = iter(sample_lines(plan.source, plan.events * (plan.rounds + 1), seed=plan.seed))
+    run_tag = f"ghintel-fresh-{int(time.time()) % 10**8}"
+    started = time.time()
+    visibility = Visibility(plan.api_url, since=datetime.fromtimestamp(started - 120, UTC))
+    warmup: list[Probe] = []
+    probes: list[Probe] = []
+
+    def round_batch(round_no: int) -> list[tuple[Probe, bytes]]:
+        now = datetime.now(UTC)
+        return [
+            make_probe(next(templates), run_tag=run_tag, round_no=round_no, index=round_no * 100 + i, now=now)
+            for i in range(plan.events)
+        ]
+
+    def wait(group: list[Probe], until: Callable[[], bool], deadline: float) -> None:
+        while not until() and time.time() < deadline:
+            time.sleep(plan.poll_s)
+            visibility.update(group, time.time())
+
+    try:
+        batch = round_batch(0)
+        warmup = [p for p, _ in batch]
+        _produce(plan, batch)
+        say(f"warm-up: {len(batch)} events delivered; waiting for them in gold")
+        wait(warmup, lambda: all(p.gold_seen for p in warmup), time.time() + plan.timeout_s)
+        say(f"warm-up visible in gold after {warmup[0].gold_latency or float('nan'):.1f}s")
+
+        next_at = time.time() + rng.uniform(0.0, plan.interval_s)
+        produced_rounds = 0
+        deadline = math.inf
+        while True:
+            now = time.time()
+            if produced_rounds < plan.rounds and now >= next_at:
+                produced_rounds += 1
+                batch = round_batch(produced_rounds)
+                _produce(plan, batch)
+                probes += [p for p, _ in batch]
+                next_at = time.time() + plan.interval_s * rng.uniform(0.5, 1.5)
+                if produced_rounds == plan.rounds:
+                    deadline = time.time() + plan.timeout_s
+                say(f"round {produced_rounds}/{plan.rounds}: {len(batch)} events delivered")
+            visibility.update(probes, time.time())
+            if produced_rounds == plan.rounds and all(p.gold_seen for p in probes):
+                break
+            if time.time() > deadline:
+                say("timed out waiting for some events")
+                break
+            time.sleep(plan.poll_s)
+    finally:
+        visibility.close()
+
+    runs = ingest_runs(plan.dagster_home, started)
+    attribute(probes + warmup, runs)
+    silver = [p.silver_latency for p in probes if p.silver_latency is not None]
+    gold = [p.gold_latency for p in probes if p.gold_latency is not None]
+    return {
+        "events_per_round": plan.events,
+        "rounds": plan.rounds,
+        "interval_s": plan.interval_s,
+        "probes": len(probes),
+        "not_visible_in_gold": sum(p.gold_seen is None for p in probes),
+        "silver_latency_s": summarize(silver),
+        "gold_latency_s": summarize(gold),
+        "silver_breakdown_s": breakdown(probes, SILVER_MARKS, "silver_seen"),
+        "gold_breakdown_s": breakdown(probes, GOLD_MARKS, "gold_seen"),
+        "warmup_gold_latency_s": warmup[0].gold_latency if warmup else None,
+        "runs": [_run_row(r) for r in runs],
+        "events": [
+            {**asdict(p), "silver_latency": p.silver_latency, "gold_latency": p.gold_latency} for p in probes
+        ],
+    }
+
+
+def _run_row(run: dict) -> dict:
+    m = run["marks"]
+
+    def span(a: str, b: str) -> float | None:
+        return round(m[b] - m[a], 2) if a in m and b in m else None
+
+    return {
+        "run_id": run["run_id"][:8],
+        "status": run["status"],
+        "trigger": run["trigger"],
+        "queue_s": span("run_created", "run_dequeued"),
+        "startup_s": span("run_dequeued", "bronze_start"),
+        "bronze_s": span("bronze_start", "bronze_end"),
+        "silver_s": span("bronze_end", "silver_end"),
+        "checks_s": span("silver_end", "gold_start"),
+        "gold_s": span("gold_start", "gold_end"),
+        "total_s": span("run_created", "run_end"),
+    }
+
+
+def default_source() -> Path | None:
+    """A shared 2015 GH Archive hour (``../shared`` beside the repository, or $GHINTEL_SHARED_DATA)."""
+    repo = Path(__file__).resolve().parents[3]
+    shared = Path(os.environ.get("GHINTEL_SHARED_DATA", repo.parent / "shared" / "data" / "github-events"))
+    hours = sorted((shared / "gharchive").glob("2015-*.json.gz"))
+    return hours[0] if hours else None
+
+
+ISOLATING_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "GHINTEL_LAKE_ROOT", "GHINTEL_SOURCE", "DAGSTER_HOME")
+
+
+@contextmanager
+def private_platform(
+    settings: Settings, interval_s: int, *, keep_running: bool = False
+) -> Iterator[PlatformHandle]:
+    """A platform of its own under ``$GHINTEL_HOME/bench/freshness`` (wiped first): free ports, the
+    embedded broker, a local lake, no producer, no API rate limit. The children inherit this
+    process's environment, so it is set here and restored afterwards."""
+    from ghintel_pipeline.lib.kafka.broker import free_port
+
+    home = settings.home / "bench" / "freshness"
+    stop_platform(Settings(ghintel_home=home))  # a leftover of an interrupted run
+    shutil.rmtree(home, ignore_errors=True)
+    env = {
+        "GHINTEL_HOME": str(home),
+        "GHINTEL_KAFKA_PORT": str(free_port()),
+        "GHINTEL_API_PORT": str(free_port()),
+        "GHINTEL_DAGSTER_PORT": str(free_port()),
+        "GHINTEL_SENSOR_INTERVAL_S": str(interval_s),
+        "GHINTEL_SERVICES": "api,dagster-webserver,dagster-daemon",
+        "GHINTEL_API_RATE_LIMIT": "0",
+        "GHINTEL_STOP_TIMEOUT_S": "5",
+    }
+    saved = dict(os.environ)
+    for name in ISOLATING_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    bench_settings = Settings()
+    try:
+        handle = start_platform(bench_settings)
+        try:
+            yield handle
+        finally:
+            if not keep_running:
+                handle.stop()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_freshness_bench(
+    settings: Settings,
+    *,
+    sensor_interval_s: int = 60,
+    events: int = 3,
+    rounds: int = 5,
+    reuse: bool = False,
+    source: Path | None = None,
+    keep_running: bool = False,
+    say: Callable[[str], None] = lambda m: None,
+) -> dict:
+    """Measure on a private platform (default) or on the one running for ``settings`` (``reuse``)."""
+    from ghintel_pipeline.lib.dagster_instance import dagster_home
+    from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
+
+    source = source or default_source()
+    if source is None or not Path(source).exists():
+        raise FileNotFoundError("no GH Archive hour to take events from; pass a source file")
+
+    def plan_for(s: Settings, api_url: str) -> FreshnessPlan:
+        return FreshnessPlan(
+            api_url=api_url,
+            bootstrap=resolve_bootstrap(s),
+            topic=s.ghintel_topic,
+            dagster_home=dagster_home(s),
+            source=Path(source),
+            events=events,
+            rounds=rounds,
+            interval_s=sensor_interval_s,
+        )
+
+    started = time.monotonic()
+    if reuse:
+        state = read_state(settings.home)
+        api = state.children.get("api") if state else None
+        if state is None or not state.supervisor_alive() or api is None or not api.url:
+            raise RuntimeError(f"no running platform with an API under {settings.home}: start `ghintel up`")
+        say(f"reusing the platform under {settings.home} (its own sensor interval applies)")
+        result = measure(plan_for(settings, api.url), say=say)
+        result["platform"] = {"reused": True, "home": str(settings.home)}
+    else:
+        say(f"starting a private platform (sensor interval {sensor_interval_s}s)")
+        with private_platform(settings, sensor_interval_s, keep_running=keep_running) as handle:
+            ready = time.monotonic() - started
+            say(f"platform up in {ready:.0f}s: {handle.urls}")
+            result = measure(plan_for(handle.settings, handle.urls["api"]), say=say)
+            result["platform"] = {"reused": False, "home": str(handle.settings.home), "start_s": ready}
+    result["sensor_interval_s"] = sensor_interval_s
+    result["seconds"] = time.monotonic() - started
+    return result
