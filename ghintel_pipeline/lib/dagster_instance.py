@@ -90,7 +90,8 @@ def write_instance_config(settings: Settings) -> Path:
         tmp.write_text(text)
         os.replace(tmp, path)
     marker = home / ".schema-ready"
-    if changed or not marker.exists():
+    # Postgres (docker-compose) may not be reachable yet from here; its services migrate it themselves.
+    if not settings.ghintel_dagster_pg_url and (changed or not marker.exists()):
         from dagster import DagsterInstance
 
         DagsterInstance.from_config(str(home)).dispose()
