@@ -37,7 +37,6 @@ from ghintel_pipeline.lib.settings import Settings
 log = logging.getLogger("ghintel.api.lake")
 
 
-
 class _KnownAbsent(importlib.abc.MetaPathFinder):
     """Answers "not installed" for a module without searching sys.path again.
 

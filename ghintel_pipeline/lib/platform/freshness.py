@@ -31,6 +31,7 @@ from ghintel_pipeline.lib.platform.state import read_state
 from ghintel_pipeline.lib.settings import Settings
 
 INGEST_JOB = "ingest_github_events_job"
+ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
 BRONZE_STEP, SILVER_STEP, GOLD_STEP = "bronze__github_events", "silver_github_events", "gold_dbt_models"
 # Segments of a latency, each the time between two consecutive marks (so they add up exactly).
 SILVER_MARKS = ["delivered", "run_created", "run_dequeued", "bronze_start", "bronze_end", "silver_end"]
@@ -189,20 +190,25 @@ def ingest_runs(dagster_home: Path, since: float) -> list[dict]:
 
 
 def attribute(probes: list[Probe], runs: list[dict]) -> None:
-    """Each probe gets the marks of the run that made it visible: the last run whose silver step
-    ended before the API showed the event (the next run cannot end within the poll interval)."""
+    """Each probe gets the marks of the run that made it visible: the last run whose bronze step ended
+    before the API showed the event in silver (that run's silver commit is what the API saw; the next
+    run's bronze step ends long after). Dagster logs a step's end after its commit, so the API can see
+    the data a moment before: a step's end mark is capped at the moment the API showed it."""
     for probe in probes:
         if probe.silver_seen is None:
             continue
-        candidates = [r for r in runs if r["marks"].get("silver_end", math.inf) <= probe.silver_seen]
+        candidates = [r for r in runs if r["marks"].get("bronze_end", math.inf) <= probe.silver_seen]
         if not candidates:
             continue
-        run = max(candidates, key=lambda r: r["marks"]["silver_end"])
+        run = max(candidates, key=lambda r: r["marks"]["bronze_end"])
         probe.run_id = run["run_id"]
-        probe.marks = {"delivered": probe.delivered, **run["marks"]}
-        probe.marks["silver_seen"] = probe.silver_seen
+        probe.marks = {"delivered": probe.delivered, **run["marks"], "silver_seen": probe.silver_seen}
+        if "silver_end" in probe.marks:
+            probe.marks["silver_end"] = min(probe.marks["silver_end"], probe.silver_seen)
         if probe.gold_seen is not None:
             probe.marks["gold_seen"] = probe.gold_seen
+            if "gold_end" in probe.marks:
+                probe.marks["gold_end"] = min(probe.marks["gold_end"], probe.gold_seen)
 
 
 def segments(probe: Probe, marks: list[str], seen: str) -> dict[str, float] | None:
@@ -327,6 +333,10 @@ def measure(plan: FreshnessPlan, *, say: Callable[[str], None] = lambda m: None)
         visibility.close()
 
     runs = ingest_runs(plan.dagster_home, started)
+    settle = time.time() + 180  # the last run is still writing its step ends when the API shows gold
+    while any(r["status"] in ACTIVE_STATUSES for r in runs) and time.time() < settle:
+        time.sleep(2)
+        runs = ingest_runs(plan.dagster_home, started)
     attribute(probes + warmup, runs)
     silver = [p.silver_latency for p in probes if p.silver_latency is not None]
     gold = [p.gold_latency for p in probes if p.gold_latency is not None]
