@@ -123,6 +123,10 @@ def start_broker(
     if current and pid_alive(current.pid) and port_open(current.host, current.port):
         ensure_topic(current.bootstrap, topic, partitions)
         return current
+    # A broker that just died may still hold its socket while its threads exit: give it a moment.
+    deadline = time.monotonic() + 5.0
+    while port_open(host, port) and time.monotonic() < deadline:
+        time.sleep(0.1)
     if port_open(host, port):
         raise BrokerError(f"port {port} on {host} is already in use by another process")
     (home / "kafka").mkdir(parents=True, exist_ok=True)
