@@ -11,7 +11,9 @@ import pytest
 from ghintel_pipeline.lib.kafka.broker import ensure_topic, free_port, start_broker, stop_broker
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("GHINTEL_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "github-events"))
+SHARED_DATA = Path(
+    os.environ.get("GHINTEL_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "github-events")
+)
 GHARCHIVE_DIR = SHARED_DATA / "gharchive"
 API_RESPONSES_DIR = SHARED_DATA / "api-responses"
 HOUR_0 = GHARCHIVE_DIR / "2015-01-01-0.json.gz"

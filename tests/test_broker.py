@@ -4,13 +4,20 @@ import os
 import signal
 import time
 
+import pytest
+
 from ghintel_pipeline.lib.kafka.broker import (
-    BrokerError, broker_status, ensure_topic, free_port, pid_alive, read_info, resolve_bootstrap,
-    start_broker, stop_broker,
+    BrokerError,
+    broker_status,
+    ensure_topic,
+    free_port,
+    pid_alive,
+    read_info,
+    resolve_bootstrap,
+    start_broker,
+    stop_broker,
 )
 from ghintel_pipeline.lib.settings import Settings
-
-import pytest
 
 
 def test_start_status_stop(tmp_path):

@@ -22,11 +22,15 @@ def start(
     """Start the embedded broker, wait until it answers and create the raw topic."""
     settings = Settings()
     if settings.kafka_bootstrap_servers:
-        console.print(f"KAFKA_BOOTSTRAP_SERVERS is set ({settings.kafka_bootstrap_servers}); not starting one.")
+        console.print(
+            f"KAFKA_BOOTSTRAP_SERVERS is set ({settings.kafka_bootstrap_servers}); not starting one."
+        )
         raise typer.Exit(0)
     try:
         info = start_broker(
-            settings.home, port=port or settings.ghintel_kafka_port, topic=settings.ghintel_topic,
+            settings.home,
+            port=port or settings.ghintel_kafka_port,
+            topic=settings.ghintel_topic,
             partitions=partitions or settings.ghintel_partitions,
         )
     except BrokerError as exc:

@@ -95,7 +95,9 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="First wait of the live poller's exponential backoff (doubles)."
     )
     # `ghintel up` (platform supervisor)
-    ghintel_host: str = Field(default="127.0.0.1", description="Interface the Dagster UI and the API bind to.")
+    ghintel_host: str = Field(
+        default="127.0.0.1", description="Interface the Dagster UI and the API bind to."
+    )
     ghintel_dagster_port: int = Field(default=3000, description="Port of the Dagster webserver.")
     ghintel_api_port: int = Field(default=8000, description="Port of the HTTP API.")
     ghintel_source: str = Field(
@@ -107,7 +109,9 @@ class Settings(BaseSettings):
         description="Comma-separated children `ghintel up` starts (besides the broker).",
     )
     ghintel_stop_timeout_s: float = Field(
-        default=10.0, gt=0, description="Wait after SIGINT (then again half of it after SIGTERM) before SIGKILL."
+        default=10.0,
+        gt=0,
+        description="Wait after SIGINT (then again half of it after SIGTERM) before SIGKILL.",
     )
     ghintel_start_timeout_s: float = Field(
         default=180.0, gt=0, description="How long `ghintel up` waits for the UI/API ports to answer."
@@ -120,7 +124,8 @@ class Settings(BaseSettings):
         default=None, description="Postgres URL for Dagster's run/event storage (default: sqlite)."
     )
     ghintel_gharchive_start: str = Field(
-        default="2011-02-12-00", description="First hour (YYYY-MM-DD-HH) of the GH Archive backfill partitions."
+        default="2011-02-12-00",
+        description="First hour (YYYY-MM-DD-HH) of the GH Archive backfill partitions.",
     )
     gharchive_dir: str | None = Field(
         default=None, description="Local folder of GH Archive hour files used by backfills instead of HTTP."

@@ -115,8 +115,12 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout_s: float =
 
 
 def start_broker(
-    home: Path, port: int = 9092, topic: str = "github_raw_events", partitions: int = 3,
-    host: str = "127.0.0.1", timeout_s: float = 30.0,
+    home: Path,
+    port: int = 9092,
+    topic: str = "github_raw_events",
+    partitions: int = 3,
+    host: str = "127.0.0.1",
+    timeout_s: float = 30.0,
 ) -> BrokerInfo:
     """Start Tansu detached, wait until it answers, create the topic. Idempotent when running."""
     current = read_info(home)
@@ -135,11 +139,18 @@ def start_broker(
     with open(log_file, "ab") as log:
         proc = subprocess.Popen(
             [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     info = BrokerInfo(
-        pid=proc.pid, port=port, host=host, instance_id=uuid.uuid4().hex,
-        started_at=time.time(), log_file=str(log_file),
+        pid=proc.pid,
+        port=port,
+        host=host,
+        instance_id=uuid.uuid4().hex,
+        started_at=time.time(),
+        log_file=str(log_file),
     )
     deadline = time.monotonic() + timeout_s
     while not port_open(host, port):

@@ -260,16 +260,13 @@ class FreshnessPlan:
     seed: int = 7
 
 
-def _produce(plan: FreshnessPlan, batch: list[tuple[Probe, bytes]]) -> None:
-    from ghintel_pipeline.lib.kafka.producer import RawEventProducer
-
-    with RawEventProducer(plan.bootstrap, plan.topic, linger_ms=0) as producer:
-        for probe, value in batch:
-            # The key is the repository id, as our producers send it; a probe's repo id is its event id.
-            producer.send(
-                value, probe.event_id.encode(), [("source", b"gharchive"), ("file", b"bench-freshness")]
-            )
-        report = producer.flush()
+def _produce(producer, batch: list[tuple[Probe, bytes]]) -> None:
+    for probe, value in batch:
+        # The key is the repository id, as our producers send it; a probe's repo id is its event id.
+        producer.send(
+            value, probe.event_id.encode(), [("source", b"gharchive"), ("file", b"bench-freshness")]
+        )
+    report = producer.flush()
     delivered = time.time()  # flush() returns once the broker acknowledged every record
     if report.failed:
         raise RuntimeError(f"could not deliver the benchmark events: {report.errors}")
@@ -280,11 +277,14 @@ def _produce(plan: FreshnessPlan, batch: list[tuple[Probe, bytes]]) -> None:
 def measure(plan: FreshnessPlan, *, say: Callable[[str], None] = lambda m: None) -> dict:
     """Warm-up round (not counted: the first run of a fresh lake builds gold from scratch), then
     ``rounds`` rounds of ``events`` events spaced ``interval_s * U(0.5, 1.5)`` apart."""
+    from ghintel_pipeline.lib.kafka.producer import RawEventProducer
+
     rng = random.Random(plan.seed)
     templates = iter(sample_lines(plan.source, plan.events * (plan.rounds + 1), seed=plan.seed))
     run_tag = f"ghintel-fresh-{int(time.time()) % 10**8}"
     started = time.time()
     visibility = Visibility(plan.api_url, since=datetime.fromtimestamp(started - 120, UTC))
+    producer = RawEventProducer(plan.bootstrap, plan.topic, linger_ms=0)
     warmup: list[Probe] = []
     probes: list[Probe] = []
 
@@ -303,7 +303,7 @@ def measure(plan: FreshnessPlan, *, say: Callable[[str], None] = lambda m: None)
     try:
         batch = round_batch(0)
         warmup = [p for p, _ in batch]
-        _produce(plan, batch)
+        _produce(producer, batch)
         say(f"warm-up: {len(batch)} events delivered; waiting for them in gold")
         wait(warmup, lambda: all(p.gold_seen for p in warmup), time.time() + plan.timeout_s)
         say(f"warm-up visible in gold after {warmup[0].gold_latency or float('nan'):.1f}s")
@@ -316,7 +316,7 @@ def measure(plan: FreshnessPlan, *, say: Callable[[str], None] = lambda m: None)
             if produced_rounds < plan.rounds and now >= next_at:
                 produced_rounds += 1
                 batch = round_batch(produced_rounds)
-                _produce(plan, batch)
+                _produce(producer, batch)
                 probes += [p for p, _ in batch]
                 next_at = time.time() + plan.interval_s * rng.uniform(0.5, 1.5)
                 if produced_rounds == plan.rounds:
@@ -331,6 +331,7 @@ def measure(plan: FreshnessPlan, *, say: Callable[[str], None] = lambda m: None)
             time.sleep(plan.poll_s)
     finally:
         visibility.close()
+        producer.close()
 
     runs = ingest_runs(plan.dagster_home, started)
     settle = time.time() + 180  # the last run is still writing its step ends when the API shows gold
