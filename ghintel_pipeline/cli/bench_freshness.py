@@ -39,7 +39,8 @@ def bench_freshness(
     from rich.console import Console
     from rich.table import Table
 
-    from ghintel_pipeline.lib.platform.freshness import SEGMENT_NAMES, run_freshness_bench
+    from ghintel_pipeline.lib.platform.freshness import run_freshness_bench
+    from ghintel_pipeline.lib.platform.freshness_runs import SEGMENT_NAMES
     from ghintel_pipeline.lib.settings import Settings
 
     console = Console(stderr=True)

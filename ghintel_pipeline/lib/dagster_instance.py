@@ -51,6 +51,9 @@ def instance_config(settings: Settings) -> dict:
                 "tag_concurrency_limits": [{"key": LAKE_WRITER_TAG, "limit": 1}],
             },
         },
+        # The daemon looks at the run queue every second instead of every 5 s: a sensor-requested
+        # ingest run otherwise waits ~5 s in the queue (`ghintel bench freshness`, docs/operations.md).
+        "run_queue": {"dequeue_interval_seconds": 1},
         # A run whose process died stays STARTED and keeps its pool slot: the lake jobs carry
         # `dagster/max_runtime`, after which the daemon fails the run; its slot is freed a minute
         # after any run ended. (The default run launcher has no worker health check.)
