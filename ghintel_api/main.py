@@ -11,12 +11,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from ghintel_api.api.deps import NotModified, UnknownParameter
 from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
-from ghintel_api.core.middleware import AccessMiddleware, ResponseCacheMiddleware
+from ghintel_api.core.middleware import DOCS_STATIC, AccessMiddleware, ResponseCacheMiddleware
 from ghintel_api.core.observability import (
     ApiMetrics,
     RequestContextMiddleware,
@@ -128,7 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if owned:
                 lake.close()
 
-    app = FastAPI(
+    # Swagger UI's JavaScript and CSS are served by the API itself (fastapi-offline ships them): the
+    # default page loads them from a CDN and stays blank without internet access.
+    app = FastAPIOffline(
+        static_url=DOCS_STATIC,
         title="ghintel API",
         version="1.0.0",
         summary="Trending repositories, activity, actors and anomalies over GitHub public events.",

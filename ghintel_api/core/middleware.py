@@ -21,6 +21,7 @@ from ghintel_api.core.security import TokenBuckets, client_identity, key_matches
 log = logging.getLogger("ghintel.api")
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
+DOCS_STATIC = "/docs/static"  # Swagger UI's own files, open like /docs
 
 
 async def _send_json(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
@@ -49,7 +50,8 @@ class AccessMiddleware:
         self.metrics = metrics
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in OPEN_PATHS or path.startswith(DOCS_STATIC + "/"):
             await self.app(scope, receive, send)
             return
         provided = None

@@ -100,16 +100,20 @@ def make_probe(
 class Visibility:
     """Polls the API for the probes: silver through ``/events``, gold through each round's org summary."""
 
-    def __init__(self, api_url: str, since: datetime, timeout_s: float = 30):
+    def __init__(self, api_url: str, timeout_s: float = 30):
         self.client = httpx.Client(base_url=api_url, timeout=timeout_s)
-        self.since = since.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def close(self) -> None:
         self.client.close()
 
-    def silver_ids(self) -> set[str]:
+    def silver_ids(self, since: float) -> set[str]:
+        """Ids of the silver events created since ``since`` (a probe's ``created_at`` is its
+        generation time, just before delivery; on a live platform this window stays small)."""
         ids: set[str] = set()
-        params: dict = {"since": self.since, "limit": 500}
+        params: dict = {
+            "since": datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "limit": 500,
+        }
         for _ in range(20):  # 10k events at most: far more than a benchmark produces
             response = self.client.get("/events", params=params)
             if response.status_code != 200:
@@ -130,7 +134,7 @@ class Visibility:
     def update(self, probes: list[Probe], now: float) -> None:
         waiting_silver = [p for p in probes if p.delivered and p.silver_seen is None]
         if waiting_silver:
-            seen = self.silver_ids()
+            seen = self.silver_ids(min(p.delivered for p in waiting_silver) - 60)
             for probe in waiting_silver:
                 if probe.event_id in seen:
                     probe.silver_seen = now
@@ -183,7 +187,7 @@ def measure(plan: FreshnessPlan, *, say: Callable[[str], None] = lambda m: None)
     templates = iter(sample_lines(plan.source, plan.events * (plan.rounds + 1), seed=plan.seed))
     stamp = int(time.time()) % 10**8
     started = time.time()
-    visibility = Visibility(plan.api_url, since=datetime.fromtimestamp(started - 120, UTC))
+    visibility = Visibility(plan.api_url)
     producer = RawEventProducer(plan.bootstrap, plan.topic, linger_ms=0)
     warmup: list[Probe] = []
     probes: list[Probe] = []
