@@ -1,4 +1,4 @@
-"""Gold marts for report tests: small Delta tables written with the brief's columns, and a lake
+"""Gold marts for report tests: small Delta tables written with the documented mart columns, and a lake
 built by the real pipeline (GH Archive backfill -> silver -> dbt gold) from shared hours."""
 
 from __future__ import annotations

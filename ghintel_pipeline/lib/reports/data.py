@@ -2,7 +2,7 @@
 
 Each mart is opened with delta-rs and registered in an in-memory DuckDB as an Arrow dataset (the
 DuckDB ``delta`` extension cannot be installed offline). A mart that does not exist yet reads as
-empty with the brief's columns, so a report can always be produced and says what is missing.
+empty with the documented mart columns, so a report can always be produced and says what is missing.
 """
 
 from __future__ import annotations
