@@ -28,11 +28,9 @@ from ghintel_pipeline.lib.lake.faults import fault_point
 from ghintel_pipeline.lib.lake.silver import (
     BRONZE_READ_COLUMNS,
     MAX_CONFLICTS,
-    ChunkCounts,
     SilverSummary,
     Validated,
     merge_events,
-    touched_hours,
     validate_rows,
 )
 from ghintel_pipeline.lib.lake.storage import (
@@ -279,15 +277,7 @@ def _promote_chunks(
         quarantined.append(validated.quarantine)
         inserted = _merge_with_retry(settings, validated.events, hour)
         summary.commits += 1
-        summary.add(
-            ChunkCounts(
-                rows=rows.num_rows,
-                inserted=inserted,
-                duplicates=validated.batch_duplicates + validated.events.num_rows - inserted,
-                quarantined=validated.quarantine.num_rows,
-                hours=touched_hours(validated.events) if inserted else set(),
-            )
-        )
+        summary.add(validated.counts(rows.num_rows, inserted))
     # One predicate overwrite replaces every quarantine row of the hour: idempotent across re-runs.
     table = ensure_table(settings, QUARANTINE)
     rows = pa.concat_tables(quarantined) if quarantined else QUARANTINE_SCHEMA.empty_table()

@@ -21,13 +21,11 @@ from ghintel_pipeline.lib.lake.offsets import (
 )
 from ghintel_pipeline.lib.lake.silver import (
     BRONZE_READ_COLUMNS,
-    ChunkCounts,
     SilverSummary,
     _quarantine_kafka_rows,
     merge_events,
     promote_bronze_to_silver,
     promote_committed_rows,
-    touched_hours,
     validate_rows,
 )
 from ghintel_pipeline.lib.lake.storage import BRONZE, SILVER, ensure_table, open_table
@@ -205,12 +203,4 @@ def _replay_batch(settings: Settings, batch: _Batch, topic: str, epoch: int, sum
         ensure_table(settings, SILVER), validated.events, [], {"ghintel.operation": "replay"}
     )
     summary.commits += 1
-    summary.add(
-        ChunkCounts(
-            rows=rows.num_rows,
-            inserted=inserted,
-            duplicates=validated.batch_duplicates + validated.events.num_rows - inserted,
-            quarantined=validated.quarantine.num_rows,
-            hours=touched_hours(validated.events) if inserted else set(),
-        )
-    )
+    summary.add(validated.counts(rows.num_rows, inserted))

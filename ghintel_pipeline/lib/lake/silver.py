@@ -94,6 +94,16 @@ class Validated:
     quarantine: pa.Table  # QUARANTINE_SCHEMA rows
     batch_duplicates: int
 
+    def counts(self, rows: int, inserted: int) -> ChunkCounts:
+        """What one merge of these events did: rows read, new, duplicates (in batch or in silver)."""
+        return ChunkCounts(
+            rows=rows,
+            inserted=inserted,
+            duplicates=self.batch_duplicates + self.events.num_rows - inserted,
+            quarantined=self.quarantine.num_rows,
+            hours=touched_hours(self.events) if inserted else set(),
+        )
+
 
 def validate_rows(settings: Settings, rows: pa.Table, now: dt.datetime | None = None) -> Validated:
     """Run the contract over bronze rows (BRONZE_READ_COLUMNS, in offset order)."""
@@ -264,15 +274,7 @@ def _promote_chunk(
     fault_point("merge")
     inserted = merge_events(silver, validated.events, txns, {"ghintel.operation": "promote_kafka"})
     summary.commits += 1
-    summary.add(
-        ChunkCounts(
-            rows=rows.num_rows,
-            inserted=inserted,
-            duplicates=validated.batch_duplicates + validated.events.num_rows - inserted,
-            quarantined=validated.quarantine.num_rows,
-            hours=touched_hours(validated.events) if inserted else set(),
-        )
-    )
+    summary.add(validated.counts(rows.num_rows, inserted))
     for (_e, p), (lo, hi) in ranges.items():
         entry = summary.offsets.setdefault(p, {"first": lo})
         entry["last"] = hi
