@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from ghintel_api.api.deps import NotModified, UnknownParameter
-from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
+from ghintel_api.api.routes import actors, anomalies, entities, events, health, orgs, quality, repos, trending
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
 from ghintel_api.core.middleware import DOCS_STATIC, AccessMiddleware, ResponseCacheMiddleware
@@ -28,6 +28,7 @@ from ghintel_api.core.security import TokenBuckets
 from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
 from ghintel_api.queries.events import BadCursor
+from ghintel_api.ui.router import install as install_ui
 from ghintel_pipeline.lib.settings import Settings
 
 log = logging.getLogger("ghintel.api")
@@ -151,8 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     if not api_keys:
         _drop_security_from_openapi(app)
-    for module in (trending, orgs, repos, actors, anomalies, events, quality, health):
+    for module in (trending, orgs, repos, actors, anomalies, events, quality, health, entities):
         app.include_router(module.router)
+    install_ui(app)
     # Starlette runs the last added middleware first: context/logging, then access, then the cache.
     if settings.ghintel_api_response_cache_mb > 0:
         app.add_middleware(ResponseCacheMiddleware, max_bytes=settings.ghintel_api_response_cache_mb << 20)

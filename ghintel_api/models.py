@@ -258,6 +258,27 @@ class HealthPublic(BaseModel):
     reloads: int
 
 
+class EntityMatch(BaseModel):
+    kind: Literal["repo", "org", "actor"]
+    name: str = Field(description="repo_name (owner/name), org_login or actor login")
+    events: int = Field(description="Lifetime events of the entity in gold")
+
+
+class EntitySearchPublic(BaseModel):
+    q: str
+    data: list[EntityMatch]
+
+
+class ActorPublic(BaseModel):
+    login: str
+    is_bot: bool
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    events: int = Field(description="Lifetime events in gold dim_actors")
+    repos: int | None = None
+    active_days: int | None = None
+
+
 class ErrorPublic(BaseModel):
     error: str
     message: str

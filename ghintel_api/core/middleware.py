@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import cookie_parser
 
 from ghintel_api.core.observability import ApiMetrics, request_id_var
 from ghintel_api.core.security import TokenBuckets, client_identity, key_matches, retry_after_header
@@ -22,6 +24,11 @@ log = logging.getLogger("ghintel.api")
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
 DOCS_STATIC = "/docs/static"  # Swagger UI's own files, open like /docs
+# The explorer (/ui): its static files are open; a browser cannot send X-API-Key on navigation, so
+# /ui/key stores a checked key in a SameSite=Strict cookie that counts like the header.
+UI_STATIC = "/ui/static"
+UI_KEY_PATH = "/ui/key"
+KEY_COOKIE = "ghintel_api_key"
 
 
 async def _send_json(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
@@ -40,6 +47,21 @@ async def _send_json(send, status: int, body: dict, headers: list[tuple[bytes, b
     await send({"type": "http.response.body", "body": payload})
 
 
+def _provided_key(headers: list[tuple[bytes, bytes]]) -> str | None:
+    cookie = None
+    for name, value in headers:
+        if name == b"x-api-key":
+            return value.decode("latin-1")
+        if name == b"cookie":
+            cookie = cookie_parser(value.decode("latin-1")).get(KEY_COOKIE)
+    return cookie
+
+
+async def _redirect(send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 303, "headers": [(b"location", location.encode())]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 class AccessMiddleware:
     """401 without a valid X-API-Key when keys are configured; 429 past the per-client rate."""
 
@@ -51,15 +73,18 @@ class AccessMiddleware:
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
-        if scope["type"] != "http" or path in OPEN_PATHS or path.startswith(DOCS_STATIC + "/"):
+        if (
+            scope["type"] != "http"
+            or path in OPEN_PATHS
+            or path.startswith((DOCS_STATIC + "/", UI_STATIC + "/"))
+        ):
             await self.app(scope, receive, send)
             return
-        provided = None
-        for name, value in scope["headers"]:
-            if name == b"x-api-key":
-                provided = value.decode("latin-1")
-                break
-        if self.api_keys and not key_matches(provided, self.api_keys):
+        provided = _provided_key(scope["headers"])
+        if self.api_keys and path != UI_KEY_PATH and not key_matches(provided, self.api_keys):
+            if path == "/ui" or path.startswith("/ui/"):
+                await _redirect(send, f"{UI_KEY_PATH}?next={quote(path)}")
+                return
             self.metrics.unauthorized.inc()
             await _send_json(
                 send,
