@@ -82,8 +82,8 @@ def line_chart(
         out.append(f'<circle cx="{x(mark):.1f}" cy="{y(first[mark] or 0):.1f}" r="5" class="mark"/>')
     for j in sorted({0, n // 2, n - 1}):
         if j < len(labels):
-            tick = escape(labels[j])
-            out.append(f'<text x="{x(j):.1f}" y="{_H - 8}" class="tick" text-anchor="middle">{tick}</text>')
+            tick, anchor = escape(labels[j]), "start" if j == 0 else "end" if j == n - 1 else "middle"
+            out.append(f'<text x="{x(j):.1f}" y="{_H - 8}" class="tick" text-anchor="{anchor}">{tick}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 
