@@ -61,7 +61,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (form.dataset.available !== "yes") {
-      out.replaceChildren(el("p", "The ask service (POST /ask) is not available on this server yet.", "error"));
+      out.replaceChildren(el("p", "Not sent: the ask service (POST /ask) is not available on this server yet.", "error"));
       return;
     }
     var question = document.getElementById("question").value;
