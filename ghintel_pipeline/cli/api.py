@@ -1,4 +1,4 @@
-"""``ghintel api``: serve the HTTP API; importing this module also registers ``ghintel bench api``."""
+"""``ghintel api``: serve the HTTP API; importing this module also registers ``ghintel bench api|ui``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 import ghintel_api.bench  # noqa: F401  (registers the bench command on cli.bench.app)
+import ghintel_api.ui.bench  # noqa: F401  (registers `ghintel bench ui`)
 
 
 def register(app: typer.Typer) -> None:
