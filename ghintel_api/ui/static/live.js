@@ -23,8 +23,14 @@
   }
   paths.forEach(function (path) {
     var source = new EventSource(path);
+    var schedule = function () { if (!timer) { timer = setTimeout(refresh, 2000); } };
     source.onopen = function () { status.textContent = "Live updates: on"; };
-    source.onmessage = function () { if (!timer) { timer = setTimeout(refresh, 2000); } };
+    // the streams name their messages: "event" (/stream/events), "anomaly" (/stream/anomalies)
+    ["message", "event", "anomaly"].forEach(function (name) { source.addEventListener(name, schedule); });
+    source.addEventListener("dropped", function () {
+      status.textContent = "Live updates: the server dropped this page's stream (too slow); reload to resume";
+      source.close();
+    });
     source.onerror = function () {
       if (source.readyState === EventSource.CLOSED) { status.textContent = "Live updates: stream closed"; }
     };

@@ -176,20 +176,36 @@ def test_anomaly_page_shows_the_investigation_when_the_table_exists(lake_copy):
         )
         second = c.get(page).text
         assert "No investigation yet" not in second
-        assert FINDING in second
+        assert FINDING in second and 'href="#cite-c1"' in second and "verified" in second
+        evidence = part(second, 'id="cite-c1"')
+        assert f"<td>{a['observed']}</td>" in evidence and "Delta version 3" in evidence
 
 
 def _investigation(a: dict):
+    """One row as the agents' monitor writes it: the anomaly's key columns and the JSON report."""
     import pyarrow as pa
 
     hour = datetime.fromisoformat(a["event_hour"].replace("Z", "+00:00")).astimezone(UTC)
+    citation = {"id": "c1", "table": "anomalies", "key": {"entity": a["entity"]}, "delta_version": 3}
+    citation["values"] = {"observed": a["observed"], "baseline": a["baseline"]}
+    report = {
+        "agent": "anomaly-investigator",
+        "findings": [{"text": FINDING, "citations": ["c1"], "verified": True}],
+        "citations": [citation],
+        "verified": True,
+    }
     return pa.table(
         {
+            "anomaly_id": ["x"],
             "entity_type": [a["entity_type"]],
             "entity": [a["entity"]],
             "metric": [a["metric"]],
             "event_hour": pa.array([hour], type=pa.timestamp("us", tz="UTC")),
-            "findings": [json.dumps([{"text": FINDING, "citations": ["c1"]}])],
+            "investigated_at": pa.array([hour], type=pa.timestamp("us", tz="UTC")),
             "verified": [True],
+            "findings": pa.array([1], type=pa.int32()),
+            "rejected": pa.array([0], type=pa.int32()),
+            "model": ["scripted"],
+            "report": [json.dumps(report)],
         }
     )
