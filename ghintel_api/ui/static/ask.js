@@ -56,6 +56,10 @@
         out.appendChild(box);
       });
     }
+    if (a.coverage && a.coverage.status) {
+      out.appendChild(el("p", "Coverage of the data behind it: " + a.coverage.status +
+        (a.coverage.star_status ? " (stars: " + a.coverage.star_status + ")" : ""), "coverage"));
+    }
     if (a.model) { out.appendChild(el("p", "Model: " + a.model, "note")); }
   }
   form.addEventListener("submit", function (event) {
