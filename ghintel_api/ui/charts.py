@@ -116,3 +116,18 @@ def stacked_bars(
         out.append(f'<text x="{x + 4:.1f}" y="{y + 14}" class="tick">{totals[i]:.2f}</text>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def versus(observed: float | None, baseline: float | None) -> Markup:
+    """A two-bar sparkline of an anomaly: observed (top) against its baseline (bottom)."""
+    top = max(observed or 0, baseline or 0) or 1
+    known = observed is not None and baseline is not None
+    label = f"observed {observed:g} against baseline {baseline:g}" if known else "–"
+    bars = [
+        f'<rect x="0" y="{y}" width="{120 * (v or 0) / top:.1f}" height="6" fill="{color}"/>'
+        for y, v, color in ((1, observed, PALETTE[5]), (9, baseline, PALETTE[0]))
+    ]
+    return Markup(
+        f'<svg class="versus" width="120" height="16" viewBox="0 0 120 16" role="img" '
+        f'aria-label="{escape(label)}"><title>{escape(label)}</title>{"".join(bars)}</svg>'
+    )

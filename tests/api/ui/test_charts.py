@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ghintel_api.ui.charts import line_chart, stacked_bars
+from ghintel_api.ui.charts import line_chart, stacked_bars, versus
 
 
 def test_line_chart_has_a_text_alternative_and_escapes_labels():
@@ -38,3 +38,9 @@ def test_stacked_bars_split_each_total_into_its_parts():
 def test_empty_charts_say_so():
     assert '<desc id="e-d">No data.</desc>' in line_chart("e", "t", [], {"x": []})
     assert "No data." in stacked_bars("e", "t", [], {"x": []})
+
+
+def test_versus_draws_observed_against_baseline():
+    svg = versus(64.0, 16.0)
+    assert 'aria-label="observed 64 against baseline 16"' in svg
+    assert re.findall(r'width="([\d.]+)" height="6"', svg) == ["120.0", "30.0"]
