@@ -23,10 +23,6 @@ from ghintel_pipeline.lib.settings import Settings
 DAY0 = dt.date(2015, 1, 1)
 
 
-def default_hours(shared_data: Path) -> list[Path]:
-    return sorted((shared_data / "gharchive").glob("2015-01-01-*.json.gz"))
-
-
 def hour_label(path: Path, copy: int) -> str:
     """``2015-01-01-15`` for copy 0, ``2015-01-03-15`` for copy 2 (events moved 2 days later)."""
     date, hour = path.name.removesuffix(".json.gz").rsplit("-", 1)
