@@ -49,10 +49,10 @@ def default_source_dir() -> Path:
 
 
 def _replayed_lines(path: Path, copy: int, target: datetime) -> Iterator[bytes]:
-    from ghintel_pipeline.lib.lake import iter_lines
+    from ghintel_pipeline.lib.gharchive.reader import event_lines
 
     id_shift = (copy + 1) * 10_000_000_000
-    for line in iter_lines(path):
+    for line in event_lines(path):
         event = orjson.loads(line)
         created = datetime.fromisoformat(event["created_at"].replace("Z", "+00:00"))
         moved = target + timedelta(minutes=created.minute, seconds=created.second)

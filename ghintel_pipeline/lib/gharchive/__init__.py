@@ -32,6 +32,8 @@ __getattr__, __all__ = lazy_exports(
             "gunzip_chunks",
             "http_client",
             "iter_lines",
+            "event_lines",
+            "source_of",
             "resolve_sources",
             "split_lines",
         ],

@@ -7,7 +7,7 @@ from ghintel_pipeline.lib.lazy import lazy_exports
 __getattr__, __all__ = lazy_exports(
     __name__,
     {
-        "backfill": ["backfill_gharchive_hour", "backfill_lines", "iter_lines"],
+        "backfill": ["backfill_gharchive_hour", "backfill_lines"],
         "bronze": ["BronzeSummary", "drain_kafka_to_bronze"],
         "ingest": ["IngestSummary", "replay_kafka_range", "run_ingest"],
         "maintenance": ["maintain_tables"],
