@@ -8,25 +8,14 @@ a page should cost about what its JSON answers cost, and its data at most 100 ms
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated
 
-import typer
-from rich.console import Console
-from rich.table import Table
-
-from ghintel_api.bench import _percentiles, build_amplified_lake, default_source_dir
-from ghintel_pipeline.cli.bench import app as bench_app
-from ghintel_pipeline.lib.settings import Settings
+from benchmarks.api import _percentiles
 
 GOAL_MS = 100.0
-console = Console(width=120)
 
 
 @dataclass
@@ -39,7 +28,7 @@ def _names(client, path: str, key: str) -> list[str]:
     return [row[key] for row in client.get(path).json()["data"]]
 
 
-def _cases(client) -> list[PageCase]:
+def cases_of(client) -> list[PageCase]:
     windows = ["1h", "24h", "7d", "30d"]
     repos = _names(client, "/trending-repos?window=30d&limit=200", "repo_name")
     orgs = [m["name"] for m in client.get("/entities?q=o&limit=50").json()["data"] if m["kind"] == "org"]
@@ -98,7 +87,7 @@ def _cases(client) -> list[PageCase]:
     return cases
 
 
-def _timed(client, url: str) -> tuple[float, object]:
+def timed(client, url: str) -> tuple[float, object]:
     started = time.perf_counter()
     response = client.get(url)
     elapsed = (time.perf_counter() - started) * 1000
@@ -115,10 +104,10 @@ def measure(client, cases: list[PageCase], iterations: int, seed: int = 7) -> di
         data, page, baseline = [], [], []
         for _ in range(iterations):
             page_url, json_urls = case.urls(rng)
-            elapsed, response = _timed(client, page_url)
+            elapsed, response = timed(client, page_url)
             data.append(float(response.headers["server-timing"].split("dur=")[1]))
             page.append(elapsed)
-            baseline.append(sum(_timed(client, url)[0] for url in json_urls))
+            baseline.append(sum(timed(client, url)[0] for url in json_urls))
         page_p, baseline_p = _percentiles(page), _percentiles(baseline)
         out[case.name] = {
             "data": _percentiles(data),
@@ -127,62 +116,3 @@ def measure(client, cases: list[PageCase], iterations: int, seed: int = 7) -> di
             "page_over_json_p50": round(page_p["p50"] / max(baseline_p["p50"], 1e-6), 2),
         }
     return out
-
-
-@bench_app.command("ui")
-def bench_ui(
-    events: Annotated[int, typer.Option(help="Minimum events in the replayed lake")] = 1_000_000,
-    iterations: Annotated[int, typer.Option(help="Requests per page")] = 50,
-    home: Annotated[Path | None, typer.Option(help="GHINTEL_HOME of the bench lake")] = None,
-    source_dir: Annotated[Path | None, typer.Option(help="Folder with the GH Archive hours")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary only")] = False,
-) -> None:
-    """Data time of every explorer page (goal p95 <= 100 ms) against the JSON routes with the same numbers."""
-    from fastapi.testclient import TestClient
-
-    from ghintel_api.main import create_app
-
-    base = Settings()
-    bench_home = (home or base.home / "bench" / "api").expanduser().resolve()
-    settings = Settings(
-        ghintel_home=bench_home,
-        ghintel_lake_root=None,
-        ghintel_api_keys="",
-        ghintel_api_rate_limit="0",
-        ghintel_api_response_cache_mb=0,
-    )
-    lake_info = build_amplified_lake(settings, source_dir or default_source_dir(), events, rebuild=False)
-    with TestClient(create_app(settings)) as client:
-        cases = _cases(client)
-        for case in cases:  # warm-up: first queries of a table pay for DuckDB's own caches
-            _timed(client, case.urls(random.Random(0))[0])
-        pages = measure(client, cases, iterations)
-    summary = {
-        "lake": lake_info,
-        "iterations": iterations,
-        "pages": pages,
-        "goal_data_p95_ms": GOAL_MS,
-        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-        "cpus": os.cpu_count(),
-    }
-    if as_json:
-        print(json.dumps(summary, indent=2))
-        return
-    table = Table(title=f"explorer pages on {lake_info['events']:,} events, {iterations} requests each")
-    for col in ("page", "data p50", "data p95", "page p50", "page p95", "JSON p50", "page/JSON", "goal"):
-        table.add_column(col, justify="left" if col == "page" else "right")
-    for name, row in pages.items():
-        goal = "met" if row["data"]["p95"] <= GOAL_MS else "MISSED"
-        table.add_row(
-            name,
-            *(str(row[k][q]) for k in ("data", "page") for q in ("p50", "p95")),
-            str(row["json_baseline"]["p50"]),
-            str(row["page_over_json_p50"]),
-            goal,
-        )
-    console.print(table)
-    console.print(
-        "ms; data = Server-Timing of the page (its query functions); page = whole HTML response in-process; "
-        "JSON = the routes with the same numbers, summed"
-    )
-    console.print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
