@@ -32,6 +32,7 @@ from deltalake import DeltaTable
 
 from ghintel_api.core import actor_hours
 from ghintel_api.core.watchdog import QueryWatchdog
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api.lake")
@@ -229,7 +230,7 @@ class Lake:
         source = f"_src_{state.logical}"
         order = _SORT_KEYS.get(state.logical)
         started = time.perf_counter()
-        dataset = dt.to_pyarrow_dataset()
+        dataset = table_dataset(dt)
         self._loader.register(source, dataset)
         try:
             order_sql = f" ORDER BY {order}" if order else ""
@@ -260,7 +261,7 @@ class Lake:
         state = self.silver
         dt = state.dt
         assert dt is not None
-        dataset = dt.to_pyarrow_dataset()
+        dataset = table_dataset(dt)
         files = actor_hours.files_by_partition(dt)
         stale = sorted(
             key
