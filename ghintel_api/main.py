@@ -14,7 +14,17 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from ghintel_api.api.deps import NotModified, UnknownParameter
-from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
+from ghintel_api.api.routes import (
+    actors,
+    anomalies,
+    events,
+    health,
+    orgs,
+    quality,
+    repos,
+    stargazers,
+    trending,
+)
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
 from ghintel_api.core.middleware import DOCS_STATIC, AccessMiddleware, ResponseCacheMiddleware
@@ -151,7 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     if not api_keys:
         _drop_security_from_openapi(app)
-    for module in (trending, orgs, repos, actors, anomalies, events, quality, health):
+    for module in (trending, orgs, repos, stargazers, actors, anomalies, events, quality, health):
         app.include_router(module.router)
     # Starlette runs the last added middleware first: context/logging, then access, then the cache.
     if settings.ghintel_api_response_cache_mb > 0:

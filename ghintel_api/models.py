@@ -266,3 +266,38 @@ class ErrorPublic(BaseModel):
 
 class ValidationErrorPublic(ErrorPublic):
     detail: list[dict] = []
+
+
+class Stargazer(BaseModel):
+    actor_id: int
+    login: str
+    starred_at: datetime
+    events: int | None = Field(default=None, description="All events of the account in the lake")
+    repos: int | None = None
+    active_days: int | None = None
+    is_low_activity: bool | None = Field(
+        default=None, description="All events on one day, at most 2 events, at most 1 repo (dim_actors)"
+    )
+    actor_id_percentile: float | None = Field(
+        default=None, description="Rank of the account id among all actors: an account-age proxy"
+    )
+
+
+class CoStarredRepo(BaseModel):
+    repo_name: str
+    shared_stargazers: int
+    first_starred_at: datetime
+    last_starred_at: datetime
+
+
+class StargazersPublic(BaseModel):
+    repo: str
+    since: datetime
+    until: datetime
+    stargazers: int = Field(description="Distinct accounts that starred the repo in [since, until)")
+    low_activity: int = Field(description="Low-activity accounts among the listed stargazers")
+    data: list[Stargazer]
+    co_starred: list[CoStarredRepo] = Field(
+        description="Other repos starred in the span by at least min_shared of these accounts"
+    )
+    coverage: Coverage
