@@ -155,6 +155,22 @@ class Settings(BaseSettings):
     ghintel_report_keep: int = Field(
         default=168, ge=0, description="Timestamped report folders kept under $GHINTEL_HOME/reports; 0 = all."
     )
+    # Agents (ghintel_agents): monitor sensor, digest schedule, webhook
+    ghintel_agent_webhook_url: str | None = Field(
+        default=None, description="If set, each new anomaly investigation is POSTed here as JSON."
+    )
+    ghintel_monitor_interval_s: int = Field(
+        default=60, ge=5, description="Minimum seconds between ticks of the anomaly monitor sensor."
+    )
+    ghintel_monitor_max_per_run: int = Field(
+        default=10, ge=1, le=500, description="New anomalies one monitor run investigates at most."
+    )
+    ghintel_digest_cron: str = Field(
+        default="30 0 * * *", description="Cron (UTC) of agent_digest_schedule (the reporter agent)."
+    )
+    ghintel_digest_window: str = Field(
+        default="24h", description="Window (1h, 24h, 7d, 30d) the scheduled digest covers."
+    )
 
     @property
     def home(self) -> Path:
