@@ -12,6 +12,7 @@ from ghintel_agents.tools import ApiTools, ToolResult
 from ghintel_api.core.windows import Window, parse_time, window_span
 
 TOOL_NAMES = ("trending", "anomalies", "coverage")
+STAR_METRICS = ("stars", "low_activity_stars")
 
 
 def investigate(api: ApiTools, anomaly: str) -> ToolResult:
@@ -38,6 +39,8 @@ def plan(api: ApiTools, target: WindowTarget) -> None:
     since, until = span.first_hour.strftime("%Y-%m-%dT%H:%M"), span.end.strftime("%Y-%m-%dT%H:%M")
     found = api.anomalies(since=since, limit=10)
     api.coverage(since, until)
-    repo_ids = [r["anomaly_id"] for r in found.data["data"] if r["entity_type"] == "repo"]
-    for anomaly in repo_ids[: target["top"]]:
+    # the investigator's evidence is about stars: star anomalies first, then the rest by recency
+    repo_rows = [r for r in found.data["data"] if r["entity_type"] == "repo"]
+    repo_rows.sort(key=lambda r: r["metric"] not in STAR_METRICS)
+    for anomaly in [r["anomaly_id"] for r in repo_rows][: target["top"]]:
         investigate(api, anomaly)
