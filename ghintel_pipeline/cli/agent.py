@@ -40,15 +40,19 @@ def run(
         raise typer.BadParameter(_explain(exc), param_hint="NAME / options") from exc
     settings = Settings()
     model = settings_model(settings)
-    with open_tools(settings) as api, console.status(f"{name}: starting ...") as status:
-        report = run_agent(
-            name,
-            target,
-            api,
-            model=model,
-            checkpointer=sqlite_checkpointer(settings),
-            on_step=lambda node: status.update(f"{name}: {node} done"),
-        )
+    try:
+        with open_tools(settings) as api, console.status(f"{name}: starting ...") as status:
+            report = run_agent(
+                name,
+                target,
+                api,
+                model=model,
+                checkpointer=sqlite_checkpointer(settings),
+                on_step=lambda node: status.update(f"{name}: {node} done"),
+            )
+    except LookupError as exc:  # an entity the lake does not know: say so, no traceback
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
     if name == "reporter":
         from ghintel_agents.reporter.digest import write_digest
 

@@ -1,7 +1,5 @@
 """``gold/anomaly_investigations`` (the monitor's output) and ``reports/agent_digest`` (the reporter)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from ghintel_pipeline.defs.resources import LakeResource
