@@ -171,6 +171,24 @@ class Settings(BaseSettings):
     ghintel_digest_window: str = Field(
         default="24h", description="Window (1h, 24h, 7d, 30d) the scheduled digest covers."
     )
+    # RAG and grounded answers (ghintel_agents/core, /search, /ask, `ghintel ask`)
+    ghintel_api_url: str | None = Field(
+        default=None, description="API the agents and `ghintel ask` call; unset = the app in-process."
+    )
+    ghintel_llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible chat endpoint (e.g. http://127.0.0.1:11434/v1)."
+    )
+    ghintel_llm_model: str | None = Field(
+        default=None, description="Chat model name; unset (or no base URL) = deterministic answers."
+    )
+    ghintel_llm_api_key: str | None = Field(default=None, description="API key of the chat endpoint.")
+    ghintel_embed_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible embeddings endpoint; unset = wordllama offline."
+    )
+    ghintel_embed_model: str = Field(
+        default="wordllama-l2-256", description="Embedding model name (sent to the endpoint when set)."
+    )
+    ghintel_embed_api_key: str | None = Field(default=None, description="API key of the embeddings endpoint.")
 
     @property
     def home(self) -> Path:
