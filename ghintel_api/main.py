@@ -22,6 +22,7 @@ from ghintel_api.api.routes import (
     orgs,
     quality,
     repos,
+    search,
     stargazers,
     trending,
 )
@@ -161,7 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     if not api_keys:
         _drop_security_from_openapi(app)
-    for module in (trending, orgs, repos, stargazers, actors, anomalies, events, quality, health):
+    for module in (trending, orgs, repos, stargazers, actors, anomalies, events, quality, search, health):
         app.include_router(module.router)
     # Starlette runs the last added middleware first: context/logging, then access, then the cache.
     if settings.ghintel_api_response_cache_mb > 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -301,3 +301,42 @@ class StargazersPublic(BaseModel):
         description="Other repos starred in the span by at least min_shared of these accounts"
     )
     coverage: Coverage
+
+
+class SourceRow(BaseModel):
+    """A gold row a document was rendered from (cite it like an API row)."""
+
+    table: str
+    key: dict[str, Any]
+    delta_version: int | None
+    values: dict[str, Any]
+
+
+class SearchHit(BaseModel):
+    id: str
+    kind: Literal["repo", "org", "actor", "anomaly", "trending", "coverage", "metric"]
+    entity: str | None
+    title: str
+    text: str
+    score: float = Field(description="Reciprocal-rank-fusion score (hybrid) or the single ranker's score")
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    rows: list[SourceRow]
+
+
+class SearchFilter(BaseModel):
+    entities: list[str]
+    kinds: list[str]
+    since: datetime | None
+    until: datetime | None
+
+
+class SearchPublic(BaseModel):
+    query: str
+    mode: Literal["hybrid", "bm25", "dense"]
+    prefilter: SearchFilter
+    embedder: str
+    index_version: int | None
+    results: list[SearchHit]
