@@ -20,6 +20,13 @@ AGENTS = {
 }
 
 
+def model_label(model) -> str:
+    """'deterministic' without a model (as ``ghintel ask`` reports it), else the model's name."""
+    if model is None:
+        return "deterministic"
+    return getattr(model, "model_name", None) or getattr(model, "model", None) or type(model).__name__
+
+
 def make_target(name: str, **options: Any) -> dict:
     if name not in AGENTS:
         raise ValueError(f"unknown agent {name!r}; choose one of: {', '.join(AGENTS)}")
@@ -55,7 +62,7 @@ def run_agent(
         "citations": state.get("citations", []),
         "tool_calls": state.get("tool_calls", []),
         "verified": bool(findings) and all(f["verified"] for f in findings),
-        "model": getattr(model, "model_name", None) or (type(model).__name__ if model is not None else None),
+        "model": model_label(model),
         "thread_id": config["configurable"]["thread_id"],
         **state.get("extra", {}),
     }

@@ -26,7 +26,7 @@ from langgraph.runtime import Runtime
 
 from ghintel_agents.core.citations import Citation
 from ghintel_agents.core.verify import verify_claim
-from ghintel_agents.tools import ApiTools, ToolResult
+from ghintel_agents.tools import ApiTools, NotFound, ToolResult
 from ghintel_pipeline.lib.settings import Settings
 
 MAX_MODEL_CALLS = 6
@@ -100,7 +100,7 @@ def langchain_tools(api: ApiTools, names: tuple[str, ...]) -> list[BaseTool]:
         def call(**kwargs: Any) -> str:
             try:
                 return method(**kwargs).content()
-            except LookupError as exc:
+            except NotFound as exc:
                 return f"error: {exc}"
 
         return StructuredTool.from_function(
@@ -176,13 +176,13 @@ def build_agent_graph(spec: AgentSpec, model: BaseChatModel | None = None, check
     def compose(state: AgentState) -> dict:
         gathered = Gathered([_result_from_state(r) for r in state.get("results", [])])
         composed = spec.compose(gathered, state["target"])
-        drafts = list(composed.drafts)
         everything = gathered.citations()
-        drafts += [Draft(sentence, everything) for sentence in model_sentences(state.get("model_text"))]
+        sources = [("rows", d) for d in composed.drafts]
+        sources += [("model", Draft(s, everything)) for s in model_sentences(state.get("model_text"))]
         return {
             "findings": [
-                {"text": d.text, "citations": [c.model_dump(mode="json") for c in d.citations]}
-                for d in drafts
+                {"text": d.text, "source": src, "citations": [c.model_dump(mode="json") for c in d.citations]}
+                for src, d in sources
             ],
             "extra": composed.extra,
         }
@@ -193,12 +193,23 @@ def build_agent_graph(spec: AgentSpec, model: BaseChatModel | None = None, check
             citations = [Citation.model_validate(c) for c in finding["citations"]]
             check = verify_claim(finding["text"], citations)
             if not check.supported:
-                rejected.append({"text": finding["text"], "reason": check.reason})
+                rejected.append(
+                    {"text": finding["text"], "source": finding["source"], "reason": check.reason}
+                )
                 continue
-            used = check.citations or citations
+            # A finding built from rows cites all of them (a share cites every account counted); a
+            # model's sentence was offered every row, so it cites only those the verifier matched.
+            used = check.citations if finding["source"] == "model" and check.citations else citations
             for c in used:
                 cited[c.id] = c.model_dump(mode="json")
-            kept.append({"text": finding["text"], "citations": [c.id for c in used], "verified": True})
+            kept.append(
+                {
+                    "text": finding["text"],
+                    "source": finding["source"],
+                    "citations": [c.id for c in used],
+                    "verified": True,
+                }
+            )
         return {"findings": kept, "rejected": rejected, "citations": list(cited.values())}
 
     graph = StateGraph(AgentState, context_schema=AgentContext)

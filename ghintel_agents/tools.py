@@ -35,6 +35,10 @@ class ToolResult:
         return text if len(text) <= limit else text[:limit] + "...(truncated)"
 
 
+class NotFound(LookupError):
+    """The API answered 404: an entity the lake does not know."""
+
+
 def anomaly_id(row: dict[str, Any]) -> str:
     """Stable id of an anomaly row: ``entity_type:entity:metric:YYYY-MM-DDTHH`` (its gold key)."""
     return f"{row['entity_type']}:{row['entity']}:{row['metric']}:{str(row['event_hour'])[:13]}"
@@ -72,7 +76,7 @@ class ApiTools:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         response = self.client.get(path, params=query)
         if response.status_code == 404:
-            raise LookupError(response.json().get("message", f"not found: {path}"))
+            raise NotFound(response.json().get("message", f"not found: {path}"))
         response.raise_for_status()
         return response.json()
 

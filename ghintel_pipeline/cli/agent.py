@@ -31,6 +31,7 @@ def run(
     from ghintel_agents.connect import open_tools, settings_model
     from ghintel_agents.run import make_target, run_agent
     from ghintel_agents.runtime import sqlite_checkpointer
+    from ghintel_agents.tools import NotFound
     from ghintel_pipeline.lib.settings import Settings
 
     options = {"repo": repo, "org": org, "anomaly": anomaly, "window": window, "as_of": as_of}
@@ -50,7 +51,7 @@ def run(
                 checkpointer=sqlite_checkpointer(settings),
                 on_step=lambda node: status.update(f"{name}: {node} done"),
             )
-    except LookupError as exc:  # an entity the lake does not know: say so, no traceback
+    except NotFound as exc:  # an entity the lake does not know: say so, no traceback
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     if name == "reporter":

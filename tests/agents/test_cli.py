@@ -30,7 +30,7 @@ def test_json_is_one_object_with_the_contract(cli_env):
     report = json.loads(result.stdout)
     assert KEYS <= set(report)
     assert report["agent"] == "anomaly-investigator" and report["target"]["anomaly"] == STAR_ANOMALY
-    assert report["model"] is None and report["verified"] is True
+    assert report["model"] == "deterministic" and report["verified"] is True
     cited = {c["id"] for c in report["citations"]}
     assert all(set(f["citations"]) <= cited and f["citations"] for f in report["findings"])
     assert {"id", "table", "key", "delta_version", "values"} <= set(report["citations"][0])
