@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+import httpx
 from langchain.agents import create_agent
 from langchain.agents.middleware import ModelCallLimitMiddleware, ToolCallLimitMiddleware
 from langchain_core.language_models import BaseChatModel
@@ -100,7 +101,7 @@ def langchain_tools(api: ApiTools, names: tuple[str, ...]) -> list[BaseTool]:
         def call(**kwargs: Any) -> str:
             try:
                 return method(**kwargs).content()
-            except NotFound as exc:
+            except (NotFound, httpx.HTTPStatusError) as exc:  # the model reads the error and goes on
                 return f"error: {exc}"
 
         return StructuredTool.from_function(

@@ -213,9 +213,10 @@ class ApiTools:
         """Documents rendered from gold rows (repo/org/actor profiles, anomalies, trending entries,
         coverage notes, metric definitions) ranked for a free-text query, with their row keys."""
         data = self._get("/search", {"q": q, "limit": limit})
+        # each hit names the gold rows it was rendered from, at their own Delta versions
         citations = [
-            self._cite(k["table"], k["key"], {**(k.get("values") or {}), "document": d.get("id")})
-            for d in data.get("results", data.get("data", []))
-            for k in d.get("rows", d.get("keys", []))
+            Citation.for_row(row["table"], row["key"], row["delta_version"], row["values"])
+            for hit in data["results"]
+            for row in hit["rows"]
         ]
         return self.record("search", {"q": q, "limit": limit}, data, citations)

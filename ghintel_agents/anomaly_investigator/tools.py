@@ -7,7 +7,7 @@ from __future__ import annotations
 from ghintel_agents.anomaly_investigator.state import AnomalyTarget
 from ghintel_agents.tools import ApiTools
 
-TOOL_NAMES = ("anomalies", "stargazers", "repo_activity", "trending")
+TOOL_NAMES = ("anomalies", "stargazers", "repo_activity", "trending", "search")
 
 
 def plan(api: ApiTools, target: AnomalyTarget) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ghintel_agents.org_health.state import OrgTarget
 from ghintel_agents.tools import ApiTools, with_previous
 
-TOOL_NAMES = ("org_summary", "anomalies")
+TOOL_NAMES = ("org_summary", "anomalies", "search")
 
 
 def plan(api: ApiTools, target: OrgTarget) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ghintel_agents.repo_analyst.state import RepoTarget
 from ghintel_agents.tools import ApiTools, with_previous
 
-TOOL_NAMES = ("repo_overview", "repo_activity", "anomalies", "trending")
+TOOL_NAMES = ("repo_overview", "repo_activity", "anomalies", "trending", "search")
 
 
 def plan(api: ApiTools, target: RepoTarget) -> None:

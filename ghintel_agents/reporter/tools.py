@@ -11,7 +11,7 @@ from ghintel_agents.runtime import Gathered
 from ghintel_agents.tools import ApiTools, ToolResult
 from ghintel_api.core.windows import Window, parse_time, window_span
 
-TOOL_NAMES = ("trending", "anomalies", "coverage")
+TOOL_NAMES = ("trending", "anomalies", "coverage", "search")
 STAR_METRICS = ("stars", "low_activity_stars")
 
 

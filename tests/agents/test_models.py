@@ -4,6 +4,7 @@ Scripted fake models stand in for the LLM (tool calls, then an answer)."""
 from __future__ import annotations
 
 from ghintel_agents.run import make_target, run_agent
+from tests.agents.conftest import STAR_ANOMALY as STAR_ANOMALY_ID
 from tests.agents.fakes import scripted, tool_call
 from tests.agents.gold_rows import GoldRows
 
@@ -54,3 +55,25 @@ def test_model_tool_calls_are_limited(api):
     model = scripted(*calls, "done.")
     report = run_agent("repo-analyst", make_target("repo-analyst", repo=REPO), api, model=model)
     assert len(report["tool_calls"]) <= MAX_TOOL_CALLS
+
+
+def test_model_uses_the_search_tool_and_cites_the_documents_rows(api, agents_home):
+    from ghintel_agents.rag.embed import get_embedder
+    from ghintel_agents.rag.index import build_index
+    from tests.api.conftest import api_settings
+
+    settings = api_settings(agents_home)
+    build_index(settings, get_embedder(settings))
+    hits = api.search("ghintel-synthetic/star-burst anomaly stars", limit=3)
+    assert hits.citations, "search returned no rows to cite"
+    row = hits.citations[0]
+    number = next(v for v in row.values.values() if isinstance(v, int) and not isinstance(v, bool))
+    claim = f"The search found a cited figure of {number}."
+    model = scripted(tool_call("search", q="ghintel-synthetic/star-burst anomaly stars", limit=3), claim)
+    report = run_agent(
+        "anomaly-investigator", make_target("anomaly-investigator", anomaly=STAR_ANOMALY_ID), api, model=model
+    )
+    assert [c["tool"] for c in report["tool_calls"]] == ["search"]
+    kept = next(f for f in report["findings"] if f["text"] == claim)
+    cited = {c["id"]: c for c in report["citations"]}
+    assert any(number in cited[i]["values"].values() for i in kept["citations"])
