@@ -26,7 +26,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from ghintel_agents.core.citations import Citation
-from ghintel_agents.core.verify import verify_claim
+from ghintel_agents.core.verify import ClaimCheck, verify_claim
 from ghintel_agents.tools import ApiTools, NotFound, ToolResult
 from ghintel_pipeline.lib.settings import Settings
 
@@ -193,6 +193,9 @@ def build_agent_graph(spec: AgentSpec, model: BaseChatModel | None = None, check
         for finding in state.get("findings", []):
             citations = [Citation.model_validate(c) for c in finding["citations"]]
             check = verify_claim(finding["text"], citations)
+            if check.supported and finding["source"] == "model" and not check.citations:
+                # a model sentence that states nothing a cited row holds is prose, not a finding
+                check = ClaimCheck(False, "states no number, entity or date of a cited row")
             if not check.supported:
                 rejected.append(
                     {"text": finding["text"], "source": finding["source"], "reason": check.reason}

@@ -67,5 +67,8 @@ def test_real_server_protocol_and_verifier(api, agents_home, llama_url):
     # every kept finding passed the verifier and cites rows that match gold
     assert all(f["verified"] and f["citations"] for f in report["findings"])
     GoldRows(agents_home).check(report["citations"])
-    # whatever the model wrote either survived the verifier or was rejected with a reason
+    # the model answered over the wire; whatever it wrote survived the verifier or was rejected
+    by_model = [f for f in report["findings"] + report["rejected"] if f["source"] == "model"]
+    assert by_model, "the server returned no text"
     assert all(r["reason"] for r in report["rejected"])
+    assert all(f["source"] == "rows" or f["citations"] for f in report["findings"])
