@@ -17,6 +17,7 @@ from ghintel_api.api.deps import NotModified, UnknownParameter
 from ghintel_api.api.routes import (
     actors,
     anomalies,
+    ask,
     events,
     health,
     orgs,
@@ -162,7 +163,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     if not api_keys:
         _drop_security_from_openapi(app)
-    for module in (trending, orgs, repos, stargazers, actors, anomalies, events, quality, search, health):
+    for module in (
+        trending,
+        orgs,
+        repos,
+        stargazers,
+        actors,
+        anomalies,
+        events,
+        quality,
+        search,
+        ask,
+        health,
+    ):
         app.include_router(module.router)
     # Starlette runs the last added middleware first: context/logging, then access, then the cache.
     if settings.ghintel_api_response_cache_mb > 0:

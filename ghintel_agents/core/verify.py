@@ -18,7 +18,9 @@ Rules (docs/agents.md, "Verifier"):
   matches a field equal to it, or a share field (0..1) times 100 rounded to the stated places.
   Abbreviations (``1.2k``, ``3M``, ``1.2 thousand``) are always rejected: they round silently.
 
-A claim with nothing checkable is kept. Pure functions: no I/O.
+A cited documentation section (table ``docs.*``, e.g. a metric definition) supports a verbatim
+quote of its text, and a number that its text states. A claim with nothing checkable is kept.
+Pure functions: no I/O.
 """
 
 from __future__ import annotations
@@ -145,6 +147,16 @@ def _window_supported(count: int, unit: str, citations: list[Citation]) -> list[
     ]
 
 
+def _quote_of(claim: str, citation: Citation) -> bool:
+    """A verbatim quote (whitespace aside) of a cited documentation section."""
+    words = " ".join(claim.split())
+    return len(words) > 20 and words in " ".join(str(citation.values.get("text", "")).split())
+
+
+def _quotes(text: str, token: str) -> bool:
+    return re.search(r"(?<![\w.])" + re.escape(token.strip()) + r"(?![\w])", text) is not None
+
+
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     chars = list(text)
     for start, end in spans:
@@ -155,6 +167,9 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 def verify_claim(text: str, citations: list[Citation]) -> ClaimCheck:
     """Check one claim against the rows it cites; the citations that support any fact come back."""
+    quoted = [c for c in citations if c.table.startswith("docs.") and _quote_of(text, c)]
+    if quoted:
+        return ClaimCheck(True, None, quoted[:1])
     used: dict[str, Citation] = {}
     masked: list[tuple[int, int]] = []
 
@@ -224,6 +239,9 @@ def verify_claim(text: str, citations: list[Citation]) -> ClaimCheck:
         places = len(frac) - 1 if frac else 0
         found = []
         for c in citations:
+            if c.table.startswith("docs.") and _quotes(str(c.values.get("text", "")), match.group(0)):
+                found.append(c)
+                continue
             for v in values[c.id]:
                 number = _as_number(v)
                 if number is not None and _number_matches(stated, places, bool(percent), number):

@@ -21,7 +21,7 @@ from ghintel_agents.rag.query import Parsed
 
 RRF_K = 60
 CANDIDATES = 50
-_TOKEN = re.compile(r"\w\w+")
+_TOKEN = re.compile(r"[^\W_]{2,}")
 _STOP = frozenset(
     "the and for with what was were which who how many much did does are has have had from that this "
     "over into its their about in on of to is by".split()
@@ -29,7 +29,8 @@ _STOP = frozenset(
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case words of 2+ characters (``kaltura/mwEmbed`` -> kaltura, mwembed), plurals folded."""
+    """Lower-case words of 2+ letters/digits (``kaltura/mwEmbed`` -> kaltura, mwembed; ``prs_opened`` ->
+    prs, opened), plurals folded."""
     out = []
     for token in _TOKEN.findall(text.lower()):
         if token in _STOP:
@@ -65,7 +66,8 @@ class DocIndex:
         self.kinds = np.array([r.kind for r in rows], dtype=object)
         self.owners = np.array([(r.entity or "").lower().split("/")[0] for r in rows], dtype=object)
         self.bm25 = bm25s.BM25()
-        corpus = [tokenize(f"{r.title} {r.text}") or ["_"] for r in rows]
+        # the title twice: it names the entity or section, the strongest signal a document has
+        corpus = [tokenize(f"{r.title} {r.title} {r.text}") or ["_"] for r in rows]
         self.bm25.index(corpus, show_progress=False)
         self.vocab = set(self.bm25.vocab_dict)
 
@@ -137,9 +139,13 @@ def rank_bm25(index: DocIndex, query: str, mask: np.ndarray, k: int = CANDIDATES
 
 
 def fuse(*rankings: list[int], k: int = RRF_K) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion: sum of 1 / (k + rank) over the rankings a document appears in."""
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the rankings a document appears in.
+    Ties go to the better rank in the first ranking (BM25: on templated text, exact words win)."""
     scores: dict[int, float] = {}
     for ranking in rankings:
         for rank, doc in enumerate(ranking, start=1):
             scores[doc] = scores.get(doc, 0.0) + 1.0 / (k + rank)
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    first = {doc: rank for rank, doc in enumerate(rankings[0])} if rankings else {}
+    return sorted(
+        scores.items(), key=lambda item: (-round(item[1], 12), first.get(item[0], len(first)), item[0])
+    )

@@ -137,3 +137,19 @@ def test_cite_row_and_stable_ids():
     assert first.values == row
     with pytest.raises(KeyError, match="lacks key field"):
         cite_row(row, "gold.dim_repos", ("repo_id",), 1)
+
+
+def test_documentation_sections_support_only_numbers_they_quote():
+    doc = Citation.for_row(
+        "docs.metrics",
+        {"section": "anomalies"},
+        None,
+        {"section": "anomalies", "text": "score >= 5 (var 0.8)"},
+    )
+    assert verify_claim("A row is written when the score is at least 5 and the share 0.8.", [doc]).supported
+    assert not verify_claim("A row is written when the score is at least 6.", [doc]).supported
+    # a gold row's text field (an explanation) is no such licence
+    row = Citation.for_row(
+        "gold.anomalies", {"id": "x"}, 1, {"explanation": "13 issues vs 0", "observed": 13}
+    )
+    assert not verify_claim("It had 0 issues before and 14 now.", [row]).supported
