@@ -11,11 +11,10 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from ghintel_pipeline.defs.bronze.assets import rate
 from ghintel_pipeline.defs.jobs import LAKE_WRITER_RUN_TAGS
 from ghintel_pipeline.defs.keys import GHARCHIVE_KEY, KAFKA_TOPIC_KEY
 from ghintel_pipeline.defs.resources import LakeResource
-from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED, dates_of_hours
+from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED, dates_of_hours, rate
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
 from ghintel_pipeline.lib.lake import backfill_gharchive_hour
 from ghintel_pipeline.lib.settings import Settings
@@ -39,12 +38,6 @@ def gharchive_hour(partition_key: str) -> str:
     """``2015-01-01-05`` (partition key) -> ``2015-01-01-5`` (GH Archive's file name)."""
     hour = dt.datetime.strptime(partition_key, PARTITION_FMT)
     return f"{hour:%Y-%m-%d}-{hour.hour}"
-
-
-def partition_key(hour: str) -> str:
-    """``2015-01-01-5`` or ``2015-01-01-05`` -> the partition key ``2015-01-01-05``."""
-    day, _, h = hour.rpartition("-")
-    return f"{day}-{int(h):02d}"
 
 
 class GharchiveConfig(dg.Config):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 
 import pyarrow as pa
+import pyarrow.dataset as pa_ds
+import pyarrow.fs as pa_fs
 from deltalake import ColumnProperties, DeltaTable, WriterProperties
 from deltalake.exceptions import TableNotFoundError
 
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import LakeSettings
 
 UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -69,14 +71,14 @@ _STATS_COLUMNS = {
 PARTITION_BY = {BRONZE: ["ingest_date"], SILVER: ["event_date"], QUARANTINE: ["quarantine_date"]}
 
 
-def lake_table_uri(settings: Settings, layer: str, table: str) -> str:
+def lake_table_uri(settings: LakeSettings, layer: str, table: str) -> str:
     root = settings.lake_root.rstrip("/")
     if "://" not in root:
         os.makedirs(root, exist_ok=True)
     return f"{root}/{layer}/{table}"
 
 
-def storage_options(settings: Settings) -> dict | None:
+def storage_options(settings: LakeSettings) -> dict | None:
     """delta-rs object-store options for an s3:// lake; None for a local folder."""
     if not settings.lake_root.startswith(("s3://", "s3a://")):
         return None
@@ -108,14 +110,30 @@ def schema_of(which: tuple[str, str]) -> pa.Schema:
     return {BRONZE: BRONZE_SCHEMA, QUARANTINE: QUARANTINE_SCHEMA}.get(which) or silver_schema()
 
 
-def open_table(settings: Settings, which: tuple[str, str]) -> DeltaTable | None:
+def open_table(settings: LakeSettings, which: tuple[str, str]) -> DeltaTable | None:
     try:
         return DeltaTable(lake_table_uri(settings, *which), storage_options=storage_options(settings))
     except TableNotFoundError:
         return None
 
 
-def ensure_table(settings: Settings, which: tuple[str, str]) -> DeltaTable:
+def table_dataset(table: DeltaTable, **kwargs) -> pa_ds.Dataset:
+    """``table.to_pyarrow_dataset(**kwargs)``, on arrow's native filesystem for a local table.
+
+    delta-rs wraps its object store in ``pyarrow.fs.PyFileSystem`` by default, so arrow's C++ I/O
+    threads call back into Python. A scan left unfinished (``head()``, an early ``break``, readahead
+    still in flight) then has those threads take the GIL while the interpreter finalizes; Python
+    ends them with ``pthread_exit`` inside C++ frames: "terminate called without an active
+    exception" (exit 134) or a segfault at exit. Native local I/O never calls into Python. An
+    ``s3://`` table keeps delta-rs' store, which holds its credentials and commit options."""
+    uri = table.table_uri
+    if "filesystem" not in kwargs and (uri.startswith("file://") or "://" not in uri):
+        root = uri.removeprefix("file://").rstrip("/") or "/"
+        kwargs["filesystem"] = pa_fs.SubTreeFileSystem(root, pa_fs.LocalFileSystem())
+    return table.to_pyarrow_dataset(**kwargs)
+
+
+def ensure_table(settings: LakeSettings, which: tuple[str, str]) -> DeltaTable:
     """Open the table, creating it empty first (``mode='ignore'`` makes racing creators harmless)."""
     table = open_table(settings, which)
     if table is not None:
