@@ -14,7 +14,20 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from ghintel_api.api.deps import NotModified, UnknownParameter
-from ghintel_api.api.routes import actors, anomalies, entities, events, health, orgs, quality, repos, trending
+from ghintel_api.api.routes import (
+    actors,
+    anomalies,
+    ask,
+    entities,
+    events,
+    health,
+    orgs,
+    quality,
+    repos,
+    search,
+    stargazers,
+    trending,
+)
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
 from ghintel_api.core.middleware import DOCS_STATIC, AccessMiddleware, ResponseCacheMiddleware
@@ -152,7 +165,20 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     _install_error_handlers(app)
     if not api_keys:
         _drop_security_from_openapi(app)
-    for module in (trending, orgs, repos, actors, anomalies, events, quality, health, entities):
+    for module in (
+        trending,
+        orgs,
+        repos,
+        stargazers,
+        actors,
+        anomalies,
+        events,
+        quality,
+        search,
+        ask,
+        entities,
+        health,
+    ):
         app.include_router(module.router)
     install_ui(app)
     # Starlette runs the last added middleware first: context/logging, then access, then the cache.

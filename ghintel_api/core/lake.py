@@ -68,6 +68,7 @@ GOLD_TABLES: tuple[str, ...] = (
     "repo_trending",
     "anomalies",
     "data_coverage",
+    "rag_documents",  # the retrieval index (ghintel_agents/rag), also a Delta table under gold/
 )
 SILVER_TABLE = "github_events"
 # Sorting the copies lets DuckDB's zone maps skip row groups for the usual window filters.

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from ghintel_api.api.deps import DATA_DEPENDENCIES
+
+router = APIRouter(prefix="/ask", tags=["ask"], dependencies=DATA_DEPENDENCIES[:2])
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=1000, description="A question in English")
+
+
+def _internal_client(request: Request):
+    """A client over this very app (the router calls the public routes, as `ghintel ask` does)."""
+    client = getattr(request.app.state, "ask_client", None)
+    if client is None:
+        from fastapi.testclient import TestClient
+
+        headers = {"X-API-Key": request.headers["x-api-key"]} if "x-api-key" in request.headers else {}
+        # no lifespan: the app's lake is already open; the key only passes the access check
+        client = TestClient(request.app, base_url="http://ghintel.internal", headers=headers)
+        request.app.state.ask_client = client
+    return client
+
+
+def _answer_model():
+    from ghintel_agents.core.citations import AskAnswer
+
+    return AskAnswer
+
+
+@router.post("", response_model=_answer_model(), operation_id="ask")
+def ask(request: Request, body: AskRequest):
+    """Answer a question from gold rows: deterministic routing over the API's own routes (or an
+    LLM phrasing when GHINTEL_LLM_* is set), every number verified against the cited rows,
+    abstaining on periods the lake lacks, low star coverage and out-of-domain questions."""
+    from ghintel_agents.ask.answer import answer_question
+    from ghintel_agents.core.llm import chat_model
+    from ghintel_agents.tools import ApiTools
+
+    model = chat_model(request.app.state.settings)
+    return answer_question(body.question, ApiTools(_internal_client(request)), model=model)
