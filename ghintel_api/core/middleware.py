@@ -47,7 +47,7 @@ async def _send_json(send, status: int, body: dict, headers: list[tuple[bytes, b
     await send({"type": "http.response.body", "body": payload})
 
 
-def _provided_key(headers: list[tuple[bytes, bytes]]) -> str | None:
+def provided_key(headers: list[tuple[bytes, bytes]]) -> str | None:
     cookie = None
     for name, value in headers:
         if name == b"x-api-key":
@@ -80,7 +80,7 @@ class AccessMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        provided = _provided_key(scope["headers"])
+        provided = provided_key(scope["headers"])
         if self.api_keys and path != UI_KEY_PATH and not key_matches(provided, self.api_keys):
             if path == "/ui" or path.startswith("/ui/"):
                 await _redirect(send, f"{UI_KEY_PATH}?next={quote(path)}")

@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.routing import Match
 
 from ghintel_api.api.deps import CursorDep, LakeDep
 from ghintel_api.api.params import ISO_TIME, LOGIN, NAME, REPO, NamePath, OrgPath, OwnerPath
@@ -42,8 +43,10 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 WindowParam = Annotated[Window, Query()]
 
 
-def _has_route(request: Request, path: str) -> bool:
-    return any(getattr(route, "path", None) == path for route in request.app.routes)
+def serves(app: FastAPI, method: str, path: str) -> bool:
+    """Whether the app has a route for ``method path`` (the ask and stream routes are optional)."""
+    scope = {"type": "http", "method": method, "path": path, "root_path": "", "query_string": b""}
+    return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)
 
 
 def _page(
@@ -59,7 +62,7 @@ def _page(
     data_ms = (time.perf_counter() - started) * 1000
     context |= {
         "data_ms": data_ms,
-        "streams": _has_route(request, "/stream/events"),
+        "streams": serves(request.app, "GET", "/stream/events"),
         "static": UI_STATIC,
     }
     return templates.TemplateResponse(
@@ -163,7 +166,7 @@ def search(
 
 @router.get("/ask", response_class=HTMLResponse)
 def ask(request: Request):
-    available = _has_route(request, "/ask")
+    available = serves(request.app, "POST", "/ask")
     return _page(request, "ask.html", lambda: {"ask_available": available}, page="ask")
 
 

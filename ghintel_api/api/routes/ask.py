@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES
+from ghintel_api.core.middleware import provided_key
 
 router = APIRouter(prefix="/ask", tags=["ask"], dependencies=DATA_DEPENDENCIES[:2])
 
@@ -18,7 +19,9 @@ def _internal_client(request: Request):
     if client is None:
         from fastapi.testclient import TestClient
 
-        headers = {"X-API-Key": request.headers["x-api-key"]} if "x-api-key" in request.headers else {}
+        # the header or the explorer's key cookie (/ui/key), whichever the caller was admitted with
+        key = provided_key(request.scope["headers"])
+        headers = {"X-API-Key": key} if key else {}
         # no lifespan: the app's lake is already open; the key only passes the access check
         client = TestClient(request.app, base_url="http://ghintel.internal", headers=headers)
         request.app.state.ask_client = client

@@ -10,7 +10,9 @@ from urllib.parse import quote
 
 import pytest
 from deltalake import write_deltalake
+from starlette.routing import Match
 
+from ghintel_api.ui.router import serves
 from tests.api.conftest import api_client
 from tests.api.test_security import HOSTILE
 
@@ -118,17 +120,20 @@ def test_unknown_entities_and_hostile_input_get_pages_not_500s(client):
         assert client.get("/ui/anomalies", params={"severity": value}).status_code == 422
 
 
-def test_ask_page_degrades_when_ask_is_absent(client):
-    html = client.get("/ui/ask").text
-    if any(getattr(r, "path", None) == "/ask" for r in client.app.routes):
-        assert 'data-available="yes"' in html
-    else:
-        assert 'data-available="no"' in html and "not available" in html
+def test_ask_page_degrades_when_ask_is_absent(lake_home):
+    with api_client(lake_home) as c:
+        assert 'data-available="yes"' in c.get("/ui/ask").text
+        # the same app without the /ask route (a deployment without the agents): the page says so
+        scope = {"type": "http", "method": "POST", "path": "/ask", "root_path": "", "query_string": b""}
+        c.app.router.routes[:] = [r for r in c.app.router.routes if r.matches(scope)[0] is not Match.FULL]
+        assert not serves(c.app, "POST", "/ask")
+        html = c.get("/ui/ask").text
+        assert 'data-available="no"' in html and "(POST /ask) is not available" in html
 
 
 def test_live_script_only_when_streams_exist(client):
     html = client.get("/ui").text
-    has_streams = any(getattr(r, "path", None) == "/stream/events" for r in client.app.routes)
+    has_streams = serves(client.app, "GET", "/stream/events")
     assert ("live.js" in html) is has_streams
 
 
