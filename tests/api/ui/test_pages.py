@@ -3,17 +3,16 @@ served tables, keys and rate limits apply, bad input gets a clear page, never a 
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
-from deltalake import write_deltalake
 from starlette.routing import Match
 
+from ghintel_agents.monitor import investigation_row, write_investigations
+from ghintel_agents.tools import anomaly_id
 from ghintel_api.ui.router import serves
-from tests.api.conftest import api_client
+from tests.api.conftest import api_client, api_settings
 from tests.api.test_security import HOSTILE
 
 FINDING = "3 of the 5 new stargazers were created this week"
@@ -175,10 +174,8 @@ def test_anomaly_page_shows_the_investigation_when_the_table_exists(lake_copy):
         assert first.status_code == 200 and "No investigation yet" in first.text
         assert fields(first.text, "observed")[0] == f"{a['observed']:,.2f}"
         assert fields(first.text, "baseline")[0] == f"{a['baseline']:,.2f}"
-        write_deltalake(
-            str(lake_copy / "lakehouse" / "gold" / "anomaly_investigations"),
-            _investigation(a),
-        )
+        # written by the monitor's own writer, as its Dagster asset does
+        write_investigations(api_settings(lake_copy), [investigation_row(_investigation(a), 3)])
         second = c.get(page).text
         assert "No investigation yet" not in second
         assert FINDING in second and 'href="#cite-c1"' in second and "verified" in second
@@ -186,31 +183,16 @@ def test_anomaly_page_shows_the_investigation_when_the_table_exists(lake_copy):
         assert f"<td>{a['observed']}</td>" in evidence and "Delta version 3" in evidence
 
 
-def _investigation(a: dict):
-    """One row as the agents' monitor writes it: the anomaly's key columns and the JSON report."""
-    import pyarrow as pa
-
-    hour = datetime.fromisoformat(a["event_hour"].replace("Z", "+00:00")).astimezone(UTC)
-    citation = {"id": "c1", "table": "anomalies", "key": {"entity": a["entity"]}, "delta_version": 3}
+def _investigation(a: dict) -> dict:
+    """An investigator's report about anomaly ``a``, in the shape the agents' monitor stores."""
+    citation = {"id": "c1", "table": "gold.anomalies", "key": {"entity": a["entity"]}, "delta_version": 3}
     citation["values"] = {"observed": a["observed"], "baseline": a["baseline"]}
-    report = {
+    return {
         "agent": "anomaly-investigator",
+        "target": {"anomaly": anomaly_id(a)},
         "findings": [{"text": FINDING, "citations": ["c1"], "verified": True}],
+        "rejected": [],
         "citations": [citation],
         "verified": True,
+        "model": "scripted",
     }
-    return pa.table(
-        {
-            "anomaly_id": ["x"],
-            "entity_type": [a["entity_type"]],
-            "entity": [a["entity"]],
-            "metric": [a["metric"]],
-            "event_hour": pa.array([hour], type=pa.timestamp("us", tz="UTC")),
-            "investigated_at": pa.array([hour], type=pa.timestamp("us", tz="UTC")),
-            "verified": [True],
-            "findings": pa.array([1], type=pa.int32()),
-            "rejected": pa.array([0], type=pa.int32()),
-            "model": ["scripted"],
-            "report": [json.dumps(report)],
-        }
-    )
