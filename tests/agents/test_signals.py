@@ -11,7 +11,11 @@ from ghintel_pipeline.defs.agents.sensors import plan_investigations
 def test_shares_and_labels():
     rows = [{"is_low_activity": v} for v in (True, True, True, False)] + [{"is_low_activity": None}]
     low = signals.low_activity_share(rows)
-    assert (low.value, low.label, low.detail) == (0.75, "strong", "3 of 4 stargazers")
+    assert (low.value, low.label, low.detail) == (
+        0.75,
+        "strong",
+        "3 of 4 stargazers are low-activity accounts",
+    )
     co = signals.lockstep_costarring(
         10, [{"repo_name": "a/x", "shared_stargazers": 2}, {"repo_name": "b/y", "shared_stargazers": 4}]
     )
