@@ -100,8 +100,8 @@
 {#-
   The incremental header of every model recomputed by hour/day/horizon: configures the model
   (materialized incremental, strategy replace_recomputed) and returns the recompute spec that
-  recompute_filter() takes. In a model: {%- set recompute = incremental_by_recompute('hour',
-  'event_hour', 'event_date') -%}.
+  recompute_filter() takes. In a model: {% set recompute = incremental_by_recompute('hour',
+  'event_hour', 'event_date') %}.
 -#}
 {% macro incremental_by_recompute(grain, column, date_column=none) -%}
     {%- set recompute = {'grain': grain, 'column': column} -%}

@@ -1,5 +1,5 @@
 -- Activity per (organisation, hour): the series org-level anomaly detection scores.
-{%- set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') -%}
+{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 

@@ -2,7 +2,7 @@
 -- the covered hours in the last anomaly_baseline_hours; hours without a row count as 0), plus
 -- star bursts dominated by low-activity accounts. Incremental: a late event for hour h changes
 -- the baselines of the following hours, so a run rescores every hour in [h, h + baseline].
-{%- set recompute = incremental_by_recompute('horizon', 'event_hour') -%}
+{% set recompute = incremental_by_recompute('horizon', 'event_hour') %}
 {%- set baseline_hours = var('anomaly_baseline_hours') %}
 
 with repo_hours as (

@@ -1,5 +1,5 @@
 -- Activity per actor and UTC day. Incremental: a run replaces the days of touched hours.
-{%- set recompute = incremental_by_recompute('day', 'event_date') -%}
+{% set recompute = incremental_by_recompute('day', 'event_date') %}
 
 with activity as (
 

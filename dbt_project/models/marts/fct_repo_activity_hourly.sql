@@ -1,5 +1,5 @@
 -- Activity per repository and hour. Incremental: a run replaces exactly the touched hours.
-{%- set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') -%}
+{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 
