@@ -49,7 +49,12 @@ def low_activity_share(stargazers: list[dict]) -> Signal | None:
         return None
     low = sum(1 for s in known if s["is_low_activity"])
     share = low / len(known)
-    return Signal("low_activity_share", round(share, 4), share, f"{low} of {len(known)} stargazers")
+    return Signal(
+        "low_activity_share",
+        round(share, 4),
+        share,
+        f"{low} of {len(known)} stargazers are low-activity accounts",
+    )
 
 
 def lockstep_costarring(stargazers: int, co_starred: list[dict]) -> Signal | None:
@@ -69,7 +74,7 @@ def account_age_proxy(stargazers: list[dict]) -> Signal | None:
     if not ranks:
         return None
     median = statistics.median_low(ranks)  # a value of a cited row, not an interpolation
-    detail = f"median actor-id percentile {median:.4f} (account-age proxy)"
+    detail = f"median actor-id percentile {median:.4f}"
     return Signal("account_age_proxy", round(median, 4), _clamp((median - 0.5) / 0.5), detail, proxy=True)
 
 

@@ -28,6 +28,8 @@ _NAMED = re.compile(
     r"\b(org|organi[sz]ation|user|actor|login|account|developer)\s+@?([A-Za-z0-9][\w.-]*[A-Za-z0-9_]|[A-Za-z0-9])",
     re.IGNORECASE,
 )
+_ORG_AFTER = re.compile(r"\b([A-Za-z0-9][\w.-]*[A-Za-z0-9_])\s+(?:org|organi[sz]ation)\b", re.IGNORECASE)
+_NOT_NAMES = frozenset("which what the an a this that each any every top most an of for".split())
 _AT = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w-]*)")
 _RANKING = re.compile(r"\b(which|top|most|best|highest|biggest|largest|rank(?:ed|ing)?|leading)\b", re.I)
 # metric words -> the API's field names
@@ -97,6 +99,9 @@ def parse_question(text: str, newest_hour: datetime | None = None) -> Parsed:
     out.repos = list(dict.fromkeys(m.group(1) for m in _SLUG.finditer(text) if "/" in m.group(1)))
     for kind, name in ((m.group(1).lower(), m.group(2)) for m in _NAMED.finditer(text)):
         (out.orgs if kind.startswith("org") else out.logins).append(name)
+    out.orgs += [m.group(1) for m in _ORG_AFTER.finditer(text) if m.group(1).lower() not in _NOT_NAMES]
+    out.orgs = [o for o in dict.fromkeys(out.orgs) if o.lower() not in _NOT_NAMES]
+    out.logins = [x for x in out.logins if x.lower() not in _NOT_NAMES]
     out.logins += [m.group(1) for m in _AT.finditer(text)]
     out.metrics = [metric for metric, words in METRIC_WORDS.items() if _words(low, words)]
     out.topics = [topic for topic, words in _TOPICS.items() if _words(low, words)]

@@ -118,6 +118,9 @@ def prefilter_for(parsed: Parsed, index: DocIndex) -> Prefilter:
     # "how is the trending score computed" asks for a definition, not for trending entries
     topics = ["definition"] if "definition" in parsed.topics else parsed.topics
     kinds = tuple(TOPIC_KINDS[t] for t in topics if t in TOPIC_KINDS)
+    if not kinds and not parsed.repos:
+        # "the org apache", "user gyuho": the summary of that entity, not its repositories
+        kinds = (("org",) if parsed.orgs else ()) + (("actor",) if parsed.logins else ())
     for candidate in (
         Prefilter(entities, *period, kinds),
         Prefilter(entities, *period),

@@ -32,6 +32,7 @@ from deltalake import DeltaTable
 
 from ghintel_api.core import actor_hours
 from ghintel_api.core.watchdog import QueryWatchdog
+from ghintel_pipeline.lib.gold.marts import MART_NAMES
 from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import ApiSettings
 
@@ -59,15 +60,7 @@ if importlib.util.find_spec("pandas") is None and not any(isinstance(f, _KnownAb
     sys.meta_path.insert(0, _KnownAbsent(frozenset({"pandas"})))
 
 GOLD_TABLES: tuple[str, ...] = (
-    "fct_repo_activity_hourly",
-    "fct_org_activity_daily",
-    "fct_actor_activity_daily",
-    "dim_repos",
-    "dim_actors",
-    "dim_orgs",
-    "repo_trending",
-    "anomalies",
-    "data_coverage",
+    *MART_NAMES,
     "rag_documents",  # the retrieval index (ghintel_agents/rag), also a Delta table under gold/
 )
 SILVER_TABLE = "github_events"

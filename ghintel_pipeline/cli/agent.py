@@ -28,10 +28,11 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
 ) -> None:
     """Run an agent; every finding is checked against the gold rows it cites (rejected ones listed)."""
-    from ghintel_agents.connect import open_tools, settings_model
+    from ghintel_agents.core.client import api_client
+    from ghintel_agents.core.llm import chat_model
     from ghintel_agents.run import make_target, run_agent
     from ghintel_agents.runtime import sqlite_checkpointer
-    from ghintel_agents.tools import NotFound
+    from ghintel_agents.tools import ApiTools, NotFound
     from ghintel_pipeline.lib.settings import Settings
 
     options = {"repo": repo, "org": org, "anomaly": anomaly, "window": window, "as_of": as_of}
@@ -40,13 +41,13 @@ def run(
     except (TypeError, ValueError) as exc:
         raise typer.BadParameter(_explain(exc), param_hint="NAME / options") from exc
     settings = Settings()
-    model = settings_model(settings)
+    model = chat_model(settings)
     try:
-        with open_tools(settings) as api, console.status(f"{name}: starting ...") as status:
+        with api_client(settings) as client, console.status(f"{name}: starting ...") as status:
             report = run_agent(
                 name,
                 target,
-                api,
+                ApiTools(client),
                 model=model,
                 checkpointer=sqlite_checkpointer(settings),
                 on_step=lambda node: status.update(f"{name}: {node} done"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ghintel_agents.connect import settings_model
+from ghintel_agents.core.llm import chat_model
 from ghintel_agents.run import make_target, run_agent
 from ghintel_pipeline.lib.kafka.broker import free_port
 from ghintel_pipeline.lib.settings import Settings
@@ -60,7 +60,7 @@ def test_real_server_protocol_and_verifier(api, agents_home, llama_url):
         ghintel_llm_model="smollm2-135m",
         ghintel_llm_api_key="unused",
     )
-    model = settings_model(settings)
+    model = chat_model(settings)
     assert model is not None
     report = run_agent("repo-analyst", make_target("repo-analyst", repo=REPO, window="1h"), api, model=model)
     assert report["model"] == "smollm2-135m"

@@ -107,3 +107,25 @@ def test_sensor_runs_the_investigator_and_writes_gold(agents_home, tmp_path, mon
     assert NEW_ANOMALY in new and not set(new) & set(ids)
     execute(defs, request)
     assert NEW_ANOMALY in investigations(home)
+
+
+def test_digest_schedule_runs_the_reporter(agents_home, tmp_path, monkeypatch):
+    from ghintel_pipeline.definitions import discover_definitions
+    from ghintel_pipeline.lib.settings import Settings
+
+    home = tmp_path / "home"
+    shutil.copytree(agents_home, home)
+    monkeypatch.setenv("GHINTEL_HOME", str(home))
+    monkeypatch.delenv("GHINTEL_API_URL", raising=False)
+    defs = discover_definitions()
+    schedule = defs.resolve_schedule_def("agent_digest_schedule")
+    assert schedule.cron_schedule == Settings().ghintel_digest_cron
+    assert schedule.job_name == "build_agent_digest_job"
+    result = defs.resolve_job_def(schedule.job_name).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral()
+    )
+    assert result.success
+    (digest,) = (home / "reports" / "digests").glob("24h-*/digest.md")
+    text = digest.read_text()
+    assert STAR_ANOMALY in text and "## Verified findings" in text
+    assert (digest.parent / "digest.html").exists()

@@ -23,12 +23,16 @@ class InvestigationConfig(dg.Config):
 def anomaly_investigations(
     context: dg.AssetExecutionContext, config: InvestigationConfig, lake: LakeResource
 ) -> dg.MaterializeResult:
-    from ghintel_agents.connect import open_tools, settings_model
+    from ghintel_agents.core.client import api_client
+    from ghintel_agents.core.llm import chat_model
     from ghintel_agents.monitor import investigate
+    from ghintel_agents.tools import ApiTools
 
     settings = lake.settings()
-    with open_tools(settings) as api:
-        reports, version = investigate(settings, config.anomaly_ids, api, model=settings_model(settings))
+    with api_client(settings) as client:
+        reports, version = investigate(
+            settings, config.anomaly_ids, ApiTools(client), model=chat_model(settings)
+        )
     context.log.info(f"investigated {len(reports)} anomalies")
     return dg.MaterializeResult(
         metadata={
@@ -50,14 +54,16 @@ def anomaly_investigations(
     "investigations, coverage) as digest.md / digest.html under $GHINTEL_HOME/reports/digests/.",
 )
 def agent_digest(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    from ghintel_agents.connect import open_tools, settings_model
+    from ghintel_agents.core.client import api_client
+    from ghintel_agents.core.llm import chat_model
     from ghintel_agents.reporter.digest import render_markdown, write_digest
     from ghintel_agents.run import make_target, run_agent
+    from ghintel_agents.tools import ApiTools
 
     settings = lake.settings()
     target = make_target("reporter", window=settings.ghintel_digest_window)
-    with open_tools(settings) as api:
-        report = run_agent("reporter", target, api, model=settings_model(settings))
+    with api_client(settings) as client:
+        report = run_agent("reporter", target, ApiTools(client), model=chat_model(settings))
     files = write_digest(report, settings)
     return dg.MaterializeResult(
         metadata={
