@@ -295,19 +295,16 @@ def _start_server(home: Path, port: int, workers: int, cache_mb: int) -> subproc
         "GHINTEL_API_RESPONSE_CACHE_MB": str(cache_mb),
     }
     env.pop("GHINTEL_LAKE_ROOT", None)
+    # `ghintel api` itself, so the benchmark runs the server with the limits users get.
     cmd = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "ghintel_api.main:create_app",
-        "--factory",
+        "ghintel_pipeline.cli.main",
+        "api",
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
         "--workers",
         str(workers),
     ]

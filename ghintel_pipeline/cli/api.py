@@ -25,6 +25,9 @@ def register(app: typer.Typer) -> None:
         """Serve the ghintel API (OpenAPI docs at /docs)."""
         import uvicorn
 
+        from ghintel_api.core.config import get_settings
+        from ghintel_api.core.server import server_options
+
         uvicorn.run(
             "ghintel_api.main:create_app",
             factory=True,
@@ -33,4 +36,5 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             access_log=False,  # the app writes one JSON line per request itself
             proxy_headers=proxy_headers,
+            **server_options(get_settings()),
         )

@@ -4,14 +4,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.api.params import AsOfQuery, NamePath, OwnerPath, WindowQuery
-from ghintel_api.core.windows import Granularity, Window, resolve_as_of
+from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted
+from ghintel_api.api.params import NamePath, NoParams, OwnerPath, RepoActivityParams
+from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.models import RepoActivityPublic, RepoOverviewPublic
 from ghintel_api.queries.repos import repo_activity, repo_overview, resolve_repo
 
 router = APIRouter(tags=["repos"], dependencies=DATA_DEPENDENCIES)
 _NOT_FOUND = {404: {"description": "Unknown repository"}}
+
+
+def _repo_or_404(lake: LakeDep, cur: CursorDep, owner: str, name: str) -> dict:
+    repo = resolve_repo(lake, cur, f"{owner}/{name}")
+    if repo is None:
+        raise HTTPException(status_code=404, detail=f"unknown repository {owner}/{name}")
+    return repo
 
 
 @router.get(
@@ -25,25 +32,20 @@ def get_repo_activity(
     cur: CursorDep,
     owner: OwnerPath,
     name: NamePath,
-    window: WindowQuery = Window.h24,
-    granularity: Annotated[Granularity, Query(description="Series buckets")] = Granularity.hour,
-    as_of: AsOfQuery = None,
+    params: Annotated[RepoActivityParams, Query()],
 ) -> RepoActivityPublic:
     """Totals and a gap-filled series of a repository's activity (events, stars, pushes, PRs, ...)."""
-    repo = resolve_repo(lake, cur, f"{owner}/{name}")
-    if repo is None:
-        raise HTTPException(status_code=404, detail=f"unknown repository {owner}/{name}")
-    return repo_activity(
-        lake, cur, repo["repo_name"], window, resolve_as_of(as_of, lake.newest_hour), granularity
-    )
+    repo = _repo_or_404(lake, cur, owner, name)
+    as_of, note = clamp_as_of(params.as_of, lake.newest_hour, lake.oldest_hour)
+    answer = repo_activity(lake, cur, repo["repo_name"], params.window, as_of, params.granularity)
+    return noted(answer, note)
 
 
 @router.get(
     "/repos/{owner}/{name}", response_model=RepoOverviewPublic, operation_id="getRepo", responses=_NOT_FOUND
 )
-def get_repo(lake: LakeDep, cur: CursorDep, owner: OwnerPath, name: NamePath) -> RepoOverviewPublic:
+def get_repo(
+    lake: LakeDep, cur: CursorDep, owner: OwnerPath, name: NamePath, params: Annotated[NoParams, Query()]
+) -> RepoOverviewPublic:
     """Lifetime totals of a repository, its current trending ranks and its latest anomalies."""
-    repo = resolve_repo(lake, cur, f"{owner}/{name}")
-    if repo is None:
-        raise HTTPException(status_code=404, detail=f"unknown repository {owner}/{name}")
-    return repo_overview(lake, cur, repo, lake.newest_hour)
+    return repo_overview(lake, cur, _repo_or_404(lake, cur, owner, name), lake.newest_hour)
