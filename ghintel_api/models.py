@@ -54,12 +54,13 @@ class TrendingPublic(BaseModel):
 
 
 class _PushCounts(BaseModel):
-    """``commits`` is null whenever ``pushes`` is 0 (no push, nothing was counted) — everywhere."""
+    """0 is a known zero, null is unknown — everywhere: without pushes there are 0 commits; null
+    only when there were pushes but none carried a commit count (trimmed payloads since 2025-10)."""
 
     @model_validator(mode="after")
-    def _no_pushes_no_commit_count(self):
+    def _no_pushes_no_commits(self):
         if self.pushes == 0:
-            self.commits = None
+            self.commits = 0
         return self
 
 
@@ -77,7 +78,9 @@ class TopActor(_PushCounts):
     is_bot: bool
     events: int
     pushes: int
-    commits: int | None = Field(default=None, description="null when pushes is 0")
+    commits: int | None = Field(
+        default=None, description="0 without pushes; null when no push carried a commit count"
+    )
     prs_opened: int
     prs_merged: int
     reviews: int
@@ -122,7 +125,7 @@ class ActivityTotals(_PushCounts):
     forks: int
     pushes: int
     commits: int | None = Field(
-        description="null when pushes is 0, or when no push of the window carried a commit count"
+        description="0 without pushes; null when there were pushes but none carried a commit count"
     )
     prs_opened: int
     prs_merged: int

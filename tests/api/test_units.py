@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ghintel_api.core.config import RateLimit, parse_api_keys, parse_rate_limit
-from ghintel_api.core.lake import Lake, QueryTimeout
 from ghintel_api.core.cursors import BadCursor, decode_cursor, encode_cursor
+from ghintel_api.core.lake import Lake, QueryTimeout
 from ghintel_api.core.security import AuthThrottle, TokenBuckets, client_identity, key_matches, request_cost
 from ghintel_api.core.windows import BadTime, Window, resolve_as_of, to_utc, window_span
 from ghintel_pipeline.lib.settings import Settings
