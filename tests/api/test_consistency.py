@@ -117,3 +117,33 @@ def test_cursors_are_bound_to_their_filters(client, raw):
     others = ({"limit": 5}, {"repo": repo, "type": "PushEvent"}, {"repo": repo, "since": "2015-01-01T00:00Z"})
     for other in others:
         _envelope(client.get("/events", params={**other, "cursor": cursor}), 422, "validation_error")
+
+
+def test_identical_requests_in_flight_run_once(lake_home):
+    """Single-flight: concurrent identical requests (any spelling) share one computation."""
+    import asyncio
+
+    import httpx
+
+    from ghintel_api.core.lake import Lake
+    from ghintel_api.main import create_app
+    from tests.api.conftest import api_settings
+
+    settings = api_settings(lake_home, ghintel_api_response_cache_mb=0)
+    app = create_app(settings)
+    app.state.lake = lake = Lake(settings)
+    lake.open()
+
+    async def storm() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            urls = [f"/events?type=PushEvent&limit={n}" for n in ("20", "20.0", " 20", "+20")] * 3
+            return await asyncio.gather(*(client.get(url) for url in urls))
+
+    try:
+        answers = asyncio.run(storm())
+    finally:
+        lake.close()
+    assert {a.status_code for a in answers} == {200} and len({a.content for a in answers}) == 1
+    coalesced = app.state.metrics.registry.get_sample_value("ghintel_api_coalesced_total")
+    assert coalesced >= 6, coalesced  # 12 requests, the cache off: most of them waited for the first
