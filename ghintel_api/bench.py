@@ -286,13 +286,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_server(home: Path, port: int, workers: int, cache_mb: int) -> subprocess.Popen:
+def _start_server(home: Path, port: int, workers: int, cache_mb: int, clients: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "GHINTEL_HOME": str(home),
         "GHINTEL_API_RATE_LIMIT": "0",
         "GHINTEL_API_KEYS": "",
         "GHINTEL_API_RESPONSE_CACHE_MB": str(cache_mb),
+        # The benchmark's clients share one address: let every one of them be served, so the
+        # figures time queries, not the (immediate) refusals of the concurrency cap.
+        "GHINTEL_API_MAX_CONCURRENT_QUERIES": str(clients),
+        "GHINTEL_API_MAX_CONCURRENT_PER_CLIENT": str(clients),
     }
     env.pop("GHINTEL_LAKE_ROOT", None)
     # `ghintel api` itself, so the benchmark runs the server with the limits users get.
@@ -352,7 +356,7 @@ def bench_api(
     http: dict[str, dict] = {}
     for mode, cache_mb in (("no_cache", 0), ("cache", 64)):
         port = _free_port()
-        server = _start_server(bench_home, port, workers, cache_mb)
+        server = _start_server(bench_home, port, workers, cache_mb, concurrency)
         try:
             http[mode] = {}
             for case in cases:
