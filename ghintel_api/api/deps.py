@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import duckdb
-from fastapi import Depends, Request, Response, Security
+from fastapi import Depends, Query, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
+from ghintel_api.api.params import NoParams
 from ghintel_api.core.guard import refresh_lake
 from ghintel_api.core.lake import Lake
 
@@ -75,3 +76,10 @@ def noted(answer, note: str | None):
     if note:
         answer.coverage.notes.insert(0, note)
     return answer
+
+
+async def no_query_params(params: Annotated[NoParams, Query()]) -> None:
+    """For routes without query parameters: an unknown one is still a 422, as everywhere."""
+
+
+NO_QUERY_PARAMS = Depends(no_query_params)

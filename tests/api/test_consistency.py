@@ -18,7 +18,8 @@ def test_one_error_envelope_for_routing_errors(client):
     _envelope(client.get("/no-such-route"), 404, "not_found")
     _envelope(client.post("/trending-repos"), 405, "method_not_allowed")
     _envelope(client.get("/trending-repos", params={"windw": "7d"}), 422, "validation_error")
-    _envelope(client.get("/repos/mozilla/gecko-dev", params={"x": "1"}), 422, "validation_error")
+    for path in ("/repos/mozilla/gecko-dev", "/health", "/metrics"):
+        _envelope(client.get(path, params={"x": "1"}), 422, "validation_error")
 
 
 def test_contradictions_and_unknown_types_are_422(client):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ghintel_api.api.deps import LakeDep, api_key_scheme
+from ghintel_api.api.deps import NO_QUERY_PARAMS, LakeDep, api_key_scheme
 from ghintel_api.core.lake import Lake, TableState
 from ghintel_api.core.windows import HOUR
 from ghintel_api.models import HealthPublic, HealthStatusPublic, TableHealth
@@ -47,6 +47,7 @@ def lake_inventory(lake: Lake, status: str) -> HealthPublic:
     "/health",
     response_model=HealthPublic | HealthStatusPublic,
     operation_id="getHealth",
+    dependencies=[NO_QUERY_PARAMS],
     responses={503: {"model": HealthStatusPublic, "description": "No gold table is loaded yet"}},
 )
 async def get_health(
@@ -65,7 +66,7 @@ async def get_health(
 @router.get(
     "/metrics",
     operation_id="getMetrics",
-    dependencies=[Depends(api_key_scheme)],
+    dependencies=[Depends(api_key_scheme), NO_QUERY_PARAMS],
     response_class=Response,
     responses={
         200: {

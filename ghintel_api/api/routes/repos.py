@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted
-from ghintel_api.api.params import NamePath, NoParams, OwnerPath, RepoActivityParams
+from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep, noted
+from ghintel_api.api.params import NamePath, OwnerPath, RepoActivityParams
 from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.models import RepoActivityPublic, RepoOverviewPublic
 from ghintel_api.queries.repos import repo_activity, repo_overview, resolve_repo
@@ -42,10 +42,12 @@ def get_repo_activity(
 
 
 @router.get(
-    "/repos/{owner}/{name}", response_model=RepoOverviewPublic, operation_id="getRepo", responses=_NOT_FOUND
+    "/repos/{owner}/{name}",
+    response_model=RepoOverviewPublic,
+    operation_id="getRepo",
+    responses=_NOT_FOUND,
+    dependencies=[NO_QUERY_PARAMS],
 )
-def get_repo(
-    lake: LakeDep, cur: CursorDep, owner: OwnerPath, name: NamePath, params: Annotated[NoParams, Query()]
-) -> RepoOverviewPublic:
+def get_repo(lake: LakeDep, cur: CursorDep, owner: OwnerPath, name: NamePath) -> RepoOverviewPublic:
     """Lifetime totals of a repository, its current trending ranks and its latest anomalies."""
     return repo_overview(lake, cur, _repo_or_404(lake, cur, owner, name), lake.newest_hour)
