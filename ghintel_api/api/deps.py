@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import duckdb
-from fastapi import Depends, Query, Request, Response, Security
+from fastapi import Depends, HTTPException, Query, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
 from ghintel_api.api.params import NoParams
 from ghintel_api.core.guard import refresh_lake
 from ghintel_api.core.lake import Lake
+from ghintel_api.queries.orgs import resolve_org
+from ghintel_api.queries.repos import resolve_repo
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of GHINTEL_API_KEYS")
 
@@ -83,3 +85,19 @@ async def no_query_params(params: Annotated[NoParams, Query()]) -> None:
 
 
 NO_QUERY_PARAMS = Depends(no_query_params)
+
+
+def repo_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> dict:
+    """The dim_repos row of ``owner/name``; 404 when gold does not know it (every route alike)."""
+    repo = resolve_repo(lake, cur, full_name)
+    if repo is None:
+        raise HTTPException(status_code=404, detail=f"unknown repository {full_name}")
+    return repo
+
+
+def org_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str:
+    """The organisation's login as stored; 404 when gold does not know it."""
+    login = resolve_org(lake, cur, org)
+    if login is None:
+        raise HTTPException(status_code=404, detail=f"unknown organisation {org!r}")
+    return login

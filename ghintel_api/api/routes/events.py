@@ -4,13 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
+from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, repo_or_404
 from ghintel_api.api.params import EventsParams
 from ghintel_api.core.windows import parse_time
 from ghintel_api.models import EventsPage
 from ghintel_api.queries.actors import actor_exists
 from ghintel_api.queries.events import list_events
-from ghintel_api.queries.repos import resolve_repo
 
 router = APIRouter(prefix="/events", tags=["events"], dependencies=DATA_DEPENDENCIES)
 
@@ -25,12 +24,7 @@ def get_events(
     request: Request, lake: LakeDep, cur: CursorDep, params: Annotated[EventsParams, Query()]
 ) -> EventsPage:
     """Validated events from silver, newest first; follow next_cursor for older pages."""
-    repo_name = None
-    if params.repo is not None:
-        found = resolve_repo(lake, cur, params.repo)
-        if found is None:
-            raise HTTPException(status_code=404, detail=f"unknown repository {params.repo}")
-        repo_name = found["repo_name"]
+    repo_name = repo_or_404(lake, cur, params.repo)["repo_name"] if params.repo else None
     if params.actor is not None and not actor_exists(lake, cur, params.actor):
         raise HTTPException(status_code=404, detail=f"unknown actor {params.actor}")
     return list_events(

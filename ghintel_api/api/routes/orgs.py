@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted
+from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted, org_or_404
 from ghintel_api.api.params import OrgPath, OrgSummaryParams
 from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.models import OrgSummaryPublic
-from ghintel_api.queries.orgs import org_summary, resolve_org
+from ghintel_api.queries.orgs import org_summary
 
 router = APIRouter(prefix="/org", tags=["orgs"], dependencies=DATA_DEPENDENCIES)
 
@@ -23,9 +23,7 @@ def get_org_summary(
     lake: LakeDep, cur: CursorDep, org: OrgPath, params: Annotated[OrgSummaryParams, Query()]
 ) -> OrgSummaryPublic:
     """Events, repositories and actors of an organisation in the window, top repos/actors, a series."""
-    login = resolve_org(lake, cur, org)
-    if login is None:
-        raise HTTPException(status_code=404, detail=f"unknown organisation {org!r}")
+    login = org_or_404(lake, cur, org)
     as_of, note = clamp_as_of(params.as_of, lake.newest_hour, lake.oldest_hour)
     answer = org_summary(lake, cur, login, params.window, as_of, params.granularity, params.top)
     return noted(answer, note)

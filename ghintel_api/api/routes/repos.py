@@ -2,23 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep, noted
+from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep, noted, repo_or_404
 from ghintel_api.api.params import NamePath, OwnerPath, RepoActivityParams
 from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.models import RepoActivityPublic, RepoOverviewPublic
-from ghintel_api.queries.repos import repo_activity, repo_overview, resolve_repo
+from ghintel_api.queries.repos import repo_activity, repo_overview
 
 router = APIRouter(tags=["repos"], dependencies=DATA_DEPENDENCIES)
 _NOT_FOUND = {404: {"description": "Unknown repository"}}
-
-
-def _repo_or_404(lake: LakeDep, cur: CursorDep, owner: str, name: str) -> dict:
-    repo = resolve_repo(lake, cur, f"{owner}/{name}")
-    if repo is None:
-        raise HTTPException(status_code=404, detail=f"unknown repository {owner}/{name}")
-    return repo
 
 
 @router.get(
@@ -35,7 +28,7 @@ def get_repo_activity(
     params: Annotated[RepoActivityParams, Query()],
 ) -> RepoActivityPublic:
     """Totals and a gap-filled series of a repository's activity (events, stars, pushes, PRs, ...)."""
-    repo = _repo_or_404(lake, cur, owner, name)
+    repo = repo_or_404(lake, cur, f"{owner}/{name}")
     as_of, note = clamp_as_of(params.as_of, lake.newest_hour, lake.oldest_hour)
     answer = repo_activity(lake, cur, repo["repo_name"], params.window, as_of, params.granularity)
     return noted(answer, note)
@@ -50,4 +43,4 @@ def get_repo_activity(
 )
 def get_repo(lake: LakeDep, cur: CursorDep, owner: OwnerPath, name: NamePath) -> RepoOverviewPublic:
     """Lifetime totals of a repository, its current trending ranks and its latest anomalies."""
-    return repo_overview(lake, cur, _repo_or_404(lake, cur, owner, name), lake.newest_hour)
+    return repo_overview(lake, cur, repo_or_404(lake, cur, f"{owner}/{name}"), lake.newest_hour)
