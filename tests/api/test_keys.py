@@ -54,3 +54,16 @@ def test_health_inventory_needs_a_key_and_answers_vary_on_it(lake_home):
     with api_client(lake_home) as client:  # no keys configured: everyone holds "the key"
         assert "tables" in client.get("/health").json()
         assert "vary" not in client.get("/trending-repos").headers
+
+
+def test_rate_limit_charges_by_cost(lake_home):
+    with api_client(lake_home, ghintel_api_rate_limit="8/minute", ghintel_api_keys="k-one,k-two") as client:
+        scans = [client.get("/events", params={"limit": n}, headers=KEY).status_code for n in (1, 2, 3)]
+        assert scans == [200, 200, 429]  # a silver scan costs 4 of the 8 tokens
+        refused = client.get("/events", params={"limit": 4}, headers=KEY)
+        assert "costs 4" in refused.json()["message"] and int(refused.headers["Retry-After"]) >= 1
+        other = {"X-API-Key": "k-two"}
+        lookups = [
+            client.get("/trending-repos", params={"limit": n}, headers=other).status_code for n in range(9)
+        ]
+        assert lookups == [200] * 8 + [429]  # a point lookup costs 1
