@@ -21,7 +21,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from ghintel_api.core.windows import MAX_TIME, MIN_TIME
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api")
 
@@ -34,7 +34,7 @@ class BadCursor(ValueError):
     """A ``cursor`` that this API did not hand out for these filters (422)."""
 
 
-def cursor_key(settings: Settings) -> bytes:
+def cursor_key(settings: ApiSettings) -> bytes:
     if settings.ghintel_api_cursor_secret:
         return settings.ghintel_api_cursor_secret.encode()
     path = settings.home / "api" / "cursor.key"

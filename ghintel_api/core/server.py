@@ -18,10 +18,10 @@ import orjson
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ghintel_api.core.config import get_settings
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import ApiSettings
 
 
-def server_options(settings: Settings) -> dict[str, Any]:
+def server_options(settings: ApiSettings) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``: every limit in one place."""
     return {
         "http": GuardedH11Protocol,
