@@ -18,7 +18,7 @@ from ghintel_api.api.deps import NotModified
 from ghintel_api.api.params import QUERY_MODELS
 from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
-from ghintel_api.core.cursors import BadCursor, cursor_key
+from ghintel_api.core.cursors import BadCursor
 from ghintel_api.core.guard import (
     Admission,
     AdmissionMiddleware,
@@ -162,7 +162,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.api_keys = api_keys
     app.state.buckets = TokenBuckets(limit) if limit else None
-    app.state.cursor_key = cursor_key(settings)
     scope = "private" if api_keys else "public"
     app.state.cache_control = f"{scope}, max-age={settings.ghintel_api_cache_max_age}"
     _install_error_handlers(app)

@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Query, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
 from ghintel_api.api.params import NoParams
+from ghintel_api.core.cursors import cursor_key
 from ghintel_api.core.guard import refresh_lake
 from ghintel_api.core.lake import Lake
 from ghintel_api.queries.orgs import resolve_org
@@ -101,3 +102,14 @@ def org_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str:
     if login is None:
         raise HTTPException(status_code=404, detail=f"unknown organisation {org!r}")
     return login
+
+
+def cursor_key_of(request: Request) -> bytes:
+    """The app's cursor key, read (or created) on first use: building an app writes no file."""
+    key = getattr(request.app.state, "cursor_key", None)
+    if key is None:
+        key = request.app.state.cursor_key = cursor_key(request.app.state.settings)
+    return key
+
+
+CursorKeyDep = Annotated[bytes, Depends(cursor_key_of)]

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, repo_or_404
+from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, CursorKeyDep, LakeDep, repo_or_404
 from ghintel_api.api.params import EventsParams
 from ghintel_api.core.windows import parse_time
 from ghintel_api.models import EventsPage
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/events", tags=["events"], dependencies=DATA_DEPENDEN
     responses={404: {"description": "Unknown repository or actor"}},
 )
 def get_events(
-    request: Request, lake: LakeDep, cur: CursorDep, params: Annotated[EventsParams, Query()]
+    lake: LakeDep, cur: CursorDep, key: CursorKeyDep, params: Annotated[EventsParams, Query()]
 ) -> EventsPage:
     """Validated events from silver, newest first; follow next_cursor for older pages."""
     repo_name = repo_or_404(lake, cur, params.repo)["repo_name"] if params.repo else None
@@ -37,5 +37,5 @@ def get_events(
         until=parse_time(params.until, "until"),
         limit=params.limit,
         cursor=params.cursor,
-        cursor_key=request.app.state.cursor_key,
+        cursor_key=key,
     )
