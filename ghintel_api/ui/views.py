@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-from fastapi import HTTPException, Response
+from fastapi import HTTPException
 
-from ghintel_api.api.routes.health import get_health
+from ghintel_api.api.params import CoverageParams
+from ghintel_api.api.routes.health import lake_inventory, lake_status
 from ghintel_api.api.routes.quality import get_coverage
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Granularity, Window, floor_hour
@@ -47,12 +48,12 @@ def default_granularity(window: Window) -> Granularity:
 
 
 def overview(lake: Lake, cur: duckdb.DuckDBPyConnection, window: Window) -> dict[str, Any]:
-    coverage = get_coverage(lake, cur, since=None, until=None, limit=500)
+    coverage = get_coverage(lake, cur, CoverageParams())
     return {
         "window": window,
         "trending": trending_repos(lake, cur, window, lake.newest_hour, 10),
         "anomalies": _anomalies(lake, cur, limit=10),
-        "health": get_health(lake, Response()),
+        "health": lake_inventory(lake, lake_status(lake)),
         "coverage": coverage,
         "gaps": [h for h in coverage.hours if h.is_gap or h.coverage != "ok" or h.star_coverage != "ok"],
     }

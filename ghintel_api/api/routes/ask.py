@@ -3,10 +3,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES
+from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS
 from ghintel_api.core.middleware import provided_key
 
-router = APIRouter(prefix="/ask", tags=["ask"], dependencies=DATA_DEPENDENCIES[:2])
+router = APIRouter(prefix="/ask", tags=["ask"], dependencies=[DATA_DEPENDENCIES[0], NO_QUERY_PARAMS])
 
 
 class AskRequest(BaseModel):

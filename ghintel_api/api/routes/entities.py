@@ -6,16 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.api.params import LOGIN
+from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep
+from ghintel_api.api.params import LOGIN, EntitiesParams
 from ghintel_api.models import ActorPublic, EntitySearchPublic
 from ghintel_api.queries.entities import actor_profile, find_entities
 
 router = APIRouter(tags=["entities"], dependencies=DATA_DEPENDENCIES)
 
-SearchText = Annotated[
-    str, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\[\]/-]+$", description="Part of a name")
-]
 LoginPath = Annotated[str, Path(pattern=LOGIN, description="Actor login (exact)")]
 
 
@@ -23,11 +20,10 @@ LoginPath = Annotated[str, Path(pattern=LOGIN, description="Actor login (exact)"
 def get_entities(
     lake: LakeDep,
     cur: CursorDep,
-    q: SearchText,
-    limit: Annotated[int, Query(ge=1, le=50, description="Matches per kind, 1..50")] = 10,
+    params: Annotated[EntitiesParams, Query()],
 ) -> EntitySearchPublic:
     """Repositories, organisations and actors whose name contains ``q`` (case-insensitive)."""
-    return EntitySearchPublic(q=q, data=find_entities(lake, cur, q, limit))
+    return EntitySearchPublic(q=params.q, data=find_entities(lake, cur, params.q, params.limit))
 
 
 @router.get(
@@ -35,6 +31,7 @@ def get_entities(
     response_model=ActorPublic,
     operation_id="getActor",
     responses={404: {"description": "Unknown actor"}},
+    dependencies=[NO_QUERY_PARAMS],
 )
 def get_actor(lake: LakeDep, cur: CursorDep, login: LoginPath) -> ActorPublic:
     """Lifetime totals of an actor from gold dim_actors."""
