@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.routing import Match
 
-from ghintel_api.api.deps import CursorDep, LakeDep
+from ghintel_api.api.deps import CursorDep, CursorKeyDep, LakeDep
 from ghintel_api.api.params import ISO_TIME, LOGIN, NAME, REPO, NamePath, OrgPath, OwnerPath
 from ghintel_api.core.lake import LakeNotReady, QueryTimeout
 from ghintel_api.core.middleware import KEY_COOKIE, UI_STATIC
@@ -86,6 +86,7 @@ def repo(
     cur: CursorDep,
     owner: OwnerPath,
     name: NamePath,
+    key: CursorKeyDep,
     window: WindowParam = Window.h24,
     granularity: Annotated[Granularity | None, Query()] = None,
 ):
@@ -93,7 +94,7 @@ def repo(
     return _page(
         request,
         "repo.html",
-        lambda: views.repo_page(lake, cur, f"{owner}/{name}", window, gran),
+        lambda: views.repo_page(lake, cur, f"{owner}/{name}", window, gran, key),
         page="repo",
         window=window,
     )
@@ -107,8 +108,14 @@ def org(request: Request, lake: LakeDep, cur: CursorDep, org: OrgPath, window: W
 
 
 @router.get("/actor/{login}", response_class=HTMLResponse)
-def actor(request: Request, lake: LakeDep, cur: CursorDep, login: Annotated[str, Path(pattern=LOGIN)]):
-    return _page(request, "actor.html", lambda: views.actor_page(lake, cur, login), page="actor")
+def actor(
+    request: Request,
+    lake: LakeDep,
+    cur: CursorDep,
+    key: CursorKeyDep,
+    login: Annotated[str, Path(pattern=LOGIN)],
+):
+    return _page(request, "actor.html", lambda: views.actor_page(lake, cur, login, key), page="actor")
 
 
 @router.get("/anomalies", response_class=HTMLResponse)

@@ -60,7 +60,12 @@ def overview(lake: Lake, cur: duckdb.DuckDBPyConnection, window: Window) -> dict
 
 
 def repo_page(
-    lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str, window: Window, granularity: Granularity
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    full_name: str,
+    window: Window,
+    granularity: Granularity,
+    cursor_key: bytes,
 ) -> dict[str, Any]:
     repo = resolve_repo(lake, cur, full_name)
     if repo is None:
@@ -82,6 +87,7 @@ def repo_page(
             until=None,
             limit=20,
             cursor=None,
+            cursor_key=cursor_key,
         ),
     }
 
@@ -96,13 +102,22 @@ def org_page(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str, window: Windo
     }
 
 
-def actor_page(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str) -> dict[str, Any]:
+def actor_page(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str, cursor_key: bytes) -> dict[str, Any]:
     profile = actor_profile(lake, cur, login)
     if profile is None:
         raise HTTPException(status_code=404, detail=f"unknown actor {login}")
     since = _last_active_hour(profile.last_seen)
     events = list_events(
-        lake, cur, repo=None, actor=login, event_type=None, since=since, until=None, limit=50, cursor=None
+        lake,
+        cur,
+        repo=None,
+        actor=login,
+        event_type=None,
+        since=since,
+        until=None,
+        limit=50,
+        cursor=None,
+        cursor_key=cursor_key,
     )
     repos: dict[str, int] = {}
     for event in events.data:
@@ -161,7 +176,9 @@ def _anomalies(lake: Lake, cur: duckdb.DuckDBPyConnection, *, limit: int, **filt
     args = {"since": None, "severity": None, "repo": None, "org": None} | filters
     if not lake.has("anomalies"):
         return None
-    return list_anomalies(lake, cur, limit=limit, newest_hour=lake.newest_hour, **args)
+    return list_anomalies(
+        lake, cur, limit=limit, newest_hour=lake.newest_hour, oldest_hour=lake.oldest_hour, **args
+    )
 
 
 def anomaly_link(anomaly: Anomaly) -> str:
