@@ -56,7 +56,9 @@ class Source:
 
 
 @dataclass
-class Document:
+class DocumentFields:
+    """What a document is, as rendered and as stored in gold/rag_documents."""
+
     doc_id: str
     kind: str
     entity: str | None
@@ -64,6 +66,10 @@ class Document:
     text: str
     period_start: datetime | None
     period_end: datetime | None
+
+
+@dataclass
+class Document(DocumentFields):
     sources: list[Source] = field(default_factory=list)
 
     @property
