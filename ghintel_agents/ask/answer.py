@@ -15,6 +15,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
+
 from ghintel_agents.ask.router import Routed, route, star_coverage_problem
 from ghintel_agents.core.citations import AskAnswer, Citation, Claim, Coverage, RejectedClaim
 from ghintel_agents.core.verify import verify
@@ -100,6 +102,18 @@ def _phrase(model, question: str, claims: list[Claim], citations: list[Citation]
 
 
 def answer_question(question: str, api: ApiTools, model=None) -> AskAnswer:
+    try:
+        return _answer(question, api, model)
+    except httpx.HTTPStatusError as exc:  # e.g. a date before 1970 (422), the index not built yet (503)
+        try:
+            message = exc.response.json().get("message", exc.response.text)
+        except ValueError:
+            message = exc.response.text
+        reason = f"the API answered {exc.response.status_code}: {message}"
+        return _abstain(question, reason, None, "api_error")
+
+
+def _answer(question: str, api: ApiTools, model) -> AskAnswer:
     parsed = parse_question(question, _newest_hour(api))
     coverage, period_result = _period_coverage(api, parsed)
     if coverage is not None and coverage.status == "missing":

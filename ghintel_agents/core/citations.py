@@ -15,22 +15,22 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-def _plain(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """JSON-safe form of a row value (timestamps as ISO text, decimals as int/float)."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
 def citation_id(table: str, key: dict[str, Any], delta_version: int | None) -> str:
     """Stable id: the same row of the same table version always gets the same id."""
-    text = json.dumps([table, _plain(key), delta_version], sort_keys=True, default=str)
+    text = json.dumps([table, json_safe(key), delta_version], sort_keys=True, default=str)
     return "c" + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
@@ -45,7 +45,7 @@ class Citation(BaseModel):
     def for_row(
         cls, table: str, key: dict[str, Any], delta_version: int | None, values: dict[str, Any]
     ) -> Citation:
-        key, values = _plain(dict(key)), _plain(dict(values))
+        key, values = json_safe(dict(key)), json_safe(dict(values))
         return cls(
             id=citation_id(table, key, delta_version),
             table=table,

@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from ghintel_agents.core.citations import _plain
+from ghintel_agents.core.citations import json_safe
 
 TEMPLATE_VERSION = "1"
 METRICS_DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
@@ -49,14 +49,16 @@ class Source:
     def as_dict(self) -> dict[str, Any]:
         return {
             "table": self.table,
-            "key": _plain(self.key),
+            "key": json_safe(self.key),
             "delta_version": self.delta_version,
-            "values": _plain(self.values),
+            "values": json_safe(self.values),
         }
 
 
 @dataclass
-class Document:
+class DocumentFields:
+    """What a document is, as rendered and as stored in gold/rag_documents."""
+
     doc_id: str
     kind: str
     entity: str | None
@@ -64,11 +66,15 @@ class Document:
     text: str
     period_start: datetime | None
     period_end: datetime | None
+
+
+@dataclass
+class Document(DocumentFields):
     sources: list[Source] = field(default_factory=list)
 
     @property
     def source_hash(self) -> str:
-        rows = [[s.table, _plain(s.key), _plain(s.values)] for s in self.sources]
+        rows = [[s.table, json_safe(s.key), json_safe(s.values)] for s in self.sources]
         payload = json.dumps([TEMPLATE_VERSION, self.doc_id, rows], sort_keys=True, default=str)
         return hashlib.sha1(payload.encode()).hexdigest()
 

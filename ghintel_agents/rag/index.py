@@ -111,15 +111,16 @@ def build_index(settings: Settings, embedder: Embedder, gold: GoldReader | None 
     uri = lake_table_uri(settings, *RAG_TABLE)
     options = storage_options(settings)
     sources = [json.dumps([s.as_dict() for s in d.sources], sort_keys=True, default=str) for d in docs]
-    unchanged_sources = stored and not changed and not removed
-    if unchanged_sources:
-        current = DeltaTable(uri, storage_options=options).to_pyarrow_table(columns=["doc_id", "sources"])
-        unchanged_sources = dict(
-            zip(*(current[c].to_pylist() for c in ("doc_id", "sources")), strict=True)
-        ) == dict(zip([d.doc_id for d in docs], sources, strict=True))
-    if unchanged_sources:
-        version = DeltaTable(uri, storage_options=options).version()
-        return IndexReport(len(docs), 0, 0, version, embed_seconds, time.perf_counter() - started)
+    if stored and not changed and not removed:
+        # same rows everywhere; only a source table's Delta version may have moved
+        current = DeltaTable(uri, storage_options=options)
+        table = current.to_pyarrow_table(columns=["doc_id", "sources"])
+        if dict(zip(table["doc_id"].to_pylist(), table["sources"].to_pylist(), strict=True)) == dict(
+            zip([d.doc_id for d in docs], sources, strict=True)
+        ):
+            return IndexReport(
+                len(docs), 0, 0, current.version(), embed_seconds, time.perf_counter() - started
+            )
     vectors: list[Any] = [None] * len(docs)
     for row, i in enumerate(changed):
         vectors[i] = fresh[row]

@@ -17,6 +17,7 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from ghintel_agents.rag.documents import DocumentFields
 from ghintel_agents.rag.query import Parsed
 
 RRF_K = 60
@@ -42,14 +43,9 @@ def tokenize(text: str) -> list[str]:
 
 
 @dataclass
-class DocRow:
-    doc_id: str
-    kind: str
-    entity: str | None
-    title: str
-    text: str
-    period_start: datetime | None
-    period_end: datetime | None
+class DocRow(DocumentFields):
+    """A stored document; ``sources`` is the JSON text of its source rows."""
+
     sources: str
 
     def source_list(self) -> list[dict[str, Any]]:

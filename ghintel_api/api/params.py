@@ -86,6 +86,15 @@ class RepoActivityParams(_Params):
     as_of: AsOf = None
 
 
+class StargazersParams(_Params):
+    window: WindowField = Window.h1
+    as_of: AsOf = None
+    limit: Limit = 500
+    min_shared: Annotated[
+        int, Field(ge=1, le=1000, description="co_starred: repos shared by at least this many accounts")
+    ] = 2
+
+
 class TopActorsParams(_Params):
     window: WindowField = Window.h24
     limit: Limit = 10
@@ -123,15 +132,6 @@ class CoverageParams(_TimeRange):
     limit: Annotated[int, Field(ge=1, le=5000, description="Rows (hour x source), newest first")] = 500
 
 
-class StargazersParams(_Params):
-    window: WindowField = Window.h1
-    as_of: AsOf = None
-    limit: Limit = 500
-    min_shared: Annotated[
-        int, Field(ge=1, le=1000, description="co_starred: repos shared by at least this many accounts")
-    ] = 2
-
-
 class EntitiesParams(_Params):
     q: Annotated[
         str,
@@ -144,10 +144,10 @@ QUERY_MODELS = (
     TrendingParams,
     OrgSummaryParams,
     RepoActivityParams,
+    StargazersParams,
     TopActorsParams,
     AnomaliesParams,
     EventsParams,
     CoverageParams,
-    StargazersParams,
     EntitiesParams,
 )

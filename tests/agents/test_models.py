@@ -57,22 +57,29 @@ def test_model_tool_calls_are_limited(api):
     assert len(report["tool_calls"]) <= MAX_TOOL_CALLS
 
 
-def test_model_uses_the_search_tool_and_cites_the_documents_rows(api, agents_home):
-    from ghintel_agents.rag.embed import get_embedder
-    from ghintel_agents.rag.index import build_index
+def test_model_uses_the_search_tool_and_cites_the_documents_rows(agents_home, tmp_path):
+    import shutil
+
+    from ghintel_agents.core.client import api_client
+    from ghintel_agents.tools import ApiTools
+    from tests.agents.rag_lake import build_rag
     from tests.api.conftest import api_settings
 
-    settings = api_settings(agents_home)
-    build_index(settings, get_embedder(settings))
-    hits = api.search("ghintel-synthetic/star-burst anomaly stars", limit=3)
-    assert hits.citations, "search returned no rows to cite"
-    row = hits.citations[0]
-    number = next(v for v in row.values.values() if isinstance(v, int) and not isinstance(v, bool))
-    claim = f"The search found a cited figure of {number}."
-    model = scripted(tool_call("search", q="ghintel-synthetic/star-burst anomaly stars", limit=3), claim)
-    report = run_agent(
-        "anomaly-investigator", make_target("anomaly-investigator", anomaly=STAR_ANOMALY_ID), api, model=model
-    )
+    # a private copy: the session lake's index belongs to the RAG tests, which build it themselves
+    home = tmp_path / "home"
+    shutil.copytree(agents_home, home)
+    build_rag(home)
+    query = "ghintel-synthetic/star-burst anomaly stars"
+    with api_client(api_settings(home)) as client:
+        api = ApiTools(client)
+        hits = api.search(query, limit=3)
+        assert hits.citations, "search returned no rows to cite"
+        row = hits.citations[0]
+        number = next(v for v in row.values.values() if isinstance(v, int) and not isinstance(v, bool))
+        claim = f"The search found a cited figure of {number}."
+        model = scripted(tool_call("search", q=query, limit=3), claim)
+        target = make_target("anomaly-investigator", anomaly=STAR_ANOMALY_ID)
+        report = run_agent("anomaly-investigator", target, api, model=model)
     assert [c["tool"] for c in report["tool_calls"]] == ["search"]
     kept = next(f for f in report["findings"] if f["text"] == claim)
     cited = {c["id"]: c for c in report["citations"]}

@@ -162,3 +162,38 @@ def test_ask_route_and_cli_json(rag_client, rag_home, monkeypatch):
     )
     assert {"id", "table", "key", "delta_version", "values"} <= set(data["citations"][0])
     assert data["claims"][0]["citations"][0] == data["citations"][0]["id"]
+
+
+def test_same_answer_from_a_server_and_in_process(rag_home):
+    """GHINTEL_API_URL set: the client talks to a real uvicorn server (loopback, free port)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from ghintel_agents.core.client import api_client
+    from ghintel_pipeline.lib.kafka.broker import free_port
+
+    port = free_port()
+    settings = api_settings(rag_home)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        question = "How many events did the org cloudify-cosmo have?"
+        remote = settings.model_copy(update={"ghintel_api_url": f"http://127.0.0.1:{port}"})
+        with api_client(remote) as client:
+            assert type(client).__name__ == "Client"
+            over_http = answer_question(question, ApiTools(client))
+        with api_client(settings) as client:
+            in_process = answer_question(question, ApiTools(client))
+        assert not over_http.abstained
+        assert over_http.model_dump() == in_process.model_dump()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -34,7 +34,12 @@ def _answer_model():
     return AskAnswer
 
 
-@router.post("", response_model=_answer_model(), operation_id="ask")
+@router.post(
+    "",
+    response_model=_answer_model(),
+    operation_id="ask",
+    responses={400: {"description": "The body is not valid JSON"}},
+)
 def ask(request: Request, body: AskRequest):
     """Answer a question from gold rows: deterministic routing over the API's own routes (or an
     LLM phrasing when GHINTEL_LLM_* is set), every number verified against the cited rows,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
 from ghintel_api.models import SearchPublic
@@ -13,7 +13,6 @@ router = APIRouter(prefix="/search", tags=["search"], dependencies=DATA_DEPENDEN
 
 @router.get("", response_model=SearchPublic, operation_id="searchDocuments")
 def search(
-    request: Request,
     lake: LakeDep,
     cur: CursorDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="Free-text query")],
@@ -26,4 +25,5 @@ def search(
     values) it came from."""
     from ghintel_agents.rag.embed import get_embedder
 
-    return search_documents(lake, cur, get_embedder(request.app.state.settings), q, limit, mode)
+    lake.rel("rag_documents")  # 503 before loading an embedder when the index is not built yet
+    return search_documents(lake, cur, get_embedder(lake.settings), q, limit, mode)

@@ -4,11 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
+from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted, repo_or_404
 from ghintel_api.api.params import NamePath, OwnerPath, StargazersParams
-from ghintel_api.core.windows import resolve_as_of, window_span
+from ghintel_api.core.windows import clamp_as_of, window_span
 from ghintel_api.models import StargazersPublic
-from ghintel_api.queries.repos import resolve_repo
 from ghintel_api.queries.stargazers import repo_stargazers
 
 router = APIRouter(tags=["repos"], dependencies=DATA_DEPENDENCIES)
@@ -29,11 +28,12 @@ def get_repo_stargazers(
 ) -> StargazersPublic:
     """Accounts that starred the repository in the window, with their account signals
     (low-activity, account-id percentile as an age proxy), and repos they co-starred."""
-    repo = resolve_repo(lake, cur, f"{owner}/{name}")
-    as_of_hour = resolve_as_of(params.as_of, lake.newest_hour)
-    if repo is None or as_of_hour is None:
-        raise HTTPException(status_code=404, detail=f"unknown repository {owner}/{name}")
-    span = window_span(params.window, as_of_hour)
-    return repo_stargazers(
+    repo = repo_or_404(lake, cur, f"{owner}/{name}")
+    as_of, note = clamp_as_of(params.as_of, lake.newest_hour, lake.oldest_hour)
+    if as_of is None:
+        raise HTTPException(status_code=404, detail="no data in gold yet")
+    span = window_span(params.window, as_of)
+    answer = repo_stargazers(
         lake, cur, repo["repo_name"], span, limit=params.limit, min_shared=params.min_shared
     )
+    return noted(answer, note)
