@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -13,7 +16,7 @@ from tests.api.conftest import api_settings
 
 # The schema is read from an app without a lake (serving /openapi.json needs none); the fixture
 # below gives that app the session lake before any generated request is sent.
-app = create_app(api_settings("unused"))
+app = create_app(api_settings(Path(tempfile.mkdtemp(prefix="ghintel-schema-"))))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
