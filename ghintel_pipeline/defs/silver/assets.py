@@ -6,9 +6,10 @@ import dagster as dg
 
 from ghintel_pipeline.defs.bronze.assets import rate
 from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
-from ghintel_pipeline.defs.resources import LakeResource
+from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
 from ghintel_pipeline.lib.lake import lake_table_uri, promote_bronze_to_silver
+from ghintel_pipeline.lib.topics.publish import publish_lake
 
 # Recorded on each silver materialization so the asset checks can scope their scans to the
 # event_date partitions this run changed.
@@ -41,9 +42,9 @@ def dates_of_hours(hours: list[str]) -> list[str]:
     name="silver_github_events",
 )
 def silver_github_events(
-    context: dg.AssetExecutionContext, lake: LakeResource
+    context: dg.AssetExecutionContext, lake: LakeResource, kafka: KafkaResource
 ) -> Iterator[dg.MaterializeResult]:
-    settings = lake.settings()
+    settings = lake.settings(kafka)
     summary = promote_bronze_to_silver(
         settings, progress=lambda stage, rows: context.log.debug(f"{stage}: {rows} rows")
     )
@@ -76,3 +77,7 @@ def silver_github_events(
             "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(QUARANTINE_KEY))),
         },
     )
+    # After the materializations are recorded: a publish failure fails the step (a retry publishes
+    # what is pending) without hiding what silver committed.
+    for published in publish_lake(settings):
+        context.log.info(f"published {published.messages} messages to {published.topic}")

