@@ -38,9 +38,13 @@ def gold_lock(settings: Settings) -> Iterator[None]:
 
 def finish_gold_run(settings: Settings, plan: GoldPlan) -> dict:
     """After a successful ``dbt build``: remember the silver version in DuckDB, export to Delta."""
+    from ghintel_pipeline.lib.topics.publish import publish_anomalies
+
     if plan.silver_version is not None:
         record_state(settings, plan.silver_version)
-    return export_marts(settings, plan)
+    exported = export_marts(settings, plan)
+    publish_anomalies(settings)
+    return exported
 
 
 def build_gold(

@@ -16,18 +16,20 @@ receives aborted records (docs/topics.md has the probe), so the guarantee is bui
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import partial
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
-from deltalake.exceptions import CommitFailedError
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
-from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
+from ghintel_pipeline.lib.kafka.broker import BrokerError, resolve_bootstrap
 from ghintel_pipeline.lib.kafka.producer import RawEventProducer
 from ghintel_pipeline.lib.lake.faults import fault_point
 from ghintel_pipeline.lib.lake.storage import (
@@ -40,6 +42,7 @@ from ghintel_pipeline.lib.lake.storage import (
 )
 from ghintel_pipeline.lib.settings import Settings
 from ghintel_pipeline.lib.topics import schema
+from ghintel_pipeline.lib.topics.schema import ANOMALY_KEY_COLUMNS as KEYS
 
 log = logging.getLogger("ghintel.topics")
 # Source versions sent per intent/published pair: bounds what a crash makes a run re-send.
@@ -166,49 +169,96 @@ class TopicPublisher:
         current = source.version()
         if current <= done:
             return summary
-        log_table = ensure_table(self.settings, PUBLISH_LOG)
-        intent = log_table.transaction_version(intent_app_id(topic))
         summary.from_version, summary.to_version = done + 1, current
         for lo in range(done + 1, current + 1, VERSIONS_PER_ATTEMPT):
             hi = min(current, lo + VERSIONS_PER_ATTEMPT - 1)
-            resend = intent is not None and intent >= lo
-            summary.resend |= resend
-            meta = {"ghintel.topic": topic, "ghintel.from_version": lo, "ghintel.to_version": hi}
-            fault_point("publish")
-            record(self.settings, intent_app_id(topic), hi, {**meta, "ghintel.operation": "publish_intent"})
-            sent = self._send_range(source, topic, lo, hi, columns, encode)
-            fault_point("publish_sent")
-            record(
-                self.settings,
-                published_app_id(topic),
-                hi,
-                {**meta, "ghintel.operation": "publish", "ghintel.messages": sent, "ghintel.resend": resend},
-            )
-            summary.messages += sent
+            batches = self._inserted(source, lo, hi, columns)
+            self._attempt(summary, lo, hi, (m for rows in batches for m in encode(rows)))
         summary.seconds = round(time.monotonic() - started, 3)
         return summary
 
-    def _send_range(self, source: DeltaTable, topic: str, lo: int, hi: int, columns, encode) -> int:
-        reader = source.load_cdf(
-            starting_version=lo, ending_version=hi, columns=None if columns is None else [*columns, *_CDF]
-        )
+    def publish_anomalies(self) -> PublishSummary:
+        """Rows of ``gold/anomalies`` whose key was not in the version published last."""
+        from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
+
+        started = time.monotonic()
+        topic = self.settings.ghintel_anomalies_topic
+        summary = PublishSummary(topic)
+        uri, options = lake_table_uri(self.settings, "gold", "anomalies"), storage_options(self.settings)
+        try:
+            table = DeltaTable(uri, storage_options=options)
+        except TableNotFoundError:
+            return summary
+        done, current = published_version(self.settings, topic), table.version()
+        if done is not None and current <= done:
+            return summary
+        seen: set[str] = set()
+        if done is not None:
+            try:
+                old = DeltaTable(uri, version=done, storage_options=options)
+                seen = {schema.anomaly_key(r) for r in old.to_pyarrow_table(columns=list(KEYS)).to_pylist()}
+            except Exception:  # vacuumed away: every row counts as new (keys make it idempotent)
+                log.warning("anomalies version %s is gone; re-sending all rows", done)
+        rows = [r for r in table.to_pyarrow_table().to_pylist() if schema.anomaly_key(r) not in seen]
+        committed_at = dt.datetime.fromtimestamp(table.history(1)[0]["timestamp"] / 1000, dt.UTC)
+        lo = -1 if done is None else done + 1
+        summary.from_version, summary.to_version = lo, current
+        self._attempt(summary, lo, current, schema.anomaly_messages(rows, current, committed_at))
+        summary.seconds = round(time.monotonic() - started, 3)
+        return summary
+
+    def _attempt(self, summary: PublishSummary, lo: int, hi: int, messages: Iterable[schema.Message]) -> None:
+        """Mark versions lo..hi as being sent, send, then mark them published (module doc)."""
+        topic = summary.topic
+        intent = ensure_table(self.settings, PUBLISH_LOG).transaction_version(intent_app_id(topic))
+        resend = intent is not None and intent >= lo
+        meta = {"ghintel.topic": topic, "ghintel.from_version": lo, "ghintel.to_version": hi}
+        fault_point("publish")
+        record(self.settings, intent_app_id(topic), hi, {**meta, "ghintel.operation": "publish_intent"})
         producer = self._producer(topic)
         sent = 0
-        for batch in pa.RecordBatchReader.from_stream(reader):
-            rows = _without_views(pa.Table.from_batches([batch]))
-            rows = rows.filter(pc.equal(rows.column("_change_type"), "insert"))
-            for message in encode(rows):
-                producer.send(message.value, message.key, message.headers)
-                sent += 1
+        for message in messages:
+            producer.send(message.value, message.key, message.headers)
+            sent += 1
         report = producer.flush()
         if report.failed:
             raise PublishError(f"{report.failed} of {sent} messages to {topic} failed: {report.errors}")
-        return sent
+        fault_point("publish_sent")
+        meta |= {"ghintel.operation": "publish", "ghintel.messages": sent, "ghintel.resend": resend}
+        record(self.settings, published_app_id(topic), hi, meta)
+        summary.messages += sent
+        summary.resend |= resend
+
+    @staticmethod
+    def _inserted(source: DeltaTable, lo: int, hi: int, columns) -> Iterator[pa.Table]:
+        """The rows commits lo..hi inserted, batch by batch (memory stays at one batch)."""
+        reader = source.load_cdf(
+            starting_version=lo, ending_version=hi, columns=None if columns is None else [*columns, *_CDF]
+        )
+        for batch in pa.RecordBatchReader.from_stream(reader):
+            rows = _without_views(pa.Table.from_batches([batch]))
+            yield rows.filter(pc.equal(rows.column("_change_type"), "insert"))
 
     def close(self) -> None:
         for producer in self._producers.values():
             producer.close()
         self._producers.clear()
+
+
+def publish_anomalies(settings: Settings) -> PublishSummary | None:
+    """After a gold export. Gold builds also run without Kafka (backfills): then nothing is sent
+    and the next build with a reachable broker sends every row still unpublished."""
+    if not settings.ghintel_topics_publish:
+        return None
+    try:
+        publisher = TopicPublisher(settings)
+    except BrokerError as exc:
+        log.warning("anomalies not published: %s", exc)
+        return None
+    try:
+        return publisher.publish_anomalies()
+    finally:
+        publisher.close()
 
 
 def publish_lake(settings: Settings) -> list[PublishSummary]:
