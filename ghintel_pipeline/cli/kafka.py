@@ -9,6 +9,7 @@ from rich.console import Console
 
 from ghintel_pipeline.lib.kafka.broker import BrokerError, broker_status, start_broker, stop_broker
 from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.topics.schema import ensure_subscriber_topics
 
 app = typer.Typer(no_args_is_help=True)
 console = Console(stderr=True)
@@ -33,10 +34,12 @@ def start(
             topic=settings.ghintel_topic,
             partitions=partitions or settings.ghintel_partitions,
         )
+        topics = ensure_subscriber_topics(info.bootstrap, settings)
     except BrokerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"broker running: pid {info.pid} at {info.bootstrap}, topic {settings.ghintel_topic}")
+    console.print("subscriber topics: " + ", ".join(f"{t} ({n} partitions)" for t, n in topics.items()))
 
 
 @app.command()
