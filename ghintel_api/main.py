@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from ghintel_api.api.deps import NotModified, UnknownParameter
-from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
+from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, streams, trending
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
 from ghintel_api.core.middleware import DOCS_STATIC, AccessMiddleware, ResponseCacheMiddleware
@@ -25,6 +25,7 @@ from ghintel_api.core.observability import (
     request_id_var,
 )
 from ghintel_api.core.security import TokenBuckets
+from ghintel_api.core.streams import StreamHub
 from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
 from ghintel_api.queries.events import BadCursor
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.streams.close()
             if owned:
                 lake.close()
 
@@ -146,12 +148,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.api_keys = api_keys
     app.state.buckets = TokenBuckets(limit) if limit else None
+    app.state.streams = StreamHub(settings, metrics)
     scope = "private" if api_keys else "public"
     app.state.cache_control = f"{scope}, max-age={settings.ghintel_api_cache_max_age}"
     _install_error_handlers(app)
     if not api_keys:
         _drop_security_from_openapi(app)
-    for module in (trending, orgs, repos, actors, anomalies, events, quality, health):
+    for module in (trending, orgs, repos, actors, anomalies, events, quality, health, streams):
         app.include_router(module.router)
     # Starlette runs the last added middleware first: context/logging, then access, then the cache.
     if settings.ghintel_api_response_cache_mb > 0:

@@ -21,6 +21,7 @@ from ghintel_api.core.security import TokenBuckets, client_identity, key_matches
 log = logging.getLogger("ghintel.api")
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
+STREAM_PREFIX = "/stream/"  # endless answers: never captured by the cache
 DOCS_STATIC = "/docs/static"  # Swagger UI's own files, open like /docs
 
 
@@ -106,7 +107,13 @@ class ResponseCacheMiddleware:
         self.misses = 0
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] in OPEN_PATHS:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or path in OPEN_PATHS
+            or path.startswith(STREAM_PREFIX)
+        ):
             await self.app(scope, receive, send)
             return
         lake = getattr(scope["app"].state, "lake", None)

@@ -33,4 +33,6 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             access_log=False,  # the app writes one JSON line per request itself
             proxy_headers=proxy_headers,
+            # SSE answers (/stream/*) never end by themselves: on shutdown they are closed after this.
+            timeout_graceful_shutdown=3,
         )

@@ -26,6 +26,7 @@ class TopicMessage:
     key: str | None
     headers: dict[str, str]
     value: dict
+    raw: bytes
 
 
 def open_reader(
@@ -72,6 +73,7 @@ def decode(record) -> TopicMessage:
         key=record.key.decode() if record.key else None,
         headers={k: (v or b"").decode("utf-8", "replace") for k, v in record.headers or []},
         value=orjson.loads(record.value),
+        raw=record.value,
     )
 
 
