@@ -23,9 +23,19 @@ router = APIRouter(
     prefix="/stream", tags=["streams"], dependencies=[Depends(api_key_scheme), Depends(reject_unknown_params)]
 )
 CONNECT_WAIT_S = 5.0
+_SSE_EVENT = {
+    "type": "object",
+    "description": "One Server-Sent Event; `data` is a JSON object.",
+    "required": ["data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["open", "event", "anomaly", "dropped"]},
+        "data": {"type": "string"},
+        "id": {"type": "string", "description": "<partition>-<offset> of the Kafka message"},
+    },
+}
 _SSE = {
     200: {
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {"text/event-stream": {"schema": _SSE_EVENT}},
         "description": "Server-Sent Events: `open`, then one `event`/`anomaly` per message, "
         "`dropped` (final) when the client fell behind; `:` comments keep the connection alive.",
     },
