@@ -64,4 +64,4 @@ def bench_validate(
 
 
 # Each benchmark module registers its command on `app` when imported.
-from ghintel_pipeline.cli import bench_freshness, bench_ingest  # noqa: E402,F401
+from ghintel_pipeline.cli import bench_freshness, bench_ingest, bench_topics  # noqa: E402,F401
