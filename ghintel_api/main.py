@@ -25,11 +25,11 @@ from ghintel_api.core.observability import (
     request_id_var,
 )
 from ghintel_api.core.security import TokenBuckets
-from ghintel_api.core.streams import StreamHub
+from ghintel_api.core.streams import StreamHub, stream_settings
 from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
 from ghintel_api.queries.events import BadCursor
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api")
 
@@ -110,7 +110,7 @@ def _drop_security_from_openapi(app: FastAPI) -> None:
     app.openapi = openapi
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging()
 
@@ -148,7 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.api_keys = api_keys
     app.state.buckets = TokenBuckets(limit) if limit else None
-    app.state.streams = StreamHub(settings, metrics)
+    app.state.streams = StreamHub(stream_settings(settings), metrics)
     scope = "private" if api_keys else "public"
     app.state.cache_control = f"{scope}, max-age={settings.ghintel_api_cache_max_age}"
     _install_error_handlers(app)

@@ -16,10 +16,17 @@ import threading
 from dataclasses import dataclass, field
 
 from ghintel_api.core.observability import ApiMetrics
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import HomeSettings, TopicsSettings
 
 log = logging.getLogger("ghintel.api.streams")
 RECONNECT_S = 2.0
+
+
+def stream_settings(settings: HomeSettings) -> TopicsSettings:
+    """The broker and topics slice for the API's home (the API's own slice has neither)."""
+    if isinstance(settings, TopicsSettings):
+        return settings
+    return TopicsSettings(ghintel_home=settings.ghintel_home)
 
 
 @dataclass(eq=False)
@@ -48,7 +55,7 @@ class _Feed:
 
 
 class StreamHub:
-    def __init__(self, settings: Settings, metrics: ApiMetrics) -> None:
+    def __init__(self, settings: TopicsSettings, metrics: ApiMetrics) -> None:
         from ghintel_pipeline.lib.topics.tail import ANOMALY_FILTER_FIELDS, FILTER_FIELDS
 
         self.settings = settings

@@ -7,10 +7,6 @@ import json
 import typer
 from rich.console import Console
 
-from ghintel_pipeline.lib.kafka.broker import BrokerError, broker_status, start_broker, stop_broker
-from ghintel_pipeline.lib.settings import Settings
-from ghintel_pipeline.lib.topics.schema import ensure_subscriber_topics
-
 app = typer.Typer(no_args_is_help=True)
 console = Console(stderr=True)
 
@@ -20,8 +16,12 @@ def start(
     port: int = typer.Option(None, help="Port on 127.0.0.1 (default GHINTEL_KAFKA_PORT, 9092)."),
     partitions: int = typer.Option(None, help="Partitions of the raw topic (default GHINTEL_PARTITIONS)."),
 ) -> None:
-    """Start the embedded broker, wait until it answers and create the raw topic."""
-    settings = Settings()
+    """Start the embedded broker, wait until it answers, create the raw and the subscriber topics."""
+    from ghintel_pipeline.lib.kafka.broker import BrokerError, start_broker
+    from ghintel_pipeline.lib.settings import BrokerSettings, TopicsSettings
+    from ghintel_pipeline.lib.topics.schema import ensure_subscriber_topics
+
+    settings = BrokerSettings()
     if settings.kafka_bootstrap_servers:
         console.print(
             f"KAFKA_BOOTSTRAP_SERVERS is set ({settings.kafka_bootstrap_servers}); not starting one."
@@ -34,7 +34,7 @@ def start(
             topic=settings.ghintel_topic,
             partitions=partitions or settings.ghintel_partitions,
         )
-        topics = ensure_subscriber_topics(info.bootstrap, settings)
+        topics = ensure_subscriber_topics(info.bootstrap, TopicsSettings())
     except BrokerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -45,7 +45,10 @@ def start(
 @app.command()
 def stop() -> None:
     """Stop the embedded broker (its data is memory-only and is lost)."""
-    settings = Settings()
+    from ghintel_pipeline.lib.kafka.broker import stop_broker
+    from ghintel_pipeline.lib.settings import BrokerSettings
+
+    settings = BrokerSettings()
     was = stop_broker(settings.home)
     console.print("broker stopped" if was else "no broker was running")
 
@@ -53,7 +56,10 @@ def stop() -> None:
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Show the broker: running, stale (it died and its data is gone) or absent."""
-    settings = Settings()
+    from ghintel_pipeline.lib.kafka.broker import broker_status
+    from ghintel_pipeline.lib.settings import BrokerSettings
+
+    settings = BrokerSettings()
     st = broker_status(settings.home)
     if settings.kafka_bootstrap_servers:
         st = {"state": "external", "bootstrap": settings.kafka_bootstrap_servers}

@@ -30,6 +30,11 @@ from tests.lake.conftest import file_lines, produce
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 KEY = "sse-test-key"
 HEADERS = {"X-API-Key": KEY}
+# A client that never reads is stuck once ~100 KB wait in its socket and uvicorn's write buffer,
+# so 2 copies of the slice overflow its queue; the fast client may lag a full second on a loaded
+# machine without reaching the bound.
+BUFFER = 1500
+COPIES = 2
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +74,7 @@ def server(bootstrap, tmp_path_factory):
         "GHINTEL_ANOMALIES_TOPIC": f"{topic}_anomalies",
         "GHINTEL_API_KEYS": KEY,
         "GHINTEL_STREAM_MAX_CLIENTS": "3",
-        "GHINTEL_STREAM_CLIENT_BUFFER": "1000",
+        "GHINTEL_STREAM_CLIENT_BUFFER": str(BUFFER),
     }
     cmd = [sys.executable, "-m", "ghintel_pipeline.cli.main", "api", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -131,7 +136,7 @@ def _raw_slow_client(port: int) -> socket.socket:
     return sock
 
 
-def _replay(bootstrap: str, topic: str, messages: list, copies: int, per_tick: int = 200) -> int:
+def _replay(bootstrap: str, topic: str, messages: list, copies: int, per_tick: int = 150) -> int:
     sent = 0
     with RawEventProducer(bootstrap, topic, linger_ms=5) as producer:
         for _ in range(copies):
@@ -185,7 +190,7 @@ def test_sse_filters_slow_client_drop_and_connection_cap(server, bootstrap, clea
     assert httpx.get(url, timeout=10).status_code == 401  # API keys apply
 
     repo, _ = Counter(m.value["repo_name"] for m in clean_messages).most_common(1)[0]
-    copies = 3
+    copies = COPIES
     everything = SseClient(url, {}, want=copies * len(clean_messages))
     one_repo = SseClient(url, {"repo": repo})
     for client in (everything, one_repo):
@@ -220,5 +225,5 @@ def test_sse_filters_slow_client_drop_and_connection_cap(server, bootstrap, clea
             break
     slow.close()
     tail = received[received.rindex(b"event: dropped") :]
-    assert b"client too slow: 1000 messages were waiting" in tail
+    assert f"client too slow: {BUFFER} messages were waiting".encode() in tail
     assert _metric(server, 'ghintel_api_stream_dropped_total{stream="events"} 1.0')

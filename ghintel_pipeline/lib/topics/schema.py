@@ -13,7 +13,7 @@ import orjson
 import pyarrow as pa
 
 from ghintel_pipeline.lib.kafka.broker import ensure_topic
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import TopicsSettings
 
 CLEAN_SCHEMA = "EnrichedGitHubEventV1"
 QUARANTINE_SCHEMA = "QuarantinedRecordV1"
@@ -32,11 +32,11 @@ class Message:
     headers: list[tuple[str, bytes]]
 
 
-def subscriber_topics(settings: Settings) -> list[str]:
+def subscriber_topics(settings: TopicsSettings) -> list[str]:
     return [settings.ghintel_clean_topic, settings.ghintel_quarantine_topic, settings.ghintel_anomalies_topic]
 
 
-def ensure_subscriber_topics(bootstrap: str, settings: Settings) -> dict[str, int]:
+def ensure_subscriber_topics(bootstrap: str, settings: TopicsSettings) -> dict[str, int]:
     """Create the clean, quarantine and anomalies topics if missing: {topic: partitions}."""
     configs = {"retention.ms": str(settings.ghintel_topics_retention_ms)}
     return {

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ghintel_pipeline.cli.bench import app as bench_app
 
-
-@bench_app.command("topics")
 def bench_topics(
     files: Annotated[
         list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
@@ -24,13 +20,12 @@ def bench_topics(
     from rich.console import Console
     from rich.table import Table
 
-    from ghintel_pipeline.lib.lake.bench import default_hours
-    from ghintel_pipeline.lib.topics.bench import run_topics_bench, to_json
+    from benchmarks.data import shared_hours
+    from benchmarks.topics import run_topics_bench, to_json
 
     console = Console(stderr=True)
     if not files:
-        default = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "github-events"
-        files = default_hours(Path(os.environ.get("GHINTEL_SHARED_DATA", default)))
+        files = shared_hours()
         if not files:
             raise typer.BadParameter("no GH Archive hours found; pass files")
     result = run_topics_bench(

@@ -19,8 +19,8 @@ from pathlib import Path
 import orjson
 import psutil
 
+from benchmarks.ingest import amplified_lines, hour_label
 from ghintel_pipeline.lib.kafka.producer import RawEventProducer
-from ghintel_pipeline.lib.lake.bench import amplified_lines, hour_label
 from ghintel_pipeline.lib.lake.storage import SILVER, open_table
 from ghintel_pipeline.lib.settings import Settings
 from ghintel_pipeline.lib.topics.tail import TopicMessage, open_reader, poll_messages
