@@ -130,7 +130,6 @@ class TopicPublisher:
         self.settings = settings
         self.bootstrap = bootstrap or resolve_bootstrap(settings)
         self._producers: dict[str, RawEventProducer] = {}
-        self._contract_fields: list[str] | None = None
 
     def _producer(self, topic: str) -> RawEventProducer:
         if topic not in self._producers:
