@@ -32,6 +32,8 @@ from deltalake import DeltaTable
 
 from ghintel_api.core import actor_hours
 from ghintel_api.core.watchdog import QueryWatchdog
+from ghintel_pipeline.lib.gold.marts import MART_NAMES
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api.lake")
@@ -57,17 +59,7 @@ class _KnownAbsent(importlib.abc.MetaPathFinder):
 if importlib.util.find_spec("pandas") is None and not any(isinstance(f, _KnownAbsent) for f in sys.meta_path):
     sys.meta_path.insert(0, _KnownAbsent(frozenset({"pandas"})))
 
-GOLD_TABLES: tuple[str, ...] = (
-    "fct_repo_activity_hourly",
-    "fct_org_activity_daily",
-    "fct_actor_activity_daily",
-    "dim_repos",
-    "dim_actors",
-    "dim_orgs",
-    "repo_trending",
-    "anomalies",
-    "data_coverage",
-)
+GOLD_TABLES: tuple[str, ...] = MART_NAMES
 SILVER_TABLE = "github_events"
 # Sorting the copies lets DuckDB's zone maps skip row groups for the usual window filters.
 _SORT_KEYS = {
@@ -229,7 +221,7 @@ class Lake:
         source = f"_src_{state.logical}"
         order = _SORT_KEYS.get(state.logical)
         started = time.perf_counter()
-        dataset = dt.to_pyarrow_dataset()
+        dataset = table_dataset(dt)
         self._loader.register(source, dataset)
         try:
             order_sql = f" ORDER BY {order}" if order else ""
@@ -260,7 +252,7 @@ class Lake:
         state = self.silver
         dt = state.dt
         assert dt is not None
-        dataset = dt.to_pyarrow_dataset()
+        dataset = table_dataset(dt)
         files = actor_hours.files_by_partition(dt)
         stale = sorted(
             key

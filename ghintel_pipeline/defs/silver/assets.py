@@ -1,19 +1,26 @@
-"""``silver/github_events`` + ``silver/github_events_quarantine``: one step writes both tables."""
+"""Kafka -> ``bronze/github_events`` -> ``silver/github_events`` + its quarantine: one step.
+
+The step runs ``run_ingest``, the same composition ``ghintel ingest``, the benchmarks and the
+fault-injection tests run (logic in ``lib.lake``): each bronze commit is promoted to silver while
+the next Kafka batch is read.
+"""
 
 from collections.abc import Iterator
 
 import dagster as dg
 
-from ghintel_pipeline.defs.bronze.assets import rate
-from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
+from ghintel_pipeline.defs.keys import BRONZE_KEY, KAFKA_TOPIC_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
 from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
-from ghintel_pipeline.lib.lake import lake_table_uri, promote_bronze_to_silver
-from ghintel_pipeline.lib.topics.publish import publish_lake
+from ghintel_pipeline.lib.lake import BrokerResetError, lake_table_uri, plan_ingest, run_ingest
 
 # Recorded on each silver materialization so the asset checks can scope their scans to the
 # event_date partitions this run changed.
 DATES_TOUCHED = "event_dates_touched"
+
+
+def rate(rows: int, seconds: float) -> float:
+    return round(rows / seconds, 1) if seconds > 0 else 0.0
 
 
 def dates_of_hours(hours: list[str]) -> list[str]:
@@ -23,6 +30,13 @@ def dates_of_hours(hours: list[str]) -> list[str]:
 
 @dg.multi_asset(
     specs=[
+        dg.AssetSpec(
+            BRONZE_KEY,
+            deps=[KAFKA_TOPIC_KEY],
+            group_name="bronze",
+            kinds={"delta", "kafka"},
+            description="Raw Kafka records (bytes as received) with topic/partition/offset, one row each.",
+        ),
         dg.AssetSpec(
             SILVER_KEY,
             deps=[BRONZE_KEY],
@@ -39,14 +53,41 @@ def dates_of_hours(hours: list[str]) -> list[str]:
         ),
     ],
     pool=LAKE_WRITER_POOL,
-    name="silver_github_events",
+    name="ingest_github_events",
 )
-def silver_github_events(
-    context: dg.AssetExecutionContext, lake: LakeResource, kafka: KafkaResource
+def ingest_github_events(
+    context: dg.AssetExecutionContext, kafka: KafkaResource, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult]:
     settings = lake.settings(kafka)
-    summary = promote_bronze_to_silver(
-        settings, progress=lambda stage, rows: context.log.debug(f"{stage}: {rows} rows")
+    lag_before = plan_ingest(settings).lag
+    try:
+        run = run_ingest(settings, progress=lambda stage, rows: context.log.debug(f"{stage}: {rows} rows"))
+    except BrokerResetError as exc:
+        # Retrying cannot help: an operator must check and accept the reset (a new offset epoch).
+        raise dg.Failure(
+            description=f"{exc}. Check the broker, then run `ghintel lake accept-broker-reset`.",
+            allow_retries=False,
+        ) from exc
+    bronze, summary = run.bronze, run.silver
+    context.log.info(
+        f"bronze: {bronze.rows_written} rows in {bronze.commits} commits, "
+        f"{bronze.seconds:.1f}s, caught_up={bronze.caught_up}"
+    )
+    yield dg.MaterializeResult(
+        asset_key=BRONZE_KEY,
+        metadata={
+            "rows_read": bronze.rows_read,
+            "rows_written": bronze.rows_written,
+            "bytes_written": bronze.bytes_written,
+            "commits": bronze.commits,
+            "lag_before": lag_before,
+            "caught_up": bronze.caught_up,
+            "seconds": bronze.seconds,
+            "events_per_s": rate(bronze.rows_written, bronze.seconds),
+            "epoch": bronze.epoch,
+            "offsets": dg.MetadataValue.json({str(p): o for p, o in bronze.offsets.items()}),
+            "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(BRONZE_KEY))),
+        },
     )
     context.log.info(
         f"silver: {summary.silver_written} new, {summary.duplicates} duplicates, "
@@ -77,7 +118,3 @@ def silver_github_events(
             "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(QUARANTINE_KEY))),
         },
     )
-    # After the materializations are recorded: a publish failure fails the step (a retry publishes
-    # what is pending) without hiding what silver committed.
-    for published in publish_lake(settings):
-        context.log.info(f"published {published.messages} messages to {published.topic}")

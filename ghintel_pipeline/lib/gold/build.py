@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from ghintel_pipeline.lib.gold.export import export_marts
 from ghintel_pipeline.lib.gold.plan import GoldPlan, plan_gold_run, record_state
 from ghintel_pipeline.lib.gold.project import dbt_home, run_dbt
+from ghintel_pipeline.lib.lake.hooks import after_gold_hooks
 from ghintel_pipeline.lib.settings import Settings
 
 
@@ -37,13 +38,13 @@ def gold_lock(settings: Settings) -> Iterator[None]:
 
 
 def finish_gold_run(settings: Settings, plan: GoldPlan) -> dict:
-    """After a successful ``dbt build``: remember the silver version in DuckDB, export to Delta."""
-    from ghintel_pipeline.lib.topics.publish import publish_anomalies
-
+    """After a successful ``dbt build``: remember the silver version in DuckDB, export to Delta,
+    then run the ``after_gold`` hooks (lib/lake/hooks.py)."""
     if plan.silver_version is not None:
         record_state(settings, plan.silver_version)
     exported = export_marts(settings, plan)
-    publish_anomalies(settings)
+    for hook in after_gold_hooks(settings):
+        hook(settings, plan, exported)
     return exported
 
 

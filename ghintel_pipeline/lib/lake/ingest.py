@@ -1,4 +1,8 @@
-"""One ingest run (Kafka -> bronze -> silver) and the explicit replay of stored offsets."""
+"""One ingest run (Kafka -> bronze -> silver) and the explicit replay of stored offsets.
+
+``run_ingest`` is the one ingest composition: the Dagster ingest step, ``ghintel ingest`` (through
+that step), the benchmarks and the fault-injection tests all run it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kafka import TopicPartition
@@ -13,6 +18,7 @@ from kafka import TopicPartition
 from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
 from ghintel_pipeline.lib.lake.bronze import BronzeSummary, Progress, _Batch, drain_kafka_to_bronze
 from ghintel_pipeline.lib.lake.faults import fault_point
+from ghintel_pipeline.lib.lake.hooks import SilverHook, after_silver_commit_hooks
 from ghintel_pipeline.lib.lake.offsets import (
     BrokerResetError,
     bronze_app_id,
@@ -37,7 +43,8 @@ class IngestSummary:
     bronze: BronzeSummary
     silver: SilverSummary
     seconds: float
-    published: list[dict] = field(default_factory=list)
+    silver_versions: tuple[int | None, int | None] = (None, None)  # before and after the run
+    published: list[dict] = field(default_factory=list)  # lib/topics: what reached the topics
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +59,7 @@ class IngestSummary:
             "caught_up": self.bronze.caught_up,
             "seconds": self.seconds,
             "event_hours_touched": self.silver.event_hours_touched,
+            "silver_versions": list(self.silver_versions),
             "published": self.published,
         }
 
@@ -108,17 +116,22 @@ def run_ingest(
     max_bytes: int = 64 << 20,
     progress: Progress | None = None,
     stop_at: dict[int, int] | None = None,
+    after_silver: Sequence[SilverHook] | None = None,
 ) -> IngestSummary:
     """Drain Kafka into bronze until caught up, promoting each bronze commit to silver as soon as it
     has landed (no read-back, on a worker thread), then promote whatever bronze still holds beyond
     silver (rows of a crashed earlier run, or a batch whose fast path lost a race).
 
     On a suspected broker reset, bronze rows already stored are still promoted, then
-    ``BrokerResetError`` is raised."""
-    from ghintel_pipeline.lib.topics.publish import BackgroundPublisher  # imports lib.lake itself
+    ``BrokerResetError`` is raised. ``after_silver`` (default: ``after_silver_commit_hooks``) runs
+    once the run's last silver commit has landed."""
+    from ghintel_pipeline.lib.topics.publish import BackgroundPublisher
 
     started = time.monotonic()
+    version_before = _version(settings)
     silver = SilverSummary()
+    # Publishes while the run goes on (a clean event follows its silver commit within a pass); the
+    # after_silver hook publishes what the last commits added.
     publisher = BackgroundPublisher(settings)
     promoter = _Promoter(settings, silver, progress, on_promoted=publisher.notify)
     try:
@@ -132,8 +145,8 @@ def run_ingest(
         )
     except BrokerResetError:
         promoter.close()
+        publisher.abandon()
         promote_bronze_to_silver(settings, progress=progress, summary=silver)
-        publisher.close()
         raise
     except BaseException:
         promoter.queue.put(None)
@@ -141,11 +154,21 @@ def run_ingest(
         raise
     drained = time.monotonic() - started
     promoter.close()
+    published = publisher.close()
     bronze.seconds = round(drained, 3)
     promote_bronze_to_silver(settings, progress=progress, summary=silver)
     silver.seconds = round(silver.seconds, 3)
-    published = publisher.close()
-    return IngestSummary(bronze, silver, round(time.monotonic() - started, 3), published)
+    summary = IngestSummary(
+        bronze, silver, round(time.monotonic() - started, 3), (version_before, _version(settings)), published
+    )
+    for hook in after_silver_commit_hooks(settings) if after_silver is None else after_silver:
+        hook(settings, summary)
+    return summary
+
+
+def _version(settings: Settings) -> int | None:
+    silver = open_table(settings, SILVER)
+    return silver.version() if silver is not None else None
 
 
 def replay_kafka_range(

@@ -272,17 +272,17 @@ def publish_lake(settings: Settings) -> list[PublishSummary]:
 
 
 class BackgroundPublisher:
-    """Publishes on its own thread while an ingest runs: woken after each silver commit (``notify``),
-    so a clean event follows its silver commit within one publish pass; ``close`` publishes the rest
-    and re-raises a publishing error. Disabled by ``GHINTEL_TOPICS_PUBLISH=false``."""
+    """Publishes on its own thread while an ingest runs, woken after each silver commit
+    (``notify``), so a clean event follows its commit within one pass instead of waiting for the
+    end of the run. ``close`` stops it (the run's ``after_silver`` hook publishes the rest) and
+    re-raises a publishing error. Disabled by ``GHINTEL_TOPICS_PUBLISH=false``."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.summaries: dict[str, PublishSummary] = {}
         self.error: BaseException | None = None
         self._wake = threading.Event()
-        self._closing = False
-        self._abandoned = False
+        self._stopping = False
         self._thread = None
         if settings.ghintel_topics_publish:
             self._thread = threading.Thread(target=self._run, name="topic-publisher", daemon=True)
@@ -298,39 +298,53 @@ class BackgroundPublisher:
             while True:
                 self._wake.wait()
                 self._wake.clear()
-                if self._abandoned:
+                if self._stopping:
                     return
-                closing = self._closing
                 for item in publisher.publish_lake():
-                    self._add(item)
-                if closing:
-                    return
+                    self.summaries[item.topic] = merge_summaries(self.summaries.get(item.topic), item)
         except BaseException as exc:  # re-raised by close() in the ingest's thread
             self.error = exc
         finally:
             if publisher is not None:
                 publisher.close()
 
-    def _add(self, item: PublishSummary) -> None:
-        total = self.summaries.setdefault(item.topic, PublishSummary(item.topic))
-        if item.from_version is not None:
-            total.from_version = item.from_version if total.from_version is None else total.from_version
-            total.to_version = item.to_version
-        total.messages += item.messages
-        total.resend |= item.resend
-        total.seconds = round(total.seconds + item.seconds, 3)
-
     def abandon(self) -> None:
-        """The ingest failed: stop without another pass (the next run publishes what is pending)."""
-        self._abandoned = True
+        """The ingest failed: stop after the current pass, without waiting for it."""
+        self._stopping = True
         self._wake.set()
 
     def close(self) -> list[dict]:
         if self._thread is None:
             return []
-        self._closing = True
-        self._wake.set()
+        self.abandon()
         self._thread.join()
         if self.error is not None:
             raise self.error
         return [s.to_dict() for s in self.summaries.values()]
+
+
+def merge_summaries(total: PublishSummary | None, item: PublishSummary) -> PublishSummary:
+    """One summary for consecutive passes over the same topic."""
+    if total is None:
+        return item
+    if item.from_version is not None:
+        total.from_version = item.from_version if total.from_version is None else total.from_version
+        total.to_version = item.to_version
+    total.messages += item.messages
+    total.resend |= item.resend
+    total.seconds = round(total.seconds + item.seconds, 3)
+    return total
+
+
+def publish_after_silver(settings: Settings, summary) -> None:
+    """The ``after_silver_commit`` hook (lib/lake/hooks.py): publish what the run's last silver and
+    quarantine commits added, and add it to the run's ``IngestSummary.published``."""
+    totals = {p["topic"]: PublishSummary(**p) for p in summary.published}
+    for item in publish_lake(settings):
+        totals[item.topic] = merge_summaries(totals.get(item.topic), item)
+    summary.published = [t.to_dict() for t in totals.values()]
+
+
+def publish_after_gold(settings: Settings, plan, exported: dict) -> None:
+    """The ``after_gold`` hook: new anomaly rows to the anomalies topic."""
+    publish_anomalies(settings)
