@@ -77,7 +77,9 @@ def _ingest_rate(settings: Settings) -> dict:
     from ghintel_pipeline.lib.lake.ingest import run_ingest
 
     cpu0 = sum(psutil.Process().cpu_times()[:2])
-    summary = run_ingest(settings)
+    started = time.monotonic()
+    summary = run_ingest(settings)  # its own `seconds` stop before the after_silver hooks
+    seconds = time.monotonic() - started
     cpu = sum(psutil.Process().cpu_times()[:2]) - cpu0
     events = summary.bronze.rows_written
     published = sum(p["messages"] for p in summary.published)
@@ -85,8 +87,8 @@ def _ingest_rate(settings: Settings) -> dict:
         "events": events,
         "silver_written": summary.silver.silver_written,
         "published": published,
-        "seconds": summary.seconds,
-        "events_per_s": round(events / summary.seconds) if summary.seconds else None,
+        "seconds": round(seconds, 3),
+        "events_per_s": round(events / seconds) if seconds else None,
         "cpu_seconds": round(cpu, 2),
     }
 
