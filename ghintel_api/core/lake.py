@@ -149,6 +149,7 @@ class Lake:
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
         self.newest_hour: datetime | None = None
+        self.oldest_hour: datetime | None = None
         self.coverage_by_hour: dict[datetime, HourCoverage] = {}
         self.state_token = "empty"
         self.reloads = 0
@@ -293,13 +294,17 @@ class Lake:
     def _after_change(self) -> None:
         hourly = self.tables["fct_repo_activity_hourly"].physical
         coverage = self.tables["data_coverage"].physical
-        candidates = []
+        newest, oldest = [], []
         for physical in (hourly, coverage):
             if physical:
-                (newest,) = self._loader.execute(f"SELECT max(event_hour) FROM {physical}").fetchone()
-                if newest is not None:
-                    candidates.append(_as_utc(newest))
-        self.newest_hour = max(candidates) if candidates else None
+                row = self._loader.execute(
+                    f"SELECT min(event_hour), max(event_hour) FROM {physical}"
+                ).fetchone()
+                if row[1] is not None:
+                    oldest.append(_as_utc(row[0]))
+                    newest.append(_as_utc(row[1]))
+        self.newest_hour = max(newest) if newest else None
+        self.oldest_hour = min(oldest) if oldest else None
         self.coverage_by_hour = self._coverage_by_hour(coverage)
         parts = [f"{s.logical}:{s.version}" for s in (*self.tables.values(), self.silver)]
         self.state_token = hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]

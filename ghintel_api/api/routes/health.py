@@ -5,38 +5,32 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ghintel_api.api.deps import LakeDep, api_key_scheme
+from ghintel_api.api.deps import NO_QUERY_PARAMS, LakeDep, api_key_scheme
+from ghintel_api.core.lake import Lake, TableState
 from ghintel_api.core.windows import HOUR
-from ghintel_api.models import HealthPublic, TableHealth
+from ghintel_api.models import HealthPublic, HealthStatusPublic, TableHealth
 
 router = APIRouter(tags=["system"])
 
 
-@router.get(
-    "/health",
-    response_model=HealthPublic,
-    operation_id="getHealth",
-    responses={503: {"model": HealthPublic, "description": "No gold table is loaded yet"}},
-)
-def get_health(lake: LakeDep, response: Response) -> HealthPublic:
-    """Liveness and freshness: loaded Delta versions, the newest hour, and the last ingest."""
-    tables = {
-        f"gold.{s.logical}": TableHealth(
-            version=s.version, rows=s.rows, loaded_at=s.loaded_at, last_commit=s.last_commit
-        )
-        for s in lake.tables.values()
-    }
-    silver = lake.silver
-    tables["silver.github_events"] = TableHealth(
-        version=silver.version, rows=silver.rows, loaded_at=silver.loaded_at, last_commit=silver.last_commit
-    )
+def lake_status(lake: Lake) -> str:
     loaded = sum(s.physical is not None for s in lake.tables.values())
-    status = "ok" if loaded == len(lake.tables) and silver.version is not None else "degraded"
     if loaded == 0:
-        status = "empty"
-        response.status_code = 503
+        return "empty"
+    return "ok" if loaded == len(lake.tables) and lake.silver.version is not None else "degraded"
+
+
+def _table(state: TableState) -> TableHealth:
+    return TableHealth(
+        version=state.version, rows=state.rows, loaded_at=state.loaded_at, last_commit=state.last_commit
+    )
+
+
+def lake_inventory(lake: Lake, status: str) -> HealthPublic:
+    tables = {f"gold.{s.logical}": _table(s) for s in lake.tables.values()}
+    tables["silver.github_events"] = _table(lake.silver)
     now = datetime.now(UTC)
-    newest = lake.newest_hour
+    newest, silver = lake.newest_hour, lake.silver
     return HealthPublic(
         status=status,
         tables=tables,
@@ -48,10 +42,31 @@ def get_health(lake: LakeDep, response: Response) -> HealthPublic:
     )
 
 
+# async: it runs on the event loop, never waiting for a worker thread behind queries.
+@router.get(
+    "/health",
+    response_model=HealthPublic | HealthStatusPublic,
+    operation_id="getHealth",
+    dependencies=[NO_QUERY_PARAMS],
+    responses={503: {"model": HealthStatusPublic, "description": "No gold table is loaded yet"}},
+)
+async def get_health(
+    request: Request, lake: LakeDep, response: Response
+) -> HealthPublic | HealthStatusPublic:
+    """Status for anyone; with a valid X-API-Key (or when no keys are configured) also the loaded
+    Delta versions, rows, load and commit times, the newest hour, the last ingest and ages."""
+    status = lake_status(lake)
+    if status == "empty":
+        response.status_code = 503
+    if not request.scope.get("ghintel.authorized", True):
+        return HealthStatusPublic(status=status)
+    return lake_inventory(lake, status)
+
+
 @router.get(
     "/metrics",
     operation_id="getMetrics",
-    dependencies=[Depends(api_key_scheme)],
+    dependencies=[Depends(api_key_scheme), NO_QUERY_PARAMS],
     response_class=Response,
     responses={
         200: {

@@ -13,15 +13,14 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from ghintel_api.api.deps import api_key_scheme, reject_unknown_params
-from ghintel_api.api.params import ActorQuery, OrgQuery, RepoQuery
+from ghintel_api.api.deps import api_key_scheme
+from ghintel_api.api.params import LOGIN, NAME, REPO, EventType
 from ghintel_api.core.observability import request_id_var
 from ghintel_api.core.streams import Dropped, StreamClient, StreamHub
 
-router = APIRouter(
-    prefix="/stream", tags=["streams"], dependencies=[Depends(api_key_scheme), Depends(reject_unknown_params)]
-)
+router = APIRouter(prefix="/stream", tags=["streams"], dependencies=[Depends(api_key_scheme)])
 CONNECT_WAIT_S = 5.0
 _SSE_EVENT = {
     "type": "object",
@@ -41,6 +40,23 @@ _SSE = {
     },
     503: {"description": "Too many stream connections (GHINTEL_STREAM_MAX_CLIENTS)"},
 }
+
+
+class StreamEventsParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repo: Annotated[str | None, Field(pattern=REPO, description="owner/name")] = None
+    org: Annotated[str | None, Field(pattern=NAME, description="Organisation (or repository owner)")] = None
+    type: Annotated[EventType | None, Field(description="GitHub event type, e.g. PushEvent")] = None
+    actor: Annotated[str | None, Field(pattern=LOGIN, description="Actor login")] = None
+
+
+class StreamAnomaliesParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repo: Annotated[str | None, Field(pattern=REPO, description="owner/name")] = None
+    org: Annotated[str | None, Field(pattern=NAME, description="Organisation")] = None
+    metric: Annotated[str | None, Field(pattern=r"^[a-z_]{1,64}$", description="Anomaly metric")] = None
 
 
 def _sse(event: str, data: bytes, event_id: str | None = None) -> bytes:
@@ -95,23 +111,16 @@ def _open(request: Request, stream: str, name: str, filters: dict) -> StreamingR
 
 
 @router.get("/events", operation_id="streamEvents", response_class=StreamingResponse, responses=_SSE)
-async def stream_events(
-    request: Request,
-    repo: RepoQuery = None,
-    org: OrgQuery = None,
-    type: Annotated[str | None, Query(pattern=r"^[A-Za-z]{1,64}$", description="Event type")] = None,  # noqa: A002
-    actor: ActorQuery = None,
-):
+async def stream_events(request: Request, params: Annotated[StreamEventsParams, Query()]):
     """Validated events (EnrichedGitHubEventV1 JSON) as they enter silver, from github_clean_events."""
-    return _open(request, "events", "event", {"repo": repo, "org": org, "type": type, "actor": actor})
+    filters = params.model_dump()
+    filters["type"] = params.type.value if params.type else None
+    return _open(request, "events", "event", filters)
 
 
 @router.get("/anomalies", operation_id="streamAnomalies", response_class=StreamingResponse, responses=_SSE)
-async def stream_anomalies(
-    request: Request,
-    repo: RepoQuery = None,
-    org: OrgQuery = None,
-    metric: Annotated[str | None, Query(pattern=r"^[a-z_]{1,64}$", description="Anomaly metric")] = None,
-):
+async def stream_anomalies(request: Request, params: Annotated[StreamAnomaliesParams, Query()]):
     """New gold anomaly rows as they land, from github_anomalies."""
-    return _open(request, "anomalies", "anomaly", {"repo": repo, "org": org, "type": metric})
+    return _open(
+        request, "anomalies", "anomaly", {"repo": params.repo, "org": params.org, "type": params.metric}
+    )
