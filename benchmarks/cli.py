@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from benchmarks import api_cmd, freshness_cmd, ingest_cmd, produce_cmd, rag_cmd, ui_cmd
+from benchmarks import api_cmd, freshness_cmd, ingest_cmd, produce_cmd, rag_cmd, topics_cmd, ui_cmd
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -71,3 +71,4 @@ app.command("freshness")(freshness_cmd.bench_freshness)
 app.command("api")(api_cmd.bench_api)
 app.command("rag")(rag_cmd.bench_rag)
 app.command("ui")(ui_cmd.bench_ui)
+app.command("topics")(topics_cmd.bench_topics)

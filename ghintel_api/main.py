@@ -28,6 +28,7 @@ from ghintel_api.api.routes import (
     repos,
     search,
     stargazers,
+    streams,
     trending,
 )
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
@@ -48,6 +49,7 @@ from ghintel_api.core.observability import (
     request_id_var,
 )
 from ghintel_api.core.security import AuthThrottle, TokenBuckets
+from ghintel_api.core.streams import StreamHub, stream_settings
 from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
 from ghintel_api.ui.router import install as install_ui
@@ -156,6 +158,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.streams.close()
             if owned:
                 lake.close()
 
@@ -176,6 +179,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.api_keys = api_keys
     app.state.buckets = TokenBuckets(limit) if limit else None
+    app.state.streams = StreamHub(stream_settings(settings), metrics)
     scope = "private" if api_keys else "public"
     app.state.cache_control = f"{scope}, max-age={settings.ghintel_api_cache_max_age}"
     _install_error_handlers(app)
@@ -194,6 +198,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         ask,
         entities,
         health,
+        streams,
     ):
         app.include_router(module.router)
     install_ui(app)

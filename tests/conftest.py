@@ -81,6 +81,10 @@ def ghintel_env(tmp_path, bootstrap, topic, monkeypatch) -> dict:
         "GHINTEL_HOME": str(tmp_path / "home"),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "GHINTEL_TOPIC": topic,
+        # the subscriber topics the ingest publishes to, also per test
+        "GHINTEL_CLEAN_TOPIC": f"{topic}_clean",
+        "GHINTEL_QUARANTINE_TOPIC": f"{topic}_quarantine",
+        "GHINTEL_ANOMALIES_TOPIC": f"{topic}_anomalies",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

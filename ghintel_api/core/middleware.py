@@ -33,6 +33,7 @@ log = logging.getLogger("ghintel.api")
 
 HEALTH_PATH = "/health"
 OPEN_PATHS = frozenset({HEALTH_PATH, "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
+STREAM_PREFIX = "/stream/"  # endless answers: never captured by the cache
 DOCS_STATIC = "/docs/static"  # Swagger UI's own files, open like /docs
 # The explorer (/ui): its static files are open; a browser cannot send X-API-Key on navigation, so
 # /ui/key checks a typed key and stores it in a SameSite=Strict cookie that counts like the header.
@@ -205,7 +206,13 @@ class ResponseCacheMiddleware:
         self.misses = 0
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] in OPEN_PATHS:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or path in OPEN_PATHS
+            or path.startswith(STREAM_PREFIX)
+        ):
             await self.app(scope, receive, send)
             return
         lake = getattr(scope["app"].state, "lake", None)

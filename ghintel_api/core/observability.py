@@ -107,6 +107,28 @@ class ApiMetrics:
         self.reloads = Gauge(
             "ghintel_api_lake_reloads", "Table (re)loads since start", registry=self.registry
         )
+        # live streams (core/streams.py)
+        self.stream_clients = Gauge(
+            "ghintel_api_stream_clients", "Open SSE connections", ["stream"], registry=self.registry
+        )
+        self.stream_max_clients = Gauge(
+            "ghintel_api_stream_max_clients", "Cap on SSE connections (all streams)", registry=self.registry
+        )
+        self.stream_rejected = Counter(
+            "ghintel_api_stream_rejected_total", "SSE connections refused at the cap", registry=self.registry
+        )
+        self.stream_dropped = Counter(
+            "ghintel_api_stream_dropped_total",
+            "SSE clients dropped for falling behind",
+            ["stream"],
+            registry=self.registry,
+        )
+        self.stream_kafka_connected = Gauge(
+            "ghintel_api_stream_kafka_connected",
+            "1 while the stream reader of a topic is connected",
+            ["topic"],
+            registry=self.registry,
+        )
 
 
 class RequestContextMiddleware:

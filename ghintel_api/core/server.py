@@ -29,6 +29,8 @@ def server_options(settings: ApiSettings) -> dict[str, Any]:
         "timeout_keep_alive": settings.ghintel_api_keep_alive_s,
         "limit_concurrency": settings.ghintel_api_max_connections,
         "server_header": False,
+        # SSE answers (/stream/*) never end by themselves: on shutdown they are closed after this.
+        "timeout_graceful_shutdown": 3,
     }
 
 

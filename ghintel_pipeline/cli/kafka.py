@@ -16,9 +16,10 @@ def start(
     port: int = typer.Option(None, help="Port on 127.0.0.1 (default GHINTEL_KAFKA_PORT, 9092)."),
     partitions: int = typer.Option(None, help="Partitions of the raw topic (default GHINTEL_PARTITIONS)."),
 ) -> None:
-    """Start the embedded broker, wait until it answers and create the raw topic."""
+    """Start the embedded broker, wait until it answers, create the raw and the subscriber topics."""
     from ghintel_pipeline.lib.kafka.broker import BrokerError, start_broker
-    from ghintel_pipeline.lib.settings import BrokerSettings
+    from ghintel_pipeline.lib.settings import BrokerSettings, TopicsSettings
+    from ghintel_pipeline.lib.topics.schema import ensure_subscriber_topics
 
     settings = BrokerSettings()
     if settings.kafka_bootstrap_servers:
@@ -33,10 +34,12 @@ def start(
             topic=settings.ghintel_topic,
             partitions=partitions or settings.ghintel_partitions,
         )
+        topics = ensure_subscriber_topics(info.bootstrap, TopicsSettings())
     except BrokerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"broker running: pid {info.pid} at {info.bootstrap}, topic {settings.ghintel_topic}")
+    console.print("subscriber topics: " + ", ".join(f"{t} ({n} partitions)" for t, n in topics.items()))
 
 
 @app.command()

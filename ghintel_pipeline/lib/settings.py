@@ -281,7 +281,43 @@ class AgentSettings(HomeSettings):
     )
 
 
+class TopicsSettings(BrokerSettings):
+    """Subscriber topics (lib/topics): what the ingest publishes after silver/gold commits, and the
+    API's live streams (ghintel_api/core/streams.py) that read them."""
+
+    ghintel_clean_topic: str = Field(
+        default="github_clean_events", description="Topic of validated events (EnrichedGitHubEventV1 JSON)."
+    )
+    ghintel_quarantine_topic: str = Field(
+        default="github_quarantine_events", description="Topic of quarantined raw records with their reason."
+    )
+    ghintel_anomalies_topic: str = Field(
+        default="github_anomalies", description="Topic of new gold anomaly rows."
+    )
+    ghintel_topics_partitions: int = Field(
+        default=3, ge=1, description="Partitions of the clean, quarantine and anomalies topics."
+    )
+    ghintel_topics_retention_ms: int = Field(
+        default=604_800_000, ge=-1, description="retention.ms of those topics when created (-1 = forever)."
+    )
+    ghintel_topics_publish: bool = Field(
+        default=True, description="Publish silver/quarantine/anomaly rows to those topics after each commit."
+    )
+    ghintel_stream_max_clients: int = Field(
+        default=100, ge=1, description="SSE connections the API serves at once (more get 503)."
+    )
+    ghintel_stream_client_buffer: int = Field(
+        default=1000,
+        ge=1,
+        description="Messages queued per SSE client; a client falling behind is dropped.",
+    )
+    ghintel_stream_heartbeat_s: float = Field(
+        default=15.0, gt=0, description="Seconds between SSE keep-alive comments on a quiet stream."
+    )
+
+
 class Settings(
+    TopicsSettings,  # before BrokerSettings, its base
     BrokerSettings,
     ProducerSettings,
     PollerSettings,

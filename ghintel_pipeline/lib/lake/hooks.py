@@ -25,9 +25,13 @@ GoldHook = Callable[[Settings, Any, dict], None]  # (settings, GoldPlan, exporte
 
 def after_silver_commit_hooks(settings: Settings) -> list[SilverHook]:
     """What runs after an ingest run's silver commits, in this order."""
-    return []
+    from ghintel_pipeline.lib.topics.publish import publish_after_silver
+
+    return [publish_after_silver]
 
 
 def after_gold_hooks(settings: Settings) -> list[GoldHook]:
     """What runs after a gold build was exported to Delta, in this order."""
-    return []
+    from ghintel_pipeline.lib.topics.publish import publish_after_gold
+
+    return [publish_after_gold]

@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kafka import TopicPartition
 
@@ -44,6 +44,7 @@ class IngestSummary:
     silver: SilverSummary
     seconds: float
     silver_versions: tuple[int | None, int | None] = (None, None)  # before and after the run
+    published: list[dict] = field(default_factory=list)  # lib/topics: what reached the topics
 
     def to_dict(self) -> dict:
         return {
@@ -59,6 +60,7 @@ class IngestSummary:
             "seconds": self.seconds,
             "event_hours_touched": self.silver.event_hours_touched,
             "silver_versions": list(self.silver_versions),
+            "published": self.published,
         }
 
 
@@ -69,8 +71,11 @@ class _Promoter:
     on two cores. The queue holds one batch: memory stays bounded at about three batches. Batches
     are promoted in commit order, which the fast path's high-water-mark check relies on."""
 
-    def __init__(self, settings: Settings, summary: SilverSummary, progress: Progress | None) -> None:
+    def __init__(
+        self, settings: Settings, summary: SilverSummary, progress: Progress | None, on_promoted=None
+    ) -> None:
         self.settings, self.summary, self.progress = settings, summary, progress
+        self.on_promoted = on_promoted
         self.error: BaseException | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.thread = threading.Thread(target=self._run, name="silver-promoter", daemon=True)
@@ -94,6 +99,8 @@ class _Promoter:
             self.summary.seconds += time.monotonic() - started
             if self.progress:
                 self.progress("silver", self.summary.rows_read)
+            if self.on_promoted:
+                self.on_promoted()
 
     def close(self) -> None:
         self.queue.put(None)
@@ -118,10 +125,15 @@ def run_ingest(
     On a suspected broker reset, bronze rows already stored are still promoted, then
     ``BrokerResetError`` is raised. ``after_silver`` (default: ``after_silver_commit_hooks``) runs
     once the run's last silver commit has landed."""
+    from ghintel_pipeline.lib.topics.publish import BackgroundPublisher
+
     started = time.monotonic()
     version_before = _version(settings)
     silver = SilverSummary()
-    promoter = _Promoter(settings, silver, progress)
+    # Publishes while the run goes on (a clean event follows its silver commit within a pass); the
+    # after_silver hook publishes what the last commits added.
+    publisher = BackgroundPublisher(settings)
+    promoter = _Promoter(settings, silver, progress, on_promoted=publisher.notify)
     try:
         bronze = drain_kafka_to_bronze(
             settings,
@@ -133,18 +145,21 @@ def run_ingest(
         )
     except BrokerResetError:
         promoter.close()
+        publisher.abandon()
         promote_bronze_to_silver(settings, progress=progress, summary=silver)
         raise
     except BaseException:
         promoter.queue.put(None)
+        publisher.abandon()
         raise
     drained = time.monotonic() - started
     promoter.close()
+    published = publisher.close()
     bronze.seconds = round(drained, 3)
     promote_bronze_to_silver(settings, progress=progress, summary=silver)
     silver.seconds = round(silver.seconds, 3)
     summary = IngestSummary(
-        bronze, silver, round(time.monotonic() - started, 3), (version_before, _version(settings))
+        bronze, silver, round(time.monotonic() - started, 3), (version_before, _version(settings)), published
     )
     for hook in after_silver_commit_hooks(settings) if after_silver is None else after_silver:
         hook(settings, summary)

@@ -17,6 +17,9 @@ UTC_US = pa.timestamp("us", tz="UTC")
 BRONZE = ("bronze", "github_events")
 SILVER = ("silver", "github_events")
 QUARANTINE = ("silver", "github_events_quarantine")
+# No rows: its commits carry the txns and metadata of what was published to the subscriber topics.
+PUBLISH_LOG = ("topics", "publish_log")
+PUBLISH_LOG_SCHEMA = pa.schema([pa.field("note", pa.string())])
 
 # One row per Kafka record (or per GH Archive line for a backfill), bytes exactly as received.
 BRONZE_SCHEMA = pa.schema(
@@ -67,8 +70,16 @@ _STATS_COLUMNS = {
     BRONZE: "kafka_topic,kafka_partition,kafka_offset,kafka_epoch,gharchive_hour,ingested_at",
     SILVER: "event_id,event_type,created_at,event_hour,repo_id,actor_id,kafka_partition,kafka_offset",
     QUARANTINE: "reason,kafka_partition,kafka_offset,kafka_epoch,gharchive_hour,quarantined_at",
+    PUBLISH_LOG: "note",
 }
-PARTITION_BY = {BRONZE: ["ingest_date"], SILVER: ["event_date"], QUARANTINE: ["quarantine_date"]}
+PARTITION_BY = {
+    BRONZE: ["ingest_date"],
+    SILVER: ["event_date"],
+    QUARANTINE: ["quarantine_date"],
+    PUBLISH_LOG: [],
+}
+# The topic publisher reads what each commit inserted from the change data feed (lib/topics).
+CHANGE_FEED = {SILVER, QUARANTINE}
 
 
 def lake_table_uri(settings: LakeSettings, layer: str, table: str) -> str:
@@ -107,7 +118,8 @@ def silver_schema() -> pa.Schema:
 
 
 def schema_of(which: tuple[str, str]) -> pa.Schema:
-    return {BRONZE: BRONZE_SCHEMA, QUARANTINE: QUARANTINE_SCHEMA}.get(which) or silver_schema()
+    schemas = {BRONZE: BRONZE_SCHEMA, QUARANTINE: QUARANTINE_SCHEMA, PUBLISH_LOG: PUBLISH_LOG_SCHEMA}
+    return schemas.get(which) or silver_schema()
 
 
 def open_table(settings: LakeSettings, which: tuple[str, str]) -> DeltaTable | None:
@@ -143,9 +155,12 @@ def ensure_table(settings: LakeSettings, which: tuple[str, str]) -> DeltaTable:
             lake_table_uri(settings, *which),
             schema_of(which),
             mode="ignore",
-            partition_by=PARTITION_BY[which],
+            partition_by=PARTITION_BY[which] or None,
             storage_options=storage_options(settings),
-            configuration={"delta.dataSkippingStatsColumns": _STATS_COLUMNS[which]},
+            configuration={
+                "delta.dataSkippingStatsColumns": _STATS_COLUMNS[which],
+                **({"delta.enableChangeDataFeed": "true"} if which in CHANGE_FEED else {}),
+            },
         )
     except Exception:
         # Another process created it between our open and create: opening now succeeds.
