@@ -15,6 +15,7 @@ from ghintel_pipeline.lib.lake.offsets import (
     bronze_app_id,
     plan_ingest,
     quarantine_app_id,
+    rebase_after_own_broker_start,
     silver_app_id,
 )
 from ghintel_pipeline.lib.lake.silver import SilverSummary, promote_bronze_to_silver
@@ -37,6 +38,7 @@ __all__ = [
     "PartitionPlan",
     "SilverSummary",
     "accept_broker_reset",
+    "rebase_after_own_broker_start",
     "backfill_gharchive_hour",
     "backfill_lines",
     "bronze_app_id",
