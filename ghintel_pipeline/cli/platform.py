@@ -99,6 +99,13 @@ def down(as_json: bool = typer.Option(False, "--json", help="Print one JSON obje
         console.print("nothing was running")
     for name, how in result["children"].items():
         console.print(f"{name}: {how}")
+    drain = result.get("drain") or {}
+    if drain:
+        console.print(
+            f"drain: {drain.get('bronze_written')} rows into bronze in {drain.get('seconds')}s"
+            if drain.get("success")
+            else f"[red]drain failed[/red]: {drain.get('error')}"
+        )
     if result.get("broker"):
         console.print(f"broker: {result['broker']}")
 

@@ -116,6 +116,21 @@ class Settings(BaseSettings):
     ghintel_start_timeout_s: float = Field(
         default=180.0, gt=0, description="How long `ghintel up` waits for the UI/API ports to answer."
     )
+    # Operability: drain on stop, health thresholds (docs/operations.md)
+    ghintel_drain_timeout_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long stopping the platform waits for `ghintel ingest` to drain the embedded broker.",
+    )
+    ghintel_health_max_lag: int = Field(
+        default=50_000, ge=0, description="Kafka lag (records) above which `/health` says `degraded`."
+    )
+    ghintel_health_max_quarantine_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Share of quarantined records (of all ingested) above which `/health` says `degraded`.",
+    )
     # Dagster code location (defs/) and its instance
     ghintel_sensor_interval_s: int = Field(
         default=60, ge=5, description="Minimum seconds between ticks of the Kafka ingest sensor."

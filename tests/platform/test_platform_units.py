@@ -45,10 +45,18 @@ def test_producer_argv_live_and_gharchive(tmp_path, monkeypatch):
     argv, kind = producer_argv("live")
     assert argv[-2:] == ["produce", "live"] and kind == "service"
     argv, kind = producer_argv(f"gharchive:{HOUR_1}")
-    assert argv[-3:-1] == ["produce", "gharchive"] and kind == "job"
+    assert argv[-4:-1] == ["produce", "gharchive", "--skip-done"] and kind == "job"
     assert Path(argv[-1]) == HOUR_1.resolve()  # absolute, with links resolved
     argv, _ = producer_argv("gharchive:2024-01-01-0..2024-01-01-3,2024-02-01-5")
-    assert argv[-6:] == ["gharchive", "2024-02-01-5", "--from", "2024-01-01-0", "--to", "2024-01-01-3"]
+    assert argv[-7:] == [
+        "gharchive",
+        "--skip-done",
+        "2024-02-01-5",
+        "--from",
+        "2024-01-01-0",
+        "--to",
+        "2024-01-01-3",
+    ]
     # A relative file is made absolute: children must not depend on their working directory.
     monkeypatch.chdir(HOUR_1.parent)
     argv, _ = producer_argv(f"gharchive:{HOUR_1.name}")

@@ -5,7 +5,8 @@ One supervisor per ``GHINTEL_HOME`` (a ``flock`` says whether one runs). In the 
 (``python -m ghintel_pipeline.lib.platform``) whose output goes to ``logs/platform.log``.
 A child that exits (e.g. the live producer without network) is recorded and reported; the others keep
 running. SIGINT/SIGTERM/SIGHUP (terminal closed) stop every child (SIGINT to its leader, then SIGTERM
-and SIGKILL to its group) and the broker if this platform started it; a second signal kills at once.
+and SIGKILL to its group), then, if this platform started the (memory-only) broker, drain it into the
+lake and stop it; a second signal kills at once and skips the drain.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from ghintel_pipeline.lib.kafka.broker import broker_status, ensure_topic, start_broker, stop_broker
+from ghintel_pipeline.lib.platform.drain import drain_to_lake, rebase_offsets
 from ghintel_pipeline.lib.platform.process import (
     Target,
     connect_host,
@@ -172,6 +174,8 @@ class Supervisor:
             self.home, port=s.ghintel_kafka_port, topic=s.ghintel_topic, partitions=s.ghintel_partitions
         )
         self.echo(f"broker: started at {info.bootstrap} (pid {info.pid}), topic {s.ghintel_topic}")
+        # Before any producer runs: the new broker is empty, offsets of the old log must not be used.
+        self.state.rebased = rebase_offsets(s, self.echo)
         return {
             "mode": "embedded",
             "owned": True,
@@ -290,10 +294,22 @@ class Supervisor:
             child.state, child.stopped_by, child.ended_at = "stopped", how.get(target.name), time.time()
             child.returncode = target.popen.returncode if target.popen is not None else None
         if self.state.broker.get("owned"):
+            self._drain()
             stop_broker(self.home)
             self.state.broker["state"] = "stopped"
             self.echo("broker: stopped (its data is memory-only; the lake keeps what was ingested)")
         self.state.phase = "stopped"
+        self.save()
+
+    def _drain(self) -> None:
+        """Memory-only broker: ingest what it holds before it goes (a second signal skips this)."""
+        self.state.phase = "draining"
+        self.save()
+        try:
+            self.state.drain = drain_to_lake(self.settings, self.echo)
+        except _ForceStop:
+            self.echo("second signal: drain stopped; records not in the lake yet are lost with the broker")
+            self.state.drain = {"success": False, "error": "interrupted by a second signal"}
         self.save()
 
 
