@@ -28,6 +28,7 @@ from ghintel_api.core.security import TokenBuckets
 from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
 from ghintel_api.queries.events import BadCursor
+from ghintel_pipeline.lib.platform.health import HealthCache
 from ghintel_pipeline.lib.settings import Settings
 
 log = logging.getLogger("ghintel.api")
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limit = parse_rate_limit(settings.ghintel_api_rate_limit)
     api_keys = parse_api_keys(settings.ghintel_api_keys)
     app.state.settings = settings
+    app.state.health = HealthCache(settings)
     app.state.metrics = metrics
     app.state.api_keys = api_keys
     app.state.buckets = TokenBuckets(limit) if limit else None

@@ -125,12 +125,6 @@ class Settings(BaseSettings):
     ghintel_health_max_lag: int = Field(
         default=50_000, ge=0, description="Kafka lag (records) above which `/health` says `degraded`."
     )
-    ghintel_health_max_quarantine_share: float = Field(
-        default=0.05,
-        ge=0,
-        le=1,
-        description="Share of quarantined records (of all ingested) above which `/health` says `degraded`.",
-    )
     # Dagster code location (defs/) and its instance
     ghintel_sensor_interval_s: int = Field(
         default=60, ge=5, description="Minimum seconds between ticks of the Kafka ingest sensor."

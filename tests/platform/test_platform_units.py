@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -197,8 +198,10 @@ def test_status_sections_gold_freshness_and_last_dagster_run(tmp_path, monkeypat
     import pyarrow as pa
     from deltalake import write_deltalake
 
+    from ghintel_pipeline.cli.platform import status_table
+    from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME
     from ghintel_pipeline.lib.dagster_instance import write_instance_config
-    from ghintel_pipeline.lib.platform.status import dagster_section, gold_section
+    from ghintel_pipeline.lib.platform.status import dagster_section, gold_section, health_section
 
     monkeypatch.setenv("GHINTEL_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("GHINTEL_LAKE_ROOT", raising=False)
@@ -218,7 +221,40 @@ def test_status_sections_gold_freshness_and_last_dagster_run(tmp_path, monkeypat
     def one() -> int:
         return 1
 
+    @dg.asset_check(asset=one, blocking=True)
+    def one_is_two():
+        return dg.AssetCheckResult(passed=False)
+
+    defs = dg.Definitions(
+        assets=[one], asset_checks=[one_is_two], jobs=[dg.define_asset_job(INGEST_JOB_NAME)]
+    )
     with dg.DagsterInstance.from_config(str(write_instance_config(settings))) as instance:
         assert dg.materialize([one], instance=instance).success
+        assert dagster_section(settings)["last_run"] is None, "a run of another job is not an ingest run"
+        defs.resolve_job_def(INGEST_JOB_NAME).execute_in_process(instance=instance, raise_on_error=False)
     last = dagster_section(settings)["last_run"]
-    assert last["status"] == "SUCCESS" and last["ended_at"] is not None
+    assert last["status"] == "FAILURE" and last["ended_at"] is not None  # the blocking check failed
+    health = health_section(settings)
+    assert health["status"] == "degraded"
+    assert [r["code"] for r in health["reasons"]] == ["check_failed"]
+    assert [(c["check"], c["blocking"]) for c in health["failed_checks"]] == [("one_is_two", True)]
+    table = status_table(
+        {
+            "platform": {"state": "stopped"},
+            "broker": {"state": "absent"},
+            "producer": {"state": "not started", "source": "live"},
+            "dagster": {"last_run": last},
+            "health": health,
+            "gold": gold,
+        }
+    )
+    text = render(table)
+    assert "degraded" in text and "one_is_two" in text and "FAILURE" in text and "dim_repos v1" in text
+
+
+def render(table) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(table)
+    return console.export_text()

@@ -7,7 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ghintel_api.api.deps import LakeDep, api_key_scheme
 from ghintel_api.core.windows import HOUR
-from ghintel_api.models import HealthPublic, TableHealth
+from ghintel_api.models import HealthPublic, HealthReason, TableHealth
 
 router = APIRouter(tags=["system"])
 
@@ -16,10 +16,11 @@ router = APIRouter(tags=["system"])
     "/health",
     response_model=HealthPublic,
     operation_id="getHealth",
-    responses={503: {"model": HealthPublic, "description": "No gold table is loaded yet"}},
+    responses={503: {"model": HealthPublic, "description": "No gold table is loaded yet (not ready)"}},
 )
-def get_health(lake: LakeDep, response: Response) -> HealthPublic:
-    """Liveness and freshness: loaded Delta versions, the newest hour, and the last ingest."""
+def get_health(lake: LakeDep, request: Request, response: Response) -> HealthPublic:
+    """Liveness, freshness and pipeline health: loaded Delta versions, the newest hour, the last ingest,
+    and why the pipeline is degraded (paused, lagging, failed blocking check, quarantine share)."""
     tables = {
         f"gold.{s.logical}": TableHealth(
             version=s.version, rows=s.rows, loaded_at=s.loaded_at, last_commit=s.last_commit
@@ -31,7 +32,13 @@ def get_health(lake: LakeDep, response: Response) -> HealthPublic:
         version=silver.version, rows=silver.rows, loaded_at=silver.loaded_at, last_commit=silver.last_commit
     )
     loaded = sum(s.physical is not None for s in lake.tables.values())
-    status = "ok" if loaded == len(lake.tables) and silver.version is not None else "degraded"
+    pipeline = request.app.state.health.get()
+    reasons = [HealthReason(code=r.code, message=r.message) for r in pipeline.reasons]
+    if loaded < len(lake.tables) or silver.version is None:
+        reasons.append(
+            HealthReason(code="tables", message=f"{loaded} of {len(lake.tables)} gold tables loaded")
+        )
+    status = "degraded" if reasons else "ok"
     if loaded == 0:
         status = "empty"
         response.status_code = 503
@@ -39,6 +46,9 @@ def get_health(lake: LakeDep, response: Response) -> HealthPublic:
     newest = lake.newest_hour
     return HealthPublic(
         status=status,
+        reasons=reasons,
+        quarantine=pipeline.quarantine or None,
+        kafka_lag=pipeline.kafka.get("lag"),
         tables=tables,
         newest_hour=newest,
         last_ingest=silver.last_commit,

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
 from ghintel_api.api.params import SinceQuery, UntilQuery
 from ghintel_api.core.windows import HOUR, Span, floor_hour, parse_time
-from ghintel_api.models import CoverageReportPublic
+from ghintel_api.models import CoverageReportPublic, QuarantineReportPublic
 from ghintel_api.queries.coverage import coverage_hours, span_coverage
+from ghintel_pipeline.lib.lake.quality import quarantine_report
 
 router = APIRouter(prefix="/quality", tags=["quality"], dependencies=DATA_DEPENDENCIES)
 
@@ -36,3 +37,20 @@ def get_coverage(
         coverage=span_coverage(lake, span),
         hours=coverage_hours(lake, cur, span, limit),
     )
+
+
+@router.get("/quarantine", response_model=QuarantineReportPublic, operation_id="getQuarantine")
+def get_quarantine(
+    request: Request,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    limit: Annotated[
+        int, Query(ge=1, le=5000, description="Groups (reason x source x hour), newest first")
+    ] = 500,
+) -> QuarantineReportPublic:
+    """Records the contract refused, counted by reason, source and hour, with example messages
+    (default: the last 7 days). Raw bytes are never returned."""
+    until_at = parse_time(until, "until") or datetime.now(UTC)
+    since_at = parse_time(since, "since") or until_at - timedelta(days=7)
+    report = quarantine_report(request.app.state.settings, since_at, until_at, limit)
+    return QuarantineReportPublic(since=since_at, until=until_at, **report)

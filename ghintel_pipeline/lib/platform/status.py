@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ghintel_pipeline.lib.kafka.broker import broker_status
+from ghintel_pipeline.lib.platform.health import pipeline_health
 from ghintel_pipeline.lib.platform.process import same_process_alive, tail
 from ghintel_pipeline.lib.platform.services import dagster_home
 from ghintel_pipeline.lib.platform.state import read_state, supervisor_running
@@ -118,8 +119,13 @@ def lag_section(settings: Settings) -> dict:
     except ImportError:
         return {"error": "lakehouse library not installed"}
     plan = plan_ingest(settings)
+    partitions = {}
+    for p, pp in plan.partitions.items():
+        start = pp.stored_next_offset if pp.stored_next_offset is not None else pp.earliest_offset
+        partitions[p] = {"next": start, "end": pp.end_offset, "lag": max(0, pp.end_offset - start)}
     return {
         "lag": plan.lag,
+        "partitions": partitions,
         "has_new_data": plan.has_new_data,
         "broker_reset_suspected": plan.broker_reset_suspected,
         "reason": plan.reason,
@@ -130,10 +136,13 @@ def dagster_section(settings: Settings) -> dict:
     home = dagster_home(settings)
     if not (home / "dagster.yaml").exists():
         return {"last_run": None, "note": "no Dagster instance yet"}
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, RunsFilter
+
+    from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME
 
     with DagsterInstance.from_config(str(home)) as instance:
-        records = instance.get_run_records(limit=1)
+        # The ingest job's runs only: a report or backfill run says nothing about ingestion.
+        records = instance.get_run_records(filters=RunsFilter(job_name=INGEST_JOB_NAME), limit=1)
         if not records:
             return {"last_run": None}
         record = records[0]
@@ -199,4 +208,17 @@ def platform_status(settings: Settings, *, deep: bool = True) -> dict:
         result["lag"] = _guard(lag_section, settings) if reachable else {"error": "no reachable broker"}
         result["dagster"] = _guard(dagster_section, settings, timeout_s=60)
         result["gold"] = _guard(gold_section, settings, timeout_s=60)
+        result["health"] = _guard(health_section, settings, timeout_s=60)
     return result
+
+
+def health_section(settings: Settings) -> dict:
+    """The reasons behind ``degraded`` (the same function ``/health`` calls) and the failed checks."""
+    health = pipeline_health(settings)
+    failed = [c for c in health.checks if "error" not in c and not c["passed"]]
+    return {
+        "status": "degraded" if health.degraded else "ok",
+        "reasons": [{"code": r.code, "message": r.message} for r in health.reasons],
+        "failed_checks": failed,
+        "quarantine": health.quarantine,
+    }

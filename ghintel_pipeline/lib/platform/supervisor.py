@@ -98,6 +98,7 @@ class Supervisor:
         self.popens: dict[str, subprocess.Popen] = {}
         self._stop_requested = False
         self._stopping = False
+        self._forced = False
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> int:
@@ -288,6 +289,7 @@ class Supervisor:
             how = stop_groups(targets, int_timeout_s=timeout, term_timeout_s=timeout / 2)
         except _ForceStop:
             self.echo("second signal: killing every child now")
+            self._forced = True
             how = stop_groups(targets, int_timeout_s=0, term_timeout_s=0)
         for target in targets:
             child = self.state.children[target.name]
@@ -303,6 +305,10 @@ class Supervisor:
 
     def _drain(self) -> None:
         """Memory-only broker: ingest what it holds before it goes (a second signal skips this)."""
+        if self._forced:
+            self.echo("second signal: not draining; records not in the lake yet are lost with the broker")
+            self.state.drain = {"success": False, "error": "skipped after a second signal"}
+            return
         self.state.phase = "draining"
         self.save()
         try:
