@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     ghintel_health_max_lag: int = Field(
         default=50_000, ge=0, description="Kafka lag (records) above which `/health` says `degraded`."
     )
+    ghintel_health_interval_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often the `ghintel up` console re-checks health to report changes.",
+    )
     # Dagster code location (defs/) and its instance
     ghintel_sensor_interval_s: int = Field(
         default=60, ge=5, description="Minimum seconds between ticks of the Kafka ingest sensor."

@@ -144,3 +144,37 @@ class HealthCache:
             if self._value is None or time.time() - self._value.computed_at > self.ttl_s:
                 self._value = pipeline_health(self.settings)
             return self._value
+
+
+class HealthWatcher:
+    """Recomputes ``pipeline_health`` every ``interval_s`` on a daemon thread and reports each change
+    of the reasons through ``echo`` (the ``ghintel up`` console): degraded when it happens, ok again
+    when it clears."""
+
+    def __init__(self, settings: Settings, echo, interval_s: float = 30.0):
+        self.settings, self.echo, self.interval_s = settings, echo, interval_s
+        self._stop = threading.Event()
+        self._last: list[str] | None = None
+        self._thread = threading.Thread(target=self._run, name="health-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def check_once(self) -> None:
+        try:
+            reasons = [f"{r.code}: {r.message}" for r in pipeline_health(self.settings).reasons]
+        except Exception as exc:  # noqa: BLE001 - a watcher must never take the supervisor down
+            reasons = [f"unknown: health could not be computed ({type(exc).__name__}: {exc})"]
+        if reasons != self._last:
+            if reasons:
+                self.echo("health: DEGRADED -- " + "; ".join(reasons))
+            elif self._last:
+                self.echo("health: ok again")
+            self._last = reasons
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s if self._last is not None else 5.0):
+            self.check_once()

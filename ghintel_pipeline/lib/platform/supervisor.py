@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from ghintel_pipeline.lib.kafka.broker import broker_status, ensure_topic, start_broker, stop_broker
 from ghintel_pipeline.lib.platform.drain import drain_to_lake, rebase_offsets
+from ghintel_pipeline.lib.platform.health import HealthWatcher
 from ghintel_pipeline.lib.platform.process import (
     Target,
     connect_host,
@@ -51,6 +52,9 @@ NO_NETWORK_HINT = (
     "GHINTEL_SOURCE=gharchive:<files|hours|range>, e.g. gharchive:2015-01-01-0..2015-01-01-3 or "
     "gharchive:path/to/2015-01-01-1.json.gz."
 )
+
+
+DUPLICATE_SIGNAL_S = 1.0
 
 
 class AlreadyRunning(RuntimeError):
@@ -99,6 +103,8 @@ class Supervisor:
         self._stop_requested = False
         self._stopping = False
         self._forced = False
+        self._first_signal_at: float | None = None
+        self.health = HealthWatcher(settings, echo, settings.ghintel_health_interval_s)
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> int:
@@ -130,6 +136,13 @@ class Supervisor:
             self.lock.release()
 
     def _on_signal(self, signum: int, _frame) -> None:
+        # One Ctrl-C can arrive twice: the terminal signals the whole process group and `uv run`
+        # forwards the same SIGINT to its child (measured with uv 0.13). Within a second it is one.
+        now = time.monotonic()
+        if self._first_signal_at is not None and now - self._first_signal_at < DUPLICATE_SIGNAL_S:
+            return
+        if self._first_signal_at is None:
+            self._first_signal_at = now
         if self._stopping:
             raise _ForceStop()
         self._stop_requested = True
@@ -243,6 +256,7 @@ class Supervisor:
         ):
             self.state.phase = "running"
             changed = True
+            self.health.start()
             if self.on_ready is not None:
                 self.on_ready(self.state)
         return changed
@@ -270,6 +284,7 @@ class Supervisor:
 
     def stop(self) -> None:
         self._stopping = True
+        self.health.stop()
         self.state.phase = "stopping"
         self.save()
         targets = []
