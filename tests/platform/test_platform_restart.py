@@ -100,6 +100,7 @@ def test_down_drains_up_rebases_and_ctrl_c_stops_gracefully_then_kills(platform_
     wait_for(lambda: (s := read_state(home)) and s.phase == "running" and s, 240, "the third start")
     os.killpg(proc.pid, signal.SIGINT)
     wait_for(lambda: read_state(home).phase in ("stopping", "draining"), 30, "the stop to begin")
+    time.sleep(1.5)  # the same signal twice within a second is one Ctrl-C (uv run forwards it)
     started = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
