@@ -88,7 +88,10 @@ def test_down_drains_up_rebases_and_ctrl_c_stops_gracefully_then_kills(platform_
     assert len(ids) == len(set(ids)) == len(hour1) + 4975  # + the 2012 hour's distinct repo events
 
     # The API over that lake: the quarantined Timeline user/gist events are visible, raw bytes are not.
-    with TestClient(create_app(Settings(ghintel_api_rate_limit="0", ghintel_api_keys=""))) as client:
+    api_settings = Settings(
+        ghintel_api_rate_limit="0", ghintel_api_keys="", ghintel_max_quarantine_share=0.01
+    )
+    with TestClient(create_app(api_settings)) as client:
         report = client.get("/quality/quarantine").json()
         assert report["by_reason"] == {"legacy_timeline_format": 337}
         health = client.get("/health").json()
