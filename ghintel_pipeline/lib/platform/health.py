@@ -176,5 +176,6 @@ class HealthWatcher:
             self._last = reasons
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s if self._last is not None else 5.0):
+        # The first check right away: a platform that starts degraded says so at once.
+        while not self._stop.wait(self.interval_s if self._last is not None else 0.0):
             self.check_once()
