@@ -8,6 +8,7 @@ from ghintel_pipeline.defs.bronze.assets import rate
 from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
 from ghintel_pipeline.defs.resources import LakeResource
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
+from ghintel_pipeline.lib.gold import plan_gold_run
 from ghintel_pipeline.lib.lake import lake_table_uri, promote_bronze_to_silver
 
 # Recorded on each silver materialization so the asset checks can scope their scans to the
@@ -27,6 +28,7 @@ def dates_of_hours(hours: list[str]) -> list[str]:
             deps=[BRONZE_KEY],
             group_name="silver",
             kinds={"delta"},
+            skippable=True,
             description="Events that passed the contract, enriched, one row per event_id, by event_date.",
         ),
         dg.AssetSpec(
@@ -34,6 +36,7 @@ def dates_of_hours(hours: list[str]) -> list[str]:
             deps=[BRONZE_KEY],
             group_name="silver",
             kinds={"delta"},
+            skippable=True,
             description="Raw records the contract rejected, with reason and Kafka coordinates.",
         ),
     ],
@@ -51,6 +54,12 @@ def silver_github_events(
         f"silver: {summary.silver_written} new, {summary.duplicates} duplicates, "
         f"{summary.quarantined} quarantined of {summary.rows_read} bronze rows in {summary.seconds:.1f}s"
     )
+    gold_plan = plan_gold_run(settings) if summary.rows_read == 0 else None
+    if gold_plan is not None and gold_plan.mode == "noop":
+        # Nothing new for silver nor gold: no materialization, so Dagster skips the gold step and
+        # its checks instead of painting them "0 / N passed" and gold "Unsynced".
+        context.log.info(f"nothing new for silver or gold ({gold_plan.reason}): skipped")
+        return
     dates = dates_of_hours(summary.event_hours_touched)
     yield dg.MaterializeResult(
         asset_key=SILVER_KEY,
