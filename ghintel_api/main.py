@@ -29,7 +29,7 @@ from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
 from ghintel_api.queries.events import BadCursor
 from ghintel_pipeline.lib.platform.health import HealthCache
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api")
 
@@ -110,7 +110,7 @@ def _drop_security_from_openapi(app: FastAPI) -> None:
     app.openapi = openapi
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging()
 

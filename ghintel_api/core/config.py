@@ -1,4 +1,4 @@
-"""API configuration: the shared pipeline Settings plus the parsing of the API's own fields."""
+"""API configuration: its settings slice plus the parsing of the API's own fields."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import ApiSettings
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)s?\s*$", re.IGNORECASE)
 _PERIOD_S = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 
 
 @lru_cache
-def get_settings() -> Settings:
+def get_settings() -> ApiSettings:
     """The app's settings; tests call ``get_settings.cache_clear()`` or pass settings to create_app."""
-    return Settings()
+    return ApiSettings()
 
 
 @dataclass(frozen=True)

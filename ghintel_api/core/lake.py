@@ -32,7 +32,7 @@ from deltalake import DeltaTable
 
 from ghintel_api.core import actor_hours
 from ghintel_api.core.watchdog import QueryWatchdog
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api.lake")
 
@@ -109,15 +109,13 @@ class TableState:
     files_by_partition: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-def _table_uri(settings: Settings, layer: str, table: str) -> str:
+def _table_uri(settings: ApiSettings, layer: str, table: str) -> str:
     return f"{settings.lake_root.rstrip('/')}/{layer}/{table}"
 
 
-def _storage_options(settings: Settings) -> dict[str, str] | None:
-    try:
-        from ghintel_pipeline.lib.lake import storage_options
-    except ImportError:
-        return None
+def _storage_options(settings: ApiSettings) -> dict[str, str] | None:
+    from ghintel_pipeline.lib.lake.storage import storage_options
+
     return storage_options(settings)
 
 
@@ -131,7 +129,7 @@ def _last_commit_time(dt: DeltaTable) -> datetime | None:
 class Lake:
     """Owns the DuckDB database of the API process; open once (lifespan), one cursor per request."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: ApiSettings):
         self.settings = settings
         self.refresh_interval_s = settings.ghintel_api_refresh_ms / 1000
         self.query_timeout_s = settings.ghintel_api_query_timeout_ms / 1000

@@ -1,4 +1,4 @@
-"""``ghintel api``: serve the HTTP API; importing this module also registers ``ghintel bench api``."""
+"""``ghintel api``: serve the HTTP API."""
 
 from __future__ import annotations
 
@@ -6,31 +6,25 @@ from typing import Annotated
 
 import typer
 
-import ghintel_api.bench  # noqa: F401  (registers the bench command on cli.bench.app)
 
+def api(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes (each loads the gold marts)")] = 1,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(help="Trust X-Forwarded-For (only behind your own proxy): rate limits per client"),
+    ] = False,
+) -> None:
+    """Serve the ghintel API (OpenAPI docs at /docs)."""
+    import uvicorn
 
-def register(app: typer.Typer) -> None:
-    @app.command("api")
-    def api(
-        host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-        workers: Annotated[
-            int, typer.Option(help="uvicorn worker processes (each loads the gold marts)")
-        ] = 1,
-        proxy_headers: Annotated[
-            bool,
-            typer.Option(help="Trust X-Forwarded-For (only behind your own proxy): rate limits per client"),
-        ] = False,
-    ) -> None:
-        """Serve the ghintel API (OpenAPI docs at /docs)."""
-        import uvicorn
-
-        uvicorn.run(
-            "ghintel_api.main:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=False,  # the app writes one JSON line per request itself
-            proxy_headers=proxy_headers,
-        )
+    uvicorn.run(
+        "ghintel_api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # the app writes one JSON line per request itself
+        proxy_headers=proxy_headers,
+    )

@@ -7,9 +7,6 @@ import json
 import typer
 from rich.console import Console
 
-from ghintel_pipeline.lib.kafka.broker import BrokerError, broker_status, start_broker, stop_broker
-from ghintel_pipeline.lib.settings import Settings
-
 app = typer.Typer(no_args_is_help=True)
 console = Console(stderr=True)
 
@@ -20,7 +17,10 @@ def start(
     partitions: int = typer.Option(None, help="Partitions of the raw topic (default GHINTEL_PARTITIONS)."),
 ) -> None:
     """Start the embedded broker, wait until it answers and create the raw topic."""
-    settings = Settings()
+    from ghintel_pipeline.lib.kafka.broker import BrokerError, start_broker
+    from ghintel_pipeline.lib.settings import BrokerSettings
+
+    settings = BrokerSettings()
     if settings.kafka_bootstrap_servers:
         console.print(
             f"KAFKA_BOOTSTRAP_SERVERS is set ({settings.kafka_bootstrap_servers}); not starting one."
@@ -42,7 +42,10 @@ def start(
 @app.command()
 def stop() -> None:
     """Stop the embedded broker (its data is memory-only and is lost)."""
-    settings = Settings()
+    from ghintel_pipeline.lib.kafka.broker import stop_broker
+    from ghintel_pipeline.lib.settings import BrokerSettings
+
+    settings = BrokerSettings()
     was = stop_broker(settings.home)
     console.print("broker stopped" if was else "no broker was running")
 
@@ -50,7 +53,10 @@ def stop() -> None:
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Show the broker: running, stale (it died and its data is gone) or absent."""
-    settings = Settings()
+    from ghintel_pipeline.lib.kafka.broker import broker_status
+    from ghintel_pipeline.lib.settings import BrokerSettings
+
+    settings = BrokerSettings()
     st = broker_status(settings.home)
     if settings.kafka_bootstrap_servers:
         st = {"state": "external", "bootstrap": settings.kafka_bootstrap_servers}

@@ -13,14 +13,16 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ghintel_pipeline.lib.settings import Settings
+if TYPE_CHECKING:
+    from ghintel_pipeline.lib.settings import Settings
+
 
 console = Console(stderr=True)
 backfill_app = typer.Typer(no_args_is_help=True, help="Load historical data.")
@@ -39,6 +41,7 @@ def ingest(
 ) -> None:
     """Run ingest_github_events_job (Kafka -> bronze -> silver -> gold) in-process until caught up."""
     from ghintel_pipeline.defs.inprocess import ingest_until_caught_up, persistent_instance
+    from ghintel_pipeline.lib.settings import Settings
 
     settings = Settings()
     with console.status("ingesting from Kafka ...") as status:
@@ -109,6 +112,7 @@ def replay(
 ) -> None:
     """Re-read already ingested Kafka records through validation and the silver merge (silver dedups)."""
     from ghintel_pipeline.lib.lake import plan_ingest, replay_kafka_range
+    from ghintel_pipeline.lib.settings import Settings
 
     if (since is None) == (from_offset is None):
         raise typer.BadParameter("give exactly one of --since or --from-offset")
@@ -144,6 +148,7 @@ def backfill_gharchive(
 ) -> None:
     """Load GH Archive hours into bronze and silver (the gharchive_hourly partitions, in-process)."""
     from ghintel_pipeline.defs.inprocess import backfill_hours, hour_range, persistent_instance, refresh_gold
+    from ghintel_pipeline.lib.settings import Settings
 
     try:
         keys = hour_range(first, last)
@@ -224,6 +229,7 @@ def dagster(
 ) -> None:
     """Start Dagster on this code location with the persistent instance under $GHINTEL_HOME/dagster."""
     from ghintel_pipeline.lib.dagster_instance import dagster_env
+    from ghintel_pipeline.lib.settings import Settings
 
     settings = Settings()
     argv = dagster_command(mode, settings, host, port)
@@ -239,6 +245,7 @@ def dagster(
 def lake_plan() -> None:
     """What the ingest sensor sees: stored offsets, Kafka end offsets, lag, reset signals."""
     from ghintel_pipeline.lib.lake import plan_ingest
+    from ghintel_pipeline.lib.settings import Settings
 
     _print_json(plan_ingest(Settings()).to_dict())
 
@@ -247,6 +254,7 @@ def lake_plan() -> None:
 def lake_accept_broker_reset() -> None:
     """After a broker lost its log: restart offsets at the earliest in a new epoch (silver dedups)."""
     from ghintel_pipeline.lib.lake import accept_broker_reset
+    from ghintel_pipeline.lib.settings import Settings
 
     _print_json(accept_broker_reset(Settings()))
 
@@ -255,13 +263,6 @@ def lake_accept_broker_reset() -> None:
 def lake_maintain(retention_hours: int = typer.Option(168, min=0)) -> None:
     """Compact closed partitions, checkpoint and vacuum bronze/silver/quarantine now."""
     from ghintel_pipeline.lib.lake import maintain_tables
+    from ghintel_pipeline.lib.settings import Settings
 
     _print_json(maintain_tables(Settings(), retention_hours=retention_hours))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("ingest")(ingest)
-    app.command("replay")(replay)
-    app.add_typer(backfill_app, name="backfill", help="Load historical data (GH Archive).")
-    app.command("dagster")(dagster)
-    app.add_typer(lake_app, name="lake", help="Inspect and repair the lakehouse tables.")

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ghintel_pipeline.lib.platform.control import PlatformError, start_platform, stop_platform
-from ghintel_pipeline.lib.platform.services import SourceError, build_services, parse_services
-from ghintel_pipeline.lib.platform.state import PlatformState
-from ghintel_pipeline.lib.platform.status import platform_status
-from ghintel_pipeline.lib.platform.supervisor import AlreadyRunning, Supervisor
-from ghintel_pipeline.lib.settings import Settings
+if TYPE_CHECKING:
+    from ghintel_pipeline.lib.platform.state import PlatformState
+    from ghintel_pipeline.lib.settings import Settings
+
 
 console = Console(stderr=True)
 
 
 def _settings(source: str | None, services: str | None) -> tuple[Settings, list[str]]:
+    from ghintel_pipeline.lib.platform.services import build_services, parse_services
+    from ghintel_pipeline.lib.settings import Settings
+
     # The options travel as environment variables so that a detached supervisor sees the same values.
     if source is not None:
         os.environ["GHINTEL_SOURCE"] = source
@@ -63,6 +65,10 @@ def up(
     ),
 ) -> None:
     """Start the broker, the producer, Dagster (webserver + daemon) and the API; Ctrl-C stops all."""
+    from ghintel_pipeline.lib.platform.control import PlatformError, start_platform
+    from ghintel_pipeline.lib.platform.services import SourceError
+    from ghintel_pipeline.lib.platform.supervisor import AlreadyRunning, Supervisor
+
     settings, names = _settings(source, services)
     if detach:
         try:
@@ -91,6 +97,9 @@ def up(
 
 def down(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Stop what `ghintel up` started (children, then the broker if `up` started it)."""
+    from ghintel_pipeline.lib.platform.control import stop_platform
+    from ghintel_pipeline.lib.settings import Settings
+
     result = stop_platform(Settings())
     if as_json:
         print(json.dumps(result))
@@ -186,15 +195,12 @@ def status(
     quick: bool = typer.Option(False, "--quick", help="Skip lag, Dagster runs and gold freshness."),
 ) -> None:
     """Broker, children, producer, Kafka lag, last Dagster run and gold freshness."""
+    from ghintel_pipeline.lib.platform.status import platform_status
+    from ghintel_pipeline.lib.settings import Settings
+
     result = platform_status(Settings(), deep=not quick)
     if as_json:
         print(json.dumps(result, default=str))
     else:
         Console().print(status_table(result))
     raise typer.Exit(0 if result["platform"].get("state") == "running" else 1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("up")(up)
-    app.command("down")(down)
-    app.command("status")(status)

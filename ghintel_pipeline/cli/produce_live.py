@@ -7,25 +7,14 @@ import logging
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ghintel_pipeline.cli.produce import app
-from ghintel_pipeline.lib.github_api import (
-    EventsApiClient,
-    EventsPoller,
-    GitHubUnreachable,
-    PollResult,
-    build_endpoints,
-    build_live_status,
-    load_poller_state,
-    save_poller_state,
-    write_live_status,
-)
-from ghintel_pipeline.lib.settings import Settings
+if TYPE_CHECKING:
+    from ghintel_pipeline.lib.github_api import PollResult
 
 EXIT_DELIVERY_FAILED = 1
 EXIT_UNREACHABLE = 3
@@ -59,7 +48,6 @@ def _stop_on_signals(stop: threading.Event):
             signal.signal(sig, old)
 
 
-@app.command("live")
 def live(
     max_polls: Annotated[
         int | None, typer.Option("--max-polls", min=1, help="Stop after N poll cycles.")
@@ -86,8 +74,19 @@ def live(
     Honours ETag (304s are free), X-Poll-Interval, rate limits and Retry-After; deduplicates event
     ids across polls. Ctrl-C stops cleanly: the current send finishes and the producer is flushed.
     """
+    from ghintel_pipeline.lib.github_api import (
+        EventsApiClient,
+        EventsPoller,
+        GitHubUnreachable,
+        build_endpoints,
+        build_live_status,
+        load_poller_state,
+        save_poller_state,
+        write_live_status,
+    )
     from ghintel_pipeline.lib.kafka.broker import BrokerError, resolve_bootstrap
     from ghintel_pipeline.lib.kafka.producer import ProducerError, RawEventProducer
+    from ghintel_pipeline.lib.settings import Settings
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"

@@ -5,7 +5,6 @@ and checks, against the persistent instance under ``$GHINTEL_HOME/dagster`` so t
 the UI's history and the sensor sees the backfilled partitions.
 """
 
-import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 
@@ -19,9 +18,9 @@ from ghintel_pipeline.defs.sources.assets import (
     PARTITION_FMT,
     gharchive_hour,
     hourly_partitions_def,
-    partition_key,
 )
 from ghintel_pipeline.lib.dagster_instance import write_instance_config
+from ghintel_pipeline.lib.gharchive import hours as gharchive_hours
 from ghintel_pipeline.lib.lake import plan_ingest
 from ghintel_pipeline.lib.settings import Settings
 
@@ -119,14 +118,7 @@ def ingest_until_caught_up(
 
 def hour_range(first: str, last: str) -> list[str]:
     """Partition keys from ``first`` to ``last`` inclusive (hours as ``YYYY-MM-DD-H``)."""
-    start = dt.datetime.strptime(partition_key(first), PARTITION_FMT)
-    end = dt.datetime.strptime(partition_key(last), PARTITION_FMT)
-    if end < start:
-        raise ValueError(f"--to {last} is before --from {first}")
-    keys = [
-        f"{start + dt.timedelta(hours=i):{PARTITION_FMT}}"
-        for i in range(int((end - start).total_seconds() // 3600) + 1)
-    ]
+    keys = [f"{hour:{PARTITION_FMT}}" for hour in gharchive_hours.hour_range(first, last)]
     for key in (keys[0], keys[-1]):
         if not hourly_partitions_def.has_partition_key(key):
             raise ValueError(f"hour {key} is not a partition: before GHINTEL_GHARCHIVE_START or not yet over")

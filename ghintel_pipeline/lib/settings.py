@@ -1,7 +1,10 @@
-"""Configuration for every ghintel component, read from the environment (pydantic-settings).
+"""Configuration of every ghintel component, read from the environment (pydantic-settings).
 
-Every field maps to an environment variable of the same name in upper case; defaults run the
-platform on a laptop with the embedded broker and a local lake under ``GHINTEL_HOME``.
+Each component has its own slice (``BrokerSettings``, ``LakeSettings``, ...), built where it is used;
+``Settings`` is their union for commands that span components. A field's name is its environment
+variable (case-insensitive), so the variable names stay those documented in README's table; a new
+setting is one field in the slice of its component. Defaults run the platform on a laptop with the
+embedded broker and a local lake under ``GHINTEL_HOME``.
 """
 
 from __future__ import annotations
@@ -13,16 +16,32 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class HomeSettings(BaseSettings):
+    """Where local state lives; every slice has it."""
+
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
     ghintel_home: Path = Field(default=Path(".ghintel"), description="Where all local state lives.")
+
+    @property
+    def home(self) -> Path:
+        return self.ghintel_home.expanduser().resolve()
+
+
+class BrokerSettings(HomeSettings):
+    """Kafka: the embedded broker or an external cluster, and the raw topic."""
+
     kafka_bootstrap_servers: str | None = Field(
         default=None, description="External Kafka cluster; unset means the embedded broker."
     )
     ghintel_topic: str = Field(default="github_raw_events", description="Topic of raw events.")
     ghintel_partitions: int = Field(default=3, ge=1, description="Partitions of the raw topic.")
     ghintel_kafka_port: int = Field(default=9092, description="Port of the embedded broker.")
+
+
+class LakeSettings(HomeSettings):
+    """The Delta lakehouse: where it lives (folder or S3), ingest limits, GH Archive backfills."""
+
     ghintel_lake_root: str | None = Field(
         default=None, description="Lake root: a folder or s3:// URI (default $GHINTEL_HOME/lakehouse)."
     )
@@ -42,6 +61,22 @@ class Settings(BaseSettings):
     ghintel_max_event_bytes: int = Field(
         default=1_048_576, description="Events larger than this are quarantined as oversized."
     )
+    ghintel_gharchive_start: str = Field(
+        default="2011-02-12-00",
+        description="First hour (YYYY-MM-DD-HH) of the GH Archive backfill partitions.",
+    )
+    gharchive_dir: str | None = Field(
+        default=None, description="Local folder of GH Archive hour files used by backfills instead of HTTP."
+    )
+
+    @property
+    def lake_root(self) -> str:
+        return self.ghintel_lake_root or str(self.home / "lakehouse")
+
+
+class ProducerSettings(HomeSettings):
+    """Producers into Kafka: GH Archive downloads and the Kafka producer's delivery."""
+
     gharchive_base_url: str = Field(
         default="https://data.gharchive.org", description="Where GH Archive hour files are fetched."
     )
@@ -58,12 +93,34 @@ class Settings(BaseSettings):
     ghintel_producer_compression: str | None = Field(
         default=None, description="Producer compression: unset (none) or gzip."
     )
+
+
+class PollerSettings(HomeSettings):
+    """The live Events API poller."""
+
     github_api_url: str = Field(default="https://api.github.com", description="GitHub REST API base.")
     github_token: str | None = Field(default=None, description="Optional token (5000 req/h).")
     ghintel_watch_repos: str = Field(
         default="", description="Comma-separated owner/repo list polled besides /events."
     )
     ghintel_watch_orgs: str = Field(default="", description="Comma-separated orgs polled besides /events.")
+    ghintel_live_dedup_ids: int = Field(
+        default=50_000, ge=300, description="Event ids the live poller remembers for dedup (LRU bound)."
+    )
+    ghintel_live_max_pages: int = Field(
+        default=3, ge=1, le=10, description="Pages of 100 events fetched per endpoint and poll."
+    )
+    ghintel_live_max_attempts: int = Field(
+        default=4, ge=1, description="Attempts per API request on 5xx, network errors and rate limits."
+    )
+    ghintel_live_backoff_s: float = Field(
+        default=1.0, gt=0, description="First wait of the live poller's exponential backoff (doubles)."
+    )
+
+
+class ApiSettings(LakeSettings):
+    """The HTTP API over the lake."""
+
     ghintel_api_keys: str = Field(
         default="", description="Comma-separated API keys; set means every data route needs X-API-Key."
     )
@@ -82,19 +139,11 @@ class Settings(BaseSettings):
     ghintel_api_cache_max_age: int = Field(
         default=5, ge=0, description="Cache-Control max-age (seconds) of data responses."
     )
-    ghintel_live_dedup_ids: int = Field(
-        default=50_000, ge=300, description="Event ids the live poller remembers for dedup (LRU bound)."
-    )
-    ghintel_live_max_pages: int = Field(
-        default=3, ge=1, le=10, description="Pages of 100 events fetched per endpoint and poll."
-    )
-    ghintel_live_max_attempts: int = Field(
-        default=4, ge=1, description="Attempts per API request on 5xx, network errors and rate limits."
-    )
-    ghintel_live_backoff_s: float = Field(
-        default=1.0, gt=0, description="First wait of the live poller's exponential backoff (doubles)."
-    )
-    # `ghintel up` (platform supervisor)
+
+
+class PlatformSettings(HomeSettings):
+    """`ghintel up` (supervisor) and the Dagster code location and instance."""
+
     ghintel_host: str = Field(
         default="127.0.0.1", description="Interface the Dagster UI and the API bind to."
     )
@@ -130,20 +179,17 @@ class Settings(BaseSettings):
         gt=0,
         description="How often the `ghintel up` console re-checks health to report changes.",
     )
-    # Dagster code location (defs/) and its instance
     ghintel_sensor_interval_s: int = Field(
         default=60, ge=5, description="Minimum seconds between ticks of the Kafka ingest sensor."
     )
     ghintel_dagster_pg_url: str | None = Field(
         default=None, description="Postgres URL for Dagster's run/event storage (default: sqlite)."
     )
-    ghintel_gharchive_start: str = Field(
-        default="2011-02-12-00",
-        description="First hour (YYYY-MM-DD-HH) of the GH Archive backfill partitions.",
-    )
-    gharchive_dir: str | None = Field(
-        default=None, description="Local folder of GH Archive hour files used by backfills instead of HTTP."
-    )
+
+
+class ChecksSettings(HomeSettings):
+    """Asset checks on silver."""
+
     ghintel_max_quarantine_share: float = Field(
         default=0.05, ge=0, le=1, description="Asset check: highest tolerated quarantined share of a day."
     )
@@ -153,7 +199,11 @@ class Settings(BaseSettings):
     ghintel_future_skew_minutes: int = Field(
         default=10, ge=0, description="Asset check: tolerated clock skew for created_at in the future."
     )
-    # Scheduled anomaly reports (lib/reports, defs/reports)
+
+
+class ReportSettings(HomeSettings):
+    """Scheduled anomaly reports (lib/reports, defs/reports)."""
+
     ghintel_report_cron: str = Field(
         default="5 * * * *", description="Cron (UTC) of anomaly_report_schedule."
     )
@@ -170,13 +220,17 @@ class Settings(BaseSettings):
         default=168, ge=0, description="Timestamped report folders kept under $GHINTEL_HOME/reports; 0 = all."
     )
 
-    @property
-    def home(self) -> Path:
-        return self.ghintel_home.expanduser().resolve()
 
-    @property
-    def lake_root(self) -> str:
-        return self.ghintel_lake_root or str(self.home / "lakehouse")
+class Settings(
+    BrokerSettings,
+    ProducerSettings,
+    PollerSettings,
+    ApiSettings,
+    PlatformSettings,
+    ChecksSettings,
+    ReportSettings,
+):
+    """Every slice: for the CLI and the supervisor, which configure several components."""
 
 
 @lru_cache

@@ -7,8 +7,8 @@ import json
 
 from typer.testing import CliRunner
 
+from benchmarks.contracts import default_bench_files, run_validation_bench
 from ghintel_pipeline.cli.main import app
-from ghintel_pipeline.lib.contracts.bench import default_bench_files, run_validation_bench
 from tests.conftest import HOUR_0, HOUR_1, HOUR_15
 
 

@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from ghintel_pipeline.lib.kafka.broker import free_port
-from ghintel_pipeline.lib.platform import PlatformHandle, platform_status, start_platform, stop_platform
+from ghintel_pipeline.lib.platform.control import PlatformHandle, start_platform, stop_platform
 from ghintel_pipeline.lib.platform.state import logs_dir, read_state
+from ghintel_pipeline.lib.platform.status import platform_status
 from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import HOUR_1
 from tests.e2e.reference import RawHour

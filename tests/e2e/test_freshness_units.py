@@ -7,16 +7,17 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from ghintel_pipeline.lib.contracts import validate_event
-from ghintel_pipeline.lib.contracts.quarantine import QuarantineRecord
-from ghintel_pipeline.lib.platform.freshness import Probe, make_probe, sample_lines
-from ghintel_pipeline.lib.platform.freshness_runs import (
+from benchmarks.freshness import make_probe, sample_lines
+from benchmarks.freshness_runs import (
     GOLD_MARKS,
+    Probe,
     attribute,
     breakdown,
     percentile,
     segments,
 )
+from ghintel_pipeline.lib.contracts import validate_event
+from ghintel_pipeline.lib.contracts.quarantine import QuarantineRecord
 from tests.conftest import HOUR_1
 
 

@@ -9,7 +9,7 @@ from deltalake import DeltaTable
 from kafka import KafkaProducer
 
 from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
-from ghintel_pipeline.lib.lake import iter_lines
+from ghintel_pipeline.lib.gharchive import event_lines
 from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import HOUR_1
 
@@ -31,7 +31,7 @@ def produce(bootstrap: str, topic: str, lines: list[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def hour1_lines() -> list[bytes]:
-    return list(iter_lines(HOUR_1))
+    return list(event_lines(HOUR_1))
 
 
 @pytest.fixture

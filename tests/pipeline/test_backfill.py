@@ -10,7 +10,8 @@ from deltalake import DeltaTable
 from typer.testing import CliRunner
 
 from ghintel_pipeline.cli.main import app
-from ghintel_pipeline.defs.sources.assets import gharchive_hour, gharchive_hourly, partition_key
+from ghintel_pipeline.defs.inprocess import hour_range
+from ghintel_pipeline.defs.sources.assets import gharchive_hour, gharchive_hourly
 from ghintel_pipeline.defs.sources.checks import gharchive_event_ids_unique_in_silver
 from ghintel_pipeline.lib.lake import lake_table_uri
 from tests.conftest import GHARCHIVE_DIR, HOUR_1
@@ -24,8 +25,8 @@ def snapshot(settings, layer: str, table: str, key: str):
 
 def test_partition_keys_map_to_gharchive_hours():
     assert gharchive_hour("2015-01-01-01") == "2015-01-01-1"
-    assert partition_key("2015-01-01-1") == "2015-01-01-01"
-    assert partition_key("2015-01-01-15") == "2015-01-01-15"
+    assert hour_range("2015-01-01-1", "2015-01-01-01") == ["2015-01-01-01"]
+    assert hour_range("2015-01-01-9", "2015-01-01-10") == ["2015-01-01-09", "2015-01-01-10"]
 
 
 def test_partition_twice_gives_identical_tables(instance, resources, settings, hour1_lines):

@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from benchmarks.cli import app as bench_app
 from ghintel_pipeline.cli import produce as produce_cli
-from ghintel_pipeline.cli.bench import app as bench_app
 from ghintel_pipeline.lib.gharchive import produce_sources, resolve_sources
 from ghintel_pipeline.lib.kafka.broker import free_port, start_broker, stop_broker
 from ghintel_pipeline.lib.kafka.consumer import read_all

@@ -41,12 +41,6 @@ def gharchive_hour(partition_key: str) -> str:
     return f"{hour:%Y-%m-%d}-{hour.hour}"
 
 
-def partition_key(hour: str) -> str:
-    """``2015-01-01-5`` or ``2015-01-01-05`` -> the partition key ``2015-01-01-05``."""
-    day, _, h = hour.rpartition("-")
-    return f"{day}-{int(h):02d}"
-
-
 class GharchiveConfig(dg.Config):
     """Where hour files come from; both empty = GHARCHIVE_DIR, else GHARCHIVE_BASE_URL."""
 

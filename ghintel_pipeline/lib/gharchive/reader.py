@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -242,6 +243,22 @@ def iter_lines(
             raise ValueError("a URL source needs an httpx client")
         chunks = _http_chunks(client, str(source.url), stats)
     return split_lines(gunzip_chunks(chunks, name=source.name))
+
+
+def source_of(path_or_url: str | Path) -> HourSource:
+    """One file path or ``http(s)://`` URL as a source."""
+    text = str(path_or_url)
+    return _remote(text) if text.startswith(("http://", "https://")) else _local(Path(text))
+
+
+def event_lines(path_or_url: str | Path, *, timeout_s: float = 60.0) -> Iterator[bytes]:
+    """The non-blank lines of one file or URL (what a backfill loads), with the retries and the
+    :class:`SourceError` of :func:`iter_lines`."""
+    source = source_of(path_or_url)
+    with http_client(timeout_s) if source.url else nullcontext() as client:
+        for line in iter_lines(source, client=client):
+            if line.strip():
+                yield line
 
 
 def http_client(timeout_s: float = 60.0) -> httpx.Client:

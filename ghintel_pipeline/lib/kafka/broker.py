@@ -17,11 +17,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
-
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import BrokerSettings
 
 
 class BrokerError(RuntimeError):
@@ -90,6 +86,10 @@ def broker_binary() -> str:
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout_s: float = 30.0) -> int:
     """Create ``topic`` if missing; return its partition count."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import KafkaError, TopicAlreadyExistsError
+
     deadline = time.monotonic() + timeout_s
     last_error: Exception | None = None
     while time.monotonic() < deadline:
@@ -195,7 +195,7 @@ def broker_status(home: Path) -> dict:
     return {"state": "running" if alive else "stale", **asdict(info), "bootstrap": info.bootstrap}
 
 
-def resolve_bootstrap(settings: Settings) -> str:
+def resolve_bootstrap(settings: BrokerSettings) -> str:
     """The Kafka cluster every command talks to: ``KAFKA_BOOTSTRAP_SERVERS`` or the embedded broker."""
     if settings.kafka_bootstrap_servers:
         return settings.kafka_bootstrap_servers

@@ -7,23 +7,20 @@ predicate overwrite in one commit each, and silver's insert-only merge keeps the
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import queue
-import re
-import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import httpx
 import orjson
 import pyarrow as pa
 import pyarrow.dataset as ds
 from deltalake import CommitProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError
 
+from ghintel_pipeline.lib.gharchive.hours import hour_url, is_hour_spec, parse_hour
+from ghintel_pipeline.lib.gharchive.reader import event_lines
 from ghintel_pipeline.lib.lake.faults import fault_point
 from ghintel_pipeline.lib.lake.silver import (
     BRONZE_READ_COLUMNS,
@@ -46,47 +43,9 @@ from ghintel_pipeline.lib.lake.storage import (
 )
 from ghintel_pipeline.lib.settings import Settings
 
-HOUR_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{1,2}$")
 BATCH_ROWS = 10_000
 SILVER_CHUNK_ROWS = 20_000
 CACHE_BYTES = 128 << 20
-
-
-def iter_lines(path_or_url: str | Path, chunk_bytes: int = 8 << 20) -> Iterator[bytes]:
-    """Non-blank lines of a (gzip) NDJSON file or URL, streamed in bounded memory."""
-    source = str(path_or_url)
-    if source.startswith(("http://", "https://")):
-        with tempfile.TemporaryFile() as spool:
-            with httpx.stream("GET", source, follow_redirects=True, timeout=120) as response:
-                response.raise_for_status()
-                for block in response.iter_bytes():
-                    spool.write(block)
-            spool.seek(0)
-            yield from _split_lines(spool, chunk_bytes)
-        return
-    with open(source, "rb") as fh:
-        yield from _split_lines(fh, chunk_bytes)
-
-
-def _split_lines(fh, chunk_bytes: int) -> Iterator[bytes]:
-    magic = fh.read(2)
-    fh.seek(0)
-    stream = gzip.GzipFile(fileobj=fh) if magic == b"\x1f\x8b" else fh
-    rest = b""
-    while True:
-        try:
-            block = stream.read(chunk_bytes)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"corrupt gzip input: {exc}") from exc
-        if not block:
-            break
-        lines = (rest + block).split(b"\n")
-        rest = lines.pop()
-        for line in lines:
-            if line.strip():
-                yield line.rstrip(b"\r")
-    if rest.strip():
-        yield rest.rstrip(b"\r")
 
 
 def _bronze_batches(
@@ -129,10 +88,11 @@ def _bronze_batches(
 
 def backfill_gharchive_hour(settings: Settings, hour: str, *, path_or_url: str | None = None) -> dict:
     """Load one GH Archive hour ("YYYY-MM-DD-H") from a file or URL (default: GHARCHIVE_BASE_URL)."""
-    if not HOUR_RE.match(hour):
+    if not is_hour_spec(hour):
         raise ValueError(f"hour must look like 2015-01-01-15, got {hour!r}")
-    source = path_or_url or f"{settings.gharchive_base_url.rstrip('/')}/{hour}.json.gz"
-    return backfill_lines(settings, hour, iter_lines(source), label=Path(str(source)).name)
+    source = path_or_url or hour_url(settings.gharchive_base_url, parse_hour(hour))
+    lines = event_lines(source, timeout_s=settings.gharchive_http_timeout_s)
+    return backfill_lines(settings, hour, lines, label=Path(str(source)).name)
 
 
 def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, label: str) -> dict:

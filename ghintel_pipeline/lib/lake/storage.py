@@ -8,7 +8,7 @@ import pyarrow as pa
 from deltalake import ColumnProperties, DeltaTable, WriterProperties
 from deltalake.exceptions import TableNotFoundError
 
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import LakeSettings
 
 UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -69,14 +69,14 @@ _STATS_COLUMNS = {
 PARTITION_BY = {BRONZE: ["ingest_date"], SILVER: ["event_date"], QUARANTINE: ["quarantine_date"]}
 
 
-def lake_table_uri(settings: Settings, layer: str, table: str) -> str:
+def lake_table_uri(settings: LakeSettings, layer: str, table: str) -> str:
     root = settings.lake_root.rstrip("/")
     if "://" not in root:
         os.makedirs(root, exist_ok=True)
     return f"{root}/{layer}/{table}"
 
 
-def storage_options(settings: Settings) -> dict | None:
+def storage_options(settings: LakeSettings) -> dict | None:
     """delta-rs object-store options for an s3:// lake; None for a local folder."""
     if not settings.lake_root.startswith(("s3://", "s3a://")):
         return None
@@ -108,14 +108,14 @@ def schema_of(which: tuple[str, str]) -> pa.Schema:
     return {BRONZE: BRONZE_SCHEMA, QUARANTINE: QUARANTINE_SCHEMA}.get(which) or silver_schema()
 
 
-def open_table(settings: Settings, which: tuple[str, str]) -> DeltaTable | None:
+def open_table(settings: LakeSettings, which: tuple[str, str]) -> DeltaTable | None:
     try:
         return DeltaTable(lake_table_uri(settings, *which), storage_options=storage_options(settings))
     except TableNotFoundError:
         return None
 
 
-def ensure_table(settings: Settings, which: tuple[str, str]) -> DeltaTable:
+def ensure_table(settings: LakeSettings, which: tuple[str, str]) -> DeltaTable:
     """Open the table, creating it empty first (``mode='ignore'`` makes racing creators harmless)."""
     table = open_table(settings, which)
     if table is not None:

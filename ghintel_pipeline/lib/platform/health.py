@@ -134,7 +134,11 @@ def pipeline_health(settings: Settings, *, kafka: bool = True) -> PipelineHealth
 class HealthCache:
     """``pipeline_health`` at most every ``ttl_s`` per process: ``/health`` is polled often."""
 
-    def __init__(self, settings: Settings, ttl_s: float = 15.0):
+    def __init__(self, settings, ttl_s: float = 15.0):
+        # The API hands its own slice (ApiSettings); health also needs the broker, checks and
+        # platform slices: the union, with the API's values kept.
+        if not isinstance(settings, Settings):
+            settings = Settings(**settings.model_dump())
         self.settings, self.ttl_s = settings, ttl_s
         self._value: PipelineHealth | None = None
         self._lock = threading.Lock()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -114,10 +115,8 @@ def producer_section(settings: Settings, platform: dict) -> dict:
 
 
 def lag_section(settings: Settings) -> dict:
-    try:
-        from ghintel_pipeline.lib.lake import plan_ingest
-    except ImportError:
-        return {"error": "lakehouse library not installed"}
+    from ghintel_pipeline.lib.lake.offsets import plan_ingest
+
     plan = plan_ingest(settings)
     partitions = {}
     for p, pp in plan.partitions.items():
@@ -132,38 +131,73 @@ def lag_section(settings: Settings) -> dict:
     }
 
 
+# = defs.jobs.INGEST_JOB_NAME (not imported: Dagster's import costs seconds; a test compares them).
+# Only this job's runs count: a report or backfill run says nothing about ingestion.
+INGEST_JOB = "ingest_github_events_job"
+
+
 def dagster_section(settings: Settings) -> dict:
     home = dagster_home(settings)
     if not (home / "dagster.yaml").exists():
         return {"last_run": None, "note": "no Dagster instance yet"}
+    last = _last_run_sqlite(home) if not settings.ghintel_dagster_pg_url else _last_run_instance(home)
+    return {"last_run": last}
+
+
+def _last_run_sqlite(home: Path) -> dict | None:
+    """The newest run read from the sqlite run storage directly: importing Dagster costs seconds."""
+    import sqlite3
+
+    db = home / "storage" / "history" / "runs.db"
+    if not db.exists():
+        return None
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+        row = conn.execute(
+            "select run_id, pipeline_name, status, create_timestamp, start_time, end_time"
+            " from runs where pipeline_name = ? order by id desc limit 1",
+            (INGEST_JOB,),
+        ).fetchone()
+    if row is None:
+        return None
+    created = datetime.fromisoformat(row[3]).replace(tzinfo=UTC)
+    return _run_dict(row[0], row[1], row[2], created, row[4], row[5])
+
+
+def _last_run_instance(home: Path) -> dict | None:
     from dagster import DagsterInstance, RunsFilter
 
-    from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME
-
     with DagsterInstance.from_config(str(home)) as instance:
-        # The ingest job's runs only: a report or backfill run says nothing about ingestion.
-        records = instance.get_run_records(filters=RunsFilter(job_name=INGEST_JOB_NAME), limit=1)
+        records = instance.get_run_records(filters=RunsFilter(job_name=INGEST_JOB), limit=1)
         if not records:
-            return {"last_run": None}
+            return None
         record = records[0]
         run = record.dagster_run
-        return {
-            "last_run": {
-                "run_id": run.run_id,
-                "job_name": run.job_name,
-                "status": run.status.value,
-                "created_at": record.create_timestamp.isoformat(timespec="seconds"),
-                "started_at": _iso(record.start_time),
-                "ended_at": _iso(record.end_time),
-            }
-        }
+        return _run_dict(
+            run.run_id,
+            run.job_name,
+            run.status.value,
+            record.create_timestamp,
+            record.start_time,
+            record.end_time,
+        )
+
+
+def _run_dict(
+    run_id: str, job: str, status: str, created: datetime, start: float | None, end: float | None
+) -> dict:
+    return {
+        "run_id": run_id,
+        "job_name": job,
+        "status": status,
+        "created_at": created.isoformat(timespec="seconds"),
+        "started_at": _iso(start),
+        "ended_at": _iso(end),
+    }
 
 
 def _gold_location(settings: Settings, table: str) -> tuple[str, dict | None]:
-    try:
-        from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
-    except ImportError:
-        return f"{settings.lake_root.rstrip('/')}/gold/{table}", None
+    from ghintel_pipeline.lib.lake.storage import lake_table_uri, storage_options
+
     return lake_table_uri(settings, "gold", table), storage_options(settings)
 
 

@@ -19,49 +19,28 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import orjson
 
-from ghintel_pipeline.lib.platform.control import PlatformHandle, start_platform, stop_platform
-from ghintel_pipeline.lib.platform.freshness_runs import (
+from benchmarks.data import shared_hours
+from benchmarks.freshness_runs import (
     ACTIVE_STATUSES,
     GOLD_MARKS,
     SILVER_MARKS,
+    Probe,
     attribute,
     breakdown,
     ingest_runs,
     run_row,
     summarize,
 )
+from ghintel_pipeline.lib.platform.control import PlatformHandle, start_platform, stop_platform
 from ghintel_pipeline.lib.platform.state import read_state
 from ghintel_pipeline.lib.settings import Settings
-
-
-@dataclass
-class Probe:
-    """One synthetic event and what happened to it."""
-
-    event_id: str
-    repo: str
-    org: str
-    round: int
-    delivered: float | None = None
-    silver_seen: float | None = None
-    gold_seen: float | None = None
-    marks: dict[str, float] = field(default_factory=dict)  # filled from the Dagster run
-    run_id: str | None = None
-
-    @property
-    def silver_latency(self) -> float | None:
-        return self.silver_seen - self.delivered if self.silver_seen and self.delivered else None
-
-    @property
-    def gold_latency(self) -> float | None:
-        return self.gold_seen - self.delivered if self.gold_seen and self.delivered else None
 
 
 def sample_lines(source: Path, count: int, *, seed: int = 7) -> list[dict]:
@@ -264,10 +243,8 @@ def measure(plan: FreshnessPlan, *, say: Callable[[str], None] = lambda m: None)
 
 
 def default_source() -> Path | None:
-    """A shared 2015 GH Archive hour (``../shared`` beside the repository, or $GHINTEL_SHARED_DATA)."""
-    repo = Path(__file__).resolve().parents[3]
-    shared = Path(os.environ.get("GHINTEL_SHARED_DATA", repo.parent / "shared" / "data" / "github-events"))
-    hours = sorted((shared / "gharchive").glob("2015-*.json.gz"))
+    """A shared 2015 GH Archive hour."""
+    hours = shared_hours("2015-*.json.gz")
     return hours[0] if hours else None
 
 

@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ghintel_pipeline.cli.bench import app as bench_app
 
-
-@bench_app.command("freshness")
 def bench_freshness(
     sensor_interval: Annotated[
         int,
@@ -39,8 +36,8 @@ def bench_freshness(
     from rich.console import Console
     from rich.table import Table
 
-    from ghintel_pipeline.lib.platform.freshness import run_freshness_bench
-    from ghintel_pipeline.lib.platform.freshness_runs import SEGMENT_NAMES
+    from benchmarks.freshness import run_freshness_bench
+    from benchmarks.freshness_runs import SEGMENT_NAMES
     from ghintel_pipeline.lib.settings import Settings
 
     console = Console(stderr=True)

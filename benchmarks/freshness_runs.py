@@ -7,12 +7,9 @@ visible, and its latency is cut at that run's marks, which add up exactly to the
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ghintel_pipeline.lib.platform.freshness import Probe
 
 INGEST_JOB = "ingest_github_events_job"
 ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
@@ -31,6 +28,29 @@ SEGMENT_NAMES = {
     "silver_seen": "API notices silver (refresh + poll)",
     "gold_seen": "API notices gold (refresh + poll)",
 }
+
+
+@dataclass
+class Probe:
+    """One synthetic event and what happened to it."""
+
+    event_id: str
+    repo: str
+    org: str
+    round: int
+    delivered: float | None = None
+    silver_seen: float | None = None
+    gold_seen: float | None = None
+    marks: dict[str, float] = field(default_factory=dict)  # filled from the Dagster run
+    run_id: str | None = None
+
+    @property
+    def silver_latency(self) -> float | None:
+        return self.silver_seen - self.delivered if self.silver_seen and self.delivered else None
+
+    @property
+    def gold_latency(self) -> float | None:
+        return self.gold_seen - self.delivered if self.gold_seen and self.delivered else None
 
 
 # -- where the time went: the Dagster instance -------------------------------------------------

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ghintel_pipeline.cli.bench import app as bench_app
 
-
-@bench_app.command("ingest")
 def bench_ingest(
     files: Annotated[
         list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
@@ -36,15 +32,14 @@ def bench_ingest(
     from rich.console import Console
     from rich.table import Table
 
-    from ghintel_pipeline.lib.lake.bench import default_hours, run_ingest_bench
+    from benchmarks.data import shared_data, shared_hours
+    from benchmarks.ingest import run_ingest_bench
 
     console = Console(stderr=True)
     if not files:
-        default = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "github-events"
-        shared = Path(os.environ.get("GHINTEL_SHARED_DATA", default))
-        files = default_hours(shared)
+        files = shared_hours()
         if not files:
-            raise typer.BadParameter(f"no GH Archive hours found under {shared}; pass files")
+            raise typer.BadParameter(f"no GH Archive hours found under {shared_data()}; pass files")
     result = run_ingest_bench(
         files,
         amplify=amplify,

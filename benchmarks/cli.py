@@ -1,9 +1,11 @@
-"""``ghintel bench ...``: each benchmark registers itself on ``app`` from its own module."""
+"""``ghintel bench ...``: the benchmark commands, each registered here with one line."""
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from benchmarks import api_cmd, freshness_cmd, ingest_cmd, produce_cmd
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -24,7 +26,7 @@ def bench_validate(
     from rich.console import Console
     from rich.table import Table
 
-    from ghintel_pipeline.lib.contracts.bench import run_validation_bench
+    from benchmarks.contracts import run_validation_bench
 
     result = run_validation_bench(files or None, repeat=repeat, duckdb=duckdb)
     if as_json:
@@ -63,5 +65,7 @@ def bench_validate(
         console.print(f"duckdb baseline unavailable: {duck['error']}")
 
 
-# Each benchmark module registers its command on `app` when imported.
-from ghintel_pipeline.cli import bench_freshness, bench_ingest  # noqa: E402,F401
+app.command("ingest")(ingest_cmd.bench_ingest)
+app.command("produce")(produce_cmd.bench_produce)
+app.command("freshness")(freshness_cmd.bench_freshness)
+app.command("api")(api_cmd.bench_api)

@@ -14,7 +14,6 @@ import json
 import multiprocessing
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -22,22 +21,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
 
 import httpx
 import orjson
 import typer
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
+from benchmarks.data import shared_data
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Granularity, Window, window_span
 from ghintel_api.queries.actors import ActorMetric, top_actors
 from ghintel_api.queries.orgs import org_summary
 from ghintel_api.queries.repos import repo_activity
 from ghintel_api.queries.trending import trending_repos
-from ghintel_pipeline.cli.bench import app as bench_app
 from ghintel_pipeline.lib.settings import Settings
 
 SOURCE_HOURS = ("2015-01-01-0.json.gz", "2015-01-01-1.json.gz", "2015-01-01-15.json.gz")
@@ -47,21 +44,15 @@ console = Console()
 
 
 def default_source_dir() -> Path:
-    """The shared GH Archive folder beside the repository (or GHINTEL_SHARED_DATA)."""
-    shared = os.environ.get("GHINTEL_SHARED_DATA")
-    base = (
-        Path(shared)
-        if shared
-        else Path(__file__).resolve().parents[1].parent / "shared" / "data" / "github-events"
-    )
-    return base / "gharchive"
+    """The shared GH Archive folder."""
+    return shared_data() / "gharchive"
 
 
 def _replayed_lines(path: Path, copy: int, target: datetime) -> Iterator[bytes]:
-    from ghintel_pipeline.lib.lake import iter_lines
+    from ghintel_pipeline.lib.gharchive.reader import event_lines
 
     id_shift = (copy + 1) * 10_000_000_000
-    for line in iter_lines(path):
+    for line in event_lines(path):
         event = orjson.loads(line)
         created = datetime.fromisoformat(event["created_at"].replace("Z", "+00:00"))
         moved = target + timedelta(minutes=created.minute, seconds=created.second)
@@ -123,7 +114,7 @@ class Case:
     direct: Callable[[random.Random, Lake], object]
 
 
-def _cases(lake: Lake) -> list[Case]:
+def cases_of(lake: Lake) -> list[Case]:
     cur = lake.cursor()
     repos = [
         r["repo_name"]
@@ -280,13 +271,7 @@ def load_test(base_url: str, case: Case, concurrency: int, seconds: float, proce
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_server(home: Path, port: int, workers: int, cache_mb: int) -> subprocess.Popen:
+def start_server(home: Path, port: int, workers: int, cache_mb: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "GHINTEL_HOME": str(home),
@@ -324,102 +309,3 @@ def _start_server(home: Path, port: int, workers: int, cache_mb: int) -> subproc
         time.sleep(0.3)
     proc.terminate()
     raise RuntimeError("API server did not become healthy in 300 s")
-
-
-@bench_app.command("api")
-def bench_api(
-    events: Annotated[int, typer.Option(help="Minimum events in the replayed lake")] = 1_000_000,
-    seconds: Annotated[float, typer.Option(help="Load duration per endpoint")] = 15.0,
-    concurrency: Annotated[int, typer.Option(help="Concurrent HTTP clients")] = 32,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
-    client_processes: Annotated[int, typer.Option(help="OS processes the clients are spread over")] = 2,
-    home: Annotated[Path | None, typer.Option(help="GHINTEL_HOME of the bench lake")] = None,
-    source_dir: Annotated[Path | None, typer.Option(help="Folder with the GH Archive hours")] = None,
-    rebuild: Annotated[bool, typer.Option(help="Rebuild the lake even if one exists")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary only")] = False,
-) -> None:
-    """Serve the API on a free port and load it with concurrent clients; compare with direct DuckDB."""
-    base = Settings()
-    bench_home = (home or base.home / "bench" / "api").expanduser().resolve()
-    settings = Settings(ghintel_home=bench_home, ghintel_lake_root=None)
-    lake_info = build_amplified_lake(settings, source_dir or default_source_dir(), events, rebuild=rebuild)
-
-    lake = Lake(settings)
-    lake.open()
-    cases = _cases(lake)
-    direct = direct_timings(lake, cases, iterations=200)
-    lake.close()
-
-    # Two runs: the response cache off (every request runs its queries) and on (repeated URLs are
-    # answered from memory until a table version changes), so neither figure hides the other.
-    http: dict[str, dict] = {}
-    for mode, cache_mb in (("no_cache", 0), ("cache", 64)):
-        port = _free_port()
-        server = _start_server(bench_home, port, workers, cache_mb)
-        try:
-            http[mode] = {}
-            for case in cases:
-                if not as_json:
-                    console.print(f"[{mode}] {case.name}: {seconds:g} s with {concurrency} clients ...")
-                http[mode][case.name] = load_test(
-                    f"http://127.0.0.1:{port}", case, concurrency, seconds, client_processes
-                )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-    summary = {
-        "lake": lake_info,
-        "concurrency": concurrency,
-        "seconds_per_endpoint": seconds,
-        "workers": workers,
-        "client_processes": client_processes,
-        "cpus": os.cpu_count(),
-        "http": http,
-        "direct_duckdb": direct,
-        "goal_p99_ms": GOAL_MS,
-        # other processes compete for the same cores; without this the figures can't be read
-        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-    }
-    if as_json:
-        print(json.dumps(summary, indent=2))
-        return
-    console.print(
-        f"lake: {lake_info['events']:,} events, {lake_info['label']}"
-        f"{' (reused)' if lake_info.get('reused') else ''}"
-    )
-    for mode, rows in http.items():
-        title = "response cache OFF" if mode == "no_cache" else "response cache ON (64 MB)"
-        table = Table(title=f"{title}: {concurrency} concurrent clients, {seconds:g} s per endpoint")
-        for col in (
-            "endpoint",
-            "req/s",
-            "p50 ms",
-            "p95 ms",
-            "p99 ms",
-            "non-200",
-            "direct p50",
-            "direct p99",
-            "p99 goal",
-        ):
-            table.add_column(col)
-        for name, row in rows.items():
-            d = direct.get(name, {})
-            goal = "" if name not in direct else ("met" if row["p99"] <= GOAL_MS else "MISSED")
-            table.add_row(
-                name,
-                str(row["rps"]),
-                str(row["p50"]),
-                str(row["p95"]),
-                str(row["p99"]),
-                str(row["non_200"]),
-                str(d.get("p50", "-")),
-                str(d.get("p99", "-")),
-                goal,
-            )
-        console.print(table)
-    console.print("direct = the same query functions run sequentially in this process on the same lake")
-    console.print(
-        f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-        "(the load generator runs on the same machine as the server)"
-    )

@@ -17,14 +17,11 @@ from pathlib import Path
 
 import psutil
 
-from ghintel_pipeline.lib.lake.backfill import backfill_lines, iter_lines
+from ghintel_pipeline.lib.gharchive.reader import event_lines
+from ghintel_pipeline.lib.lake.backfill import backfill_lines
 from ghintel_pipeline.lib.settings import Settings
 
 DAY0 = dt.date(2015, 1, 1)
-
-
-def default_hours(shared_data: Path) -> list[Path]:
-    return sorted((shared_data / "gharchive").glob("2015-01-01-*.json.gz"))
 
 
 def hour_label(path: Path, copy: int) -> str:
@@ -35,12 +32,12 @@ def hour_label(path: Path, copy: int) -> str:
 
 def amplified_lines(path: Path, copy: int) -> Iterator[bytes]:
     if copy == 0:
-        yield from iter_lines(path)
+        yield from event_lines(path)
         return
     prefix = str(copy).encode()
     old = b'"created_at":"' + DAY0.isoformat().encode()
     new = b'"created_at":"' + (DAY0 + dt.timedelta(days=copy)).isoformat().encode()
-    for line in iter_lines(path):
+    for line in event_lines(path):
         if line.startswith(b'{"id":"'):
             line = b'{"id":"' + prefix + line[7:]
         yield line.replace(old, new)

@@ -8,25 +8,20 @@ from __future__ import annotations
 
 import gc
 import gzip
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import orjson
 
+from benchmarks.data import shared_hours
 from ghintel_pipeline.lib.contracts.arrow import events_to_arrow
 from ghintel_pipeline.lib.contracts.validate import validate_batch
 
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-
 
 def default_bench_files() -> list[Path]:
-    """The shared 2015 GH Archive hours (``../shared`` beside the repo, or $GHINTEL_SHARED_DATA)."""
-    shared = Path(
-        os.environ.get("GHINTEL_SHARED_DATA", _REPO_ROOT.parent / "shared" / "data" / "github-events")
-    )
-    return sorted((shared / "gharchive").glob("2015-*.json.gz"))
+    """The shared 2015 GH Archive hours."""
+    return shared_hours("2015-*.json.gz")
 
 
 def read_lines(path: Path) -> list[bytes]:
