@@ -2,7 +2,7 @@
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: setup up test lint clean
+.PHONY: setup up test test-quick lint clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -13,6 +13,10 @@ up: setup
 
 test: setup
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+# Everything except the tests marked slow (crash injection, platform lifecycle, e2e, daemon).
+test-quick: setup
+	$(UV) run --frozen pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: setup
 	$(UV) run --frozen ruff check .

@@ -271,28 +271,29 @@ def load_test(base_url: str, case: Case, concurrency: int, seconds: float, proce
     }
 
 
-def start_server(home: Path, port: int, workers: int, cache_mb: int) -> subprocess.Popen:
+def start_server(home: Path, port: int, workers: int, cache_mb: int, clients: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "GHINTEL_HOME": str(home),
         "GHINTEL_API_RATE_LIMIT": "0",
         "GHINTEL_API_KEYS": "",
         "GHINTEL_API_RESPONSE_CACHE_MB": str(cache_mb),
+        # The benchmark's clients share one address: let every one of them be served, so the
+        # figures time queries, not the (immediate) refusals of the concurrency cap.
+        "GHINTEL_API_MAX_CONCURRENT_QUERIES": str(clients),
+        "GHINTEL_API_MAX_CONCURRENT_PER_CLIENT": str(clients),
     }
     env.pop("GHINTEL_LAKE_ROOT", None)
+    # `ghintel api` itself, so the benchmark runs the server with the limits users get.
     cmd = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "ghintel_api.main:create_app",
-        "--factory",
+        "ghintel_pipeline.cli.main",
+        "api",
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
         "--workers",
         str(workers),
     ]

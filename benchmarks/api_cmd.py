@@ -55,7 +55,7 @@ def bench_api(
     http: dict[str, dict] = {}
     for mode, cache_mb in (("no_cache", 0), ("cache", 64)):
         port = free_port()
-        server = start_server(bench_home, port, workers, cache_mb)
+        server = start_server(bench_home, port, workers, cache_mb, concurrency)
         try:
             http[mode] = {}
             for case in cases:

@@ -13,16 +13,15 @@ from pathlib import Path
 
 INGEST_JOB = "ingest_github_events_job"
 ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
-BRONZE_STEP, SILVER_STEP, GOLD_STEP = "bronze__github_events", "silver_github_events", "gold_dbt_models"
+INGEST_STEP, GOLD_STEP = "ingest_github_events", "gold_dbt_models"
 # Segments of a latency, each the time between two consecutive marks (so they add up exactly).
-SILVER_MARKS = ["delivered", "run_created", "run_dequeued", "bronze_start", "bronze_end", "silver_end"]
+SILVER_MARKS = ["delivered", "run_created", "run_dequeued", "ingest_start", "ingest_end"]
 GOLD_MARKS = [*SILVER_MARKS, "gold_start", "gold_end"]
 SEGMENT_NAMES = {
     "run_created": "sensor wait (interval phase, tick, a run in progress)",
     "run_dequeued": "run queue (enqueue -> dequeued by the daemon)",
-    "bronze_start": "run start-up (process, code location import, first step)",
-    "bronze_end": "bronze step (Kafka -> bronze)",
-    "silver_end": "silver step (bronze -> silver)",
+    "ingest_start": "run start-up (process, code location import, first step)",
+    "ingest_end": "ingest step (Kafka -> bronze -> silver)",
     "gold_start": "asset checks before gold",
     "gold_end": "dbt gold build + Delta export",
     "silver_seen": "API notices silver (refresh + poll)",
@@ -78,7 +77,7 @@ def ingest_runs(dagster_home: Path, since: float) -> list[dict]:
                 "run_start": stats.start_time,
                 "run_end": stats.end_time,
             }
-            for name, key in (("bronze", BRONZE_STEP), ("silver", SILVER_STEP), ("gold", GOLD_STEP)):
+            for name, key in (("ingest", INGEST_STEP), ("gold", GOLD_STEP)):
                 step = steps.get(key)
                 marks[f"{name}_start"] = step.start_time if step else None
                 marks[f"{name}_end"] = step.end_time if step else None
@@ -97,21 +96,21 @@ def ingest_runs(dagster_home: Path, since: float) -> list[dict]:
 
 
 def attribute(probes: list[Probe], runs: list[dict]) -> None:
-    """Each probe gets the marks of the run that made it visible: the last run whose bronze step ended
-    before the API showed the event in silver (that run's silver commit is what the API saw; the next
-    run's bronze step ends long after). Dagster logs a step's end after its commit, so the API can see
-    the data a moment before: a step's end mark is capped at the moment the API showed it."""
+    """Each probe gets the marks of the run that made it visible: the last run whose ingest step
+    started before the API showed the event in silver (silver commits land during the step, so the
+    API can see the data before Dagster logs the step's end: that end is capped at the moment the
+    API showed it, as gold's end is for gold)."""
     for probe in probes:
         if probe.silver_seen is None:
             continue
-        candidates = [r for r in runs if r["marks"].get("bronze_end", math.inf) <= probe.silver_seen]
+        candidates = [r for r in runs if r["marks"].get("ingest_start", math.inf) <= probe.silver_seen]
         if not candidates:
             continue
-        run = max(candidates, key=lambda r: r["marks"]["bronze_end"])
+        run = max(candidates, key=lambda r: r["marks"]["ingest_start"])
         probe.run_id = run["run_id"]
         probe.marks = {"delivered": probe.delivered, **run["marks"], "silver_seen": probe.silver_seen}
-        if "silver_end" in probe.marks:
-            probe.marks["silver_end"] = min(probe.marks["silver_end"], probe.silver_seen)
+        if "ingest_end" in probe.marks:
+            probe.marks["ingest_end"] = min(probe.marks["ingest_end"], probe.silver_seen)
         if probe.gold_seen is not None:
             probe.marks["gold_seen"] = probe.gold_seen
             if "gold_end" in probe.marks:
@@ -160,10 +159,9 @@ def run_row(run: dict) -> dict:
         "status": run["status"],
         "trigger": run["trigger"],
         "queue_s": span("run_created", "run_dequeued"),
-        "startup_s": span("run_dequeued", "bronze_start"),
-        "bronze_s": span("bronze_start", "bronze_end"),
-        "silver_s": span("bronze_end", "silver_end"),
-        "checks_s": span("silver_end", "gold_start"),
+        "startup_s": span("run_dequeued", "ingest_start"),
+        "ingest_s": span("ingest_start", "ingest_end"),
+        "checks_s": span("ingest_end", "gold_start"),
         "gold_s": span("gold_start", "gold_end"),
         "total_s": span("run_created", "run_end"),
     }

@@ -8,14 +8,24 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException
 
-from ghintel_api.api.deps import NotModified, UnknownParameter
+from ghintel_api.api.deps import NotModified
+from ghintel_api.api.params import QUERY_MODELS
 from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
+from ghintel_api.core.cursors import BadCursor
+from ghintel_api.core.guard import (
+    Admission,
+    AdmissionMiddleware,
+    QueryNormalizeMiddleware,
+    default_caps,
+    typed_fields,
+)
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
 from ghintel_api.core.middleware import DOCS_STATIC, AccessMiddleware, ResponseCacheMiddleware
 from ghintel_api.core.observability import (
@@ -24,20 +34,26 @@ from ghintel_api.core.observability import (
     configure_logging,
     request_id_var,
 )
-from ghintel_api.core.security import TokenBuckets
+from ghintel_api.core.security import AuthThrottle, TokenBuckets
 from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
-from ghintel_api.queries.events import BadCursor
 from ghintel_pipeline.lib.platform.health import HealthCache
 from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api")
 
 _ERRORS = {
+    400: {"model": ErrorPublic, "description": "Malformed request, e.g. two X-API-Key headers"},
     401: {"model": ErrorPublic, "description": "Missing or invalid X-API-Key"},
-    422: {"model": ValidationErrorPublic, "description": "Invalid parameter"},
-    429: {"model": ErrorPublic, "description": "Rate limit exceeded (see Retry-After)"},
-    503: {"model": ErrorPublic, "description": "Lake table not available yet, or query timeout"},
+    422: {"model": ValidationErrorPublic, "description": "Invalid, unknown or repeated parameter"},
+    429: {
+        "model": ErrorPublic,
+        "description": "Rate limit, concurrency cap of this client, or too many wrong keys (see Retry-After)",
+    },
+    503: {
+        "model": ErrorPublic,
+        "description": "Lake table not available yet, query timeout, or the API is at its concurrency cap",
+    },
 }
 
 
@@ -62,7 +78,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return _error(422, "validation_error", _validation_message(exc), detail=detail)
 
-    @app.exception_handler(UnknownParameter)
     @app.exception_handler(BadTime)
     @app.exception_handler(BadCursor)
     async def on_bad_value(request: Request, exc: ValueError):
@@ -70,7 +85,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, exc: HTTPException):
-        names = {401: "unauthorized", 404: "not_found", 429: "rate_limited"}
+        # Starlette's own 404 (no such route) and 405 arrive here too, so they get the envelope.
+        names = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
         return _error(
             exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail), headers=exc.headers
         )
@@ -155,9 +171,21 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         _drop_security_from_openapi(app)
     for module in (trending, orgs, repos, actors, anomalies, events, quality, health):
         app.include_router(module.router)
-    # Starlette runs the last added middleware first: context/logging, then access, then the cache.
-    if settings.ghintel_api_response_cache_mb > 0:
-        app.add_middleware(ResponseCacheMiddleware, max_bytes=settings.ghintel_api_response_cache_mb << 20)
-    app.add_middleware(AccessMiddleware, api_keys=api_keys, buckets=app.state.buckets, metrics=metrics)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    caps = default_caps(
+        settings.ghintel_api_max_concurrent_queries, settings.ghintel_api_max_concurrent_per_client
+    )
+    app.state.admission = Admission(*caps)
+    # Starlette runs the last added middleware first: context/logging, access, canonical query,
+    # cache + single-flight, and the concurrency cap right in front of the routes.
+    app.add_middleware(AdmissionMiddleware, admission=app.state.admission, metrics=metrics)
+    cache_bytes = settings.ghintel_api_response_cache_mb << 20
+    app.add_middleware(ResponseCacheMiddleware, max_bytes=cache_bytes, metrics=metrics)
+    app.add_middleware(QueryNormalizeMiddleware, typed=typed_fields(QUERY_MODELS))
+    throttle = AuthThrottle(free=settings.ghintel_api_auth_failures)
+    app.add_middleware(
+        AccessMiddleware, api_keys=api_keys, buckets=app.state.buckets, throttle=throttle, metrics=metrics
+    )
+    # Answers depend on the key when keys are on (401 vs 200, /health's inventory): say so to caches.
+    headers = [(b"x-content-type-options", b"nosniff")] + ([(b"vary", b"X-API-Key")] if api_keys else [])
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, extra_headers=headers)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 CoverageLevel = Literal["ok", "low", "missing"]
 
@@ -53,6 +53,17 @@ class TrendingPublic(BaseModel):
     data: list[TrendingRepo]
 
 
+class _PushCounts(BaseModel):
+    """0 is a known zero, null is unknown — everywhere: without pushes there are 0 commits; null
+    only when there were pushes but none carried a commit count (trimmed payloads since 2025-10)."""
+
+    @model_validator(mode="after")
+    def _no_pushes_no_commits(self):
+        if self.pushes == 0:
+            self.commits = 0
+        return self
+
+
 class TopRepo(BaseModel):
     repo_name: str
     events: int
@@ -61,13 +72,15 @@ class TopRepo(BaseModel):
     prs_opened: int
 
 
-class TopActor(BaseModel):
+class TopActor(_PushCounts):
     rank: int
     login: str
     is_bot: bool
     events: int
     pushes: int
-    commits: int | None = None
+    commits: int | None = Field(
+        default=None, description="0 without pushes; null when no push carried a commit count"
+    )
     prs_opened: int
     prs_merged: int
     reviews: int
@@ -106,12 +119,14 @@ class OrgSummaryPublic(BaseModel):
     coverage: Coverage
 
 
-class ActivityTotals(BaseModel):
+class ActivityTotals(_PushCounts):
     events: int
     stars: int
     forks: int
     pushes: int
-    commits: int | None = Field(description="NULL when no push in the window carried a commit count")
+    commits: int | None = Field(
+        description="0 without pushes; null when there were pushes but none carried a commit count"
+    )
     prs_opened: int
     prs_merged: int
     prs_closed: int
@@ -285,10 +300,15 @@ class HealthReason(BaseModel):
     message: str
 
 
-class HealthPublic(BaseModel):
+class HealthStatusPublic(BaseModel):
+    """What /health tells anyone; the inventory (HealthPublic) needs a key when keys are configured."""
+
     status: Literal["ok", "degraded", "empty"] = Field(
         description="degraded: see reasons (HTTP 200); empty: no gold table loaded yet (HTTP 503)"
     )
+
+
+class HealthPublic(HealthStatusPublic):
     reasons: list[HealthReason] = []
     quarantine: QuarantineShare | None = None
     kafka_lag: int | None = Field(default=None, description="Records waiting in Kafka; null when unknown")

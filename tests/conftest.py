@@ -28,6 +28,23 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(scope="session")
+def real_gold_home(tmp_path_factory) -> Path:
+    """GH Archive 2015-01-01 hours 0 and 1 through the real backfill and the real gold build, built
+    once per session for the API and report tests. Read it only; copy it to change it. Two hours:
+    hour 1 then has a trailing baseline, so gold holds real anomalies."""
+    from ghintel_pipeline.lib.gold import build_gold
+    from ghintel_pipeline.lib.lake import backfill_gharchive_hour
+    from ghintel_pipeline.lib.settings import Settings
+
+    home = tmp_path_factory.mktemp("real-gold") / "home"
+    settings = Settings(ghintel_home=home, ghintel_lake_root=None)
+    for hour, path in (("2015-01-01-0", HOUR_0), ("2015-01-01-1", HOUR_1)):
+        backfill_gharchive_hour(settings, hour, path_or_url=str(path))
+    build_gold(settings)
+    return home
+
+
+@pytest.fixture(scope="session")
 def broker_home(tmp_path_factory) -> Path:
     """A session-wide embedded broker; tests create their own topics on it."""
     home = tmp_path_factory.mktemp("broker-home")

@@ -95,3 +95,17 @@
     delete from {{ target }} where {{ recompute_filter(config.require('recompute')) }};
     insert into {{ target }} ({{ cols }}) select {{ cols }} from {{ source }}
 {%- endmacro %}
+
+
+{#-
+  The incremental header of every model recomputed by hour/day/horizon: configures the model
+  (materialized incremental, strategy replace_recomputed) and returns the recompute spec that
+  recompute_filter() takes. In a model: {% set recompute = incremental_by_recompute('hour',
+  'event_hour', 'event_date') %}.
+-#}
+{% macro incremental_by_recompute(grain, column, date_column=none) -%}
+    {%- set recompute = {'grain': grain, 'column': column} -%}
+    {%- if date_column -%}{%- do recompute.update({'date_column': date_column}) -%}{%- endif -%}
+    {%- do config(materialized='incremental', incremental_strategy='replace_recomputed', recompute=recompute) -%}
+    {{- return(recompute) -}}
+{%- endmacro %}

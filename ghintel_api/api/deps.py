@@ -7,11 +7,15 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import duckdb
-from fastapi import Depends, Request, Response, Security
-from fastapi.concurrency import run_in_threadpool
+from fastapi import Depends, HTTPException, Query, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
+from ghintel_api.api.params import NoParams
+from ghintel_api.core.cursors import cursor_key
+from ghintel_api.core.guard import refresh_lake
 from ghintel_api.core.lake import Lake
+from ghintel_api.queries.orgs import resolve_org
+from ghintel_api.queries.repos import resolve_repo
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of GHINTEL_API_KEYS")
 
@@ -27,8 +31,7 @@ class NotModified(Exception):
 async def get_lake(request: Request) -> Lake:
     """The app's lake; when a version check is due it runs in a worker thread (it may reload)."""
     lake: Lake = request.app.state.lake
-    if lake.refresh_due():
-        await run_in_threadpool(lake.refresh_if_due)
+    await refresh_lake(lake)
     return lake
 
 
@@ -53,43 +56,60 @@ async def api_key_scheme(api_key: Annotated[str | None, Security(api_key_header)
 
 
 async def conditional_get(request: Request, response: Response, lake: LakeDep) -> None:
-    """ETag = lake table versions + request URL: unchanged tables mean an unchanged answer."""
+    """ETag = lake table versions + request URL: unchanged tables mean an unchanged answer.
+
+    ``If-None-Match: *`` is not decided here but after the route ran (ResponseCacheMiddleware): a
+    dependency runs even when the route's parameters are invalid, and before the 404 checks.
+    """
     url = request.url.path + "?" + str(request.url.query)
     etag = f'W/"{lake.state_token}-{hashlib.sha1(url.encode()).hexdigest()[:16]}"'
     cache_control = request.app.state.cache_control
     wanted = request.headers.get("if-none-match")
-    if wanted and (wanted.strip() == "*" or etag in [tag.strip() for tag in wanted.split(",")]):
+    if wanted and etag in [tag.strip() for tag in wanted.split(",")]:
         raise NotModified(etag, cache_control)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = cache_control
 
 
-_KNOWN_PARAMS: dict[int, frozenset[str]] = {}
+DATA_DEPENDENCIES = [Depends(api_key_scheme), Depends(conditional_get)]
 
 
-async def reject_unknown_params(request: Request) -> None:
-    """422 for query parameters the route does not define: a typo (``windw=7d``) must not be
-    silently answered with the defaults."""
-    route = request.scope.get("route")
-    known = _KNOWN_PARAMS.get(id(route))
-    if known is None:
-        known = _KNOWN_PARAMS.setdefault(id(route), frozenset(_query_names(route.dependant)))
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        raise UnknownParameter(
-            f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
-        )
+def noted(answer, note: str | None):
+    """The answer with ``note`` (e.g. that as_of was clamped) first in its coverage notes."""
+    if note:
+        answer.coverage.notes.insert(0, note)
+    return answer
 
 
-def _query_names(dependant) -> set[str]:
-    names = {field.alias for field in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
+async def no_query_params(params: Annotated[NoParams, Query()]) -> None:
+    """For routes without query parameters: an unknown one is still a 422, as everywhere."""
 
 
-class UnknownParameter(ValueError):
-    """A query parameter the route does not define (422)."""
+NO_QUERY_PARAMS = Depends(no_query_params)
 
 
-DATA_DEPENDENCIES = [Depends(api_key_scheme), Depends(reject_unknown_params), Depends(conditional_get)]
+def repo_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> dict:
+    """The dim_repos row of ``owner/name``; 404 when gold does not know it (every route alike)."""
+    repo = resolve_repo(lake, cur, full_name)
+    if repo is None:
+        raise HTTPException(status_code=404, detail=f"unknown repository {full_name}")
+    return repo
+
+
+def org_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str:
+    """The organisation's login as stored; 404 when gold does not know it."""
+    login = resolve_org(lake, cur, org)
+    if login is None:
+        raise HTTPException(status_code=404, detail=f"unknown organisation {org!r}")
+    return login
+
+
+def cursor_key_of(request: Request) -> bytes:
+    """The app's cursor key, read (or created) on first use: building an app writes no file."""
+    key = getattr(request.app.state, "cursor_key", None)
+    if key is None:
+        key = request.app.state.cursor_key = cursor_key(request.app.state.settings)
+    return key
+
+
+CursorKeyDep = Annotated[bytes, Depends(cursor_key_of)]

@@ -15,6 +15,8 @@ import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from ghintel_pipeline.lib.lake.storage import table_dataset
+
 TABLE = "api_actor_hourly"
 ORG_TABLE = "api_org_actor_hourly"
 
@@ -95,7 +97,7 @@ def refresh_partitions(cur: duckdb.DuckDBPyConnection, dt: DeltaTable, partition
                 cur.execute(f"DELETE FROM {table} WHERE CAST(event_date AS VARCHAR) = ANY(?)", [partitions])
             if present:
                 cur.register(
-                    "_src_silver_part", dt.to_pyarrow_dataset(partitions=[("event_date", "in", present)])
+                    "_src_silver_part", table_dataset(dt, partitions=[("event_date", "in", present)])
                 )
                 try:
                     cur.execute(_AGGREGATE)

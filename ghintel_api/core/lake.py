@@ -32,6 +32,8 @@ from deltalake import DeltaTable
 
 from ghintel_api.core import actor_hours
 from ghintel_api.core.watchdog import QueryWatchdog
+from ghintel_pipeline.lib.gold.marts import MART_NAMES
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api.lake")
@@ -57,17 +59,7 @@ class _KnownAbsent(importlib.abc.MetaPathFinder):
 if importlib.util.find_spec("pandas") is None and not any(isinstance(f, _KnownAbsent) for f in sys.meta_path):
     sys.meta_path.insert(0, _KnownAbsent(frozenset({"pandas"})))
 
-GOLD_TABLES: tuple[str, ...] = (
-    "fct_repo_activity_hourly",
-    "fct_org_activity_daily",
-    "fct_actor_activity_daily",
-    "dim_repos",
-    "dim_actors",
-    "dim_orgs",
-    "repo_trending",
-    "anomalies",
-    "data_coverage",
-)
+GOLD_TABLES: tuple[str, ...] = MART_NAMES
 SILVER_TABLE = "github_events"
 # Sorting the copies lets DuckDB's zone maps skip row groups for the usual window filters.
 _SORT_KEYS = {
@@ -157,6 +149,7 @@ class Lake:
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
         self.newest_hour: datetime | None = None
+        self.oldest_hour: datetime | None = None
         self.coverage_by_hour: dict[datetime, HourCoverage] = {}
         self.state_token = "empty"
         self.reloads = 0
@@ -229,7 +222,7 @@ class Lake:
         source = f"_src_{state.logical}"
         order = _SORT_KEYS.get(state.logical)
         started = time.perf_counter()
-        dataset = dt.to_pyarrow_dataset()
+        dataset = table_dataset(dt)
         self._loader.register(source, dataset)
         try:
             order_sql = f" ORDER BY {order}" if order else ""
@@ -260,7 +253,7 @@ class Lake:
         state = self.silver
         dt = state.dt
         assert dt is not None
-        dataset = dt.to_pyarrow_dataset()
+        dataset = table_dataset(dt)
         files = actor_hours.files_by_partition(dt)
         stale = sorted(
             key
@@ -301,13 +294,17 @@ class Lake:
     def _after_change(self) -> None:
         hourly = self.tables["fct_repo_activity_hourly"].physical
         coverage = self.tables["data_coverage"].physical
-        candidates = []
+        newest, oldest = [], []
         for physical in (hourly, coverage):
             if physical:
-                (newest,) = self._loader.execute(f"SELECT max(event_hour) FROM {physical}").fetchone()
-                if newest is not None:
-                    candidates.append(_as_utc(newest))
-        self.newest_hour = max(candidates) if candidates else None
+                row = self._loader.execute(
+                    f"SELECT min(event_hour), max(event_hour) FROM {physical}"
+                ).fetchone()
+                if row[1] is not None:
+                    oldest.append(_as_utc(row[0]))
+                    newest.append(_as_utc(row[1]))
+        self.newest_hour = max(newest) if newest else None
+        self.oldest_hour = min(oldest) if oldest else None
         self.coverage_by_hour = self._coverage_by_hour(coverage)
         parts = [f"{s.logical}:{s.version}" for s in (*self.tables.values(), self.silver)]
         self.state_token = hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]

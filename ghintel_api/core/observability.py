@@ -74,6 +74,22 @@ class ApiMetrics:
         self.unauthorized = Counter(
             "ghintel_api_unauthorized_total", "Requests refused with 401", registry=self.registry
         )
+        self.auth_throttled = Counter(
+            "ghintel_api_auth_throttled_total",
+            "Requests refused with 429 because their address sent too many wrong keys",
+            registry=self.registry,
+        )
+        self.overloaded = Counter(
+            "ghintel_api_overloaded_total",
+            "Expensive requests refused at once by the concurrency cap (client: 429, global: 503)",
+            ["cap"],
+            registry=self.registry,
+        )
+        self.coalesced = Counter(
+            "ghintel_api_coalesced_total",
+            "Requests answered by an identical request already in flight (single-flight)",
+            registry=self.registry,
+        )
         self.query_timeouts = Counter(
             "ghintel_api_query_timeouts_total",
             "DuckDB queries interrupted by the timeout",
@@ -94,11 +110,19 @@ class ApiMetrics:
 
 
 class RequestContextMiddleware:
-    """Request id (from X-Request-ID when sane, else new), access log line, metrics."""
+    """Request id (from X-Request-ID when sane, else new), headers every answer carries, access
+    log line, metrics."""
 
-    def __init__(self, app, metrics: ApiMetrics, logger_name: str = "ghintel.api.access"):
+    def __init__(
+        self,
+        app,
+        metrics: ApiMetrics,
+        extra_headers: list[tuple[bytes, bytes]] = (),
+        logger_name: str = "ghintel.api.access",
+    ):
         self.app = app
         self.metrics = metrics
+        self.extra_headers = list(extra_headers)
         self.log = logging.getLogger(logger_name)
 
     async def __call__(self, scope, receive, send):
@@ -115,7 +139,11 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    *self.extra_headers,
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:

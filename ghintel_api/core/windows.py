@@ -88,3 +88,21 @@ def window_span(window: Window, as_of: datetime) -> Span:
 def resolve_as_of(requested: str | None, newest_hour: datetime | None) -> datetime | None:
     parsed = parse_time(requested, "as_of")
     return floor_hour(parsed) if parsed is not None else newest_hour
+
+
+def clamp_as_of(
+    requested: str | None, newest_hour: datetime | None, oldest_hour: datetime | None
+) -> tuple[datetime | None, str | None]:
+    """``as_of`` inside the lake's hours, and a note when a requested one had to be moved there."""
+    resolved = resolve_as_of(requested, newest_hour)
+    if resolved is None or newest_hour is None:
+        return resolved, None
+    bound = None
+    if resolved > newest_hour:
+        bound, edge = newest_hour, "after the newest"
+    elif oldest_hour is not None and resolved < oldest_hour:
+        bound, edge = oldest_hour, "before the oldest"
+    if bound is None:
+        return resolved, None
+    note = f"as_of {resolved.isoformat()} is {edge} hour in the lake; clamped to {bound.isoformat()}"
+    return bound, note

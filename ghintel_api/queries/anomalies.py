@@ -7,9 +7,8 @@ from datetime import datetime
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import Span
+from ghintel_api.core.windows import Span, floor_hour
 from ghintel_api.models import AnomaliesPublic, Anomaly
-from ghintel_api.queries.common import as_utc
 from ghintel_api.queries.coverage import span_coverage
 
 
@@ -23,7 +22,9 @@ def list_anomalies(
     org: str | None,
     limit: int,
     newest_hour: datetime | None,
+    oldest_hour: datetime | None,
 ) -> AnomaliesPublic:
+    """Without ``since`` the coverage is the whole lake's (oldest to newest hour)."""
     where, params = ["true"], []
     if since is not None:
         where.append("event_hour >= ?")
@@ -41,10 +42,7 @@ def list_anomalies(
               ORDER BY event_hour DESC, score DESC NULLS LAST, entity LIMIT ?"""
     rows = lake.query(cur, sql, [*params, limit])
     span = None
-    if newest_hour is not None:
-        first = since.replace(minute=0, second=0, microsecond=0) if since is not None else None
-        if first is None and rows:
-            first = as_utc(min(r["event_hour"] for r in rows)).replace(minute=0, second=0, microsecond=0)
-        if first is not None and first <= newest_hour:
-            span = Span(first_hour=first, last_hour=newest_hour)
+    first = floor_hour(since) if since is not None else oldest_hour
+    if newest_hour is not None and first is not None and first <= newest_hour:
+        span = Span(first_hour=first, last_hour=newest_hour)
     return AnomaliesPublic(since=since, coverage=span_coverage(lake, span), data=[Anomaly(**r) for r in rows])

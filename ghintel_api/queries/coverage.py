@@ -28,6 +28,7 @@ def hour_levels(lake: Lake, span: Span) -> dict[datetime, str]:
 
 def span_coverage(lake: Lake, span: Span | None) -> Coverage:
     if span is None:
+        empty = lake.newest_hour is None
         return Coverage(
             status="missing",
             hours_expected=0,
@@ -35,7 +36,9 @@ def span_coverage(lake: Lake, span: Span | None) -> Coverage:
             hours_low=0,
             hours_missing=0,
             star_status="missing",
-            notes=["the lake has no data yet"],
+            notes=[
+                "the lake has no data yet" if empty else "no hour of the lake lies in the requested range"
+            ],
         )
     expected = span.hours
     if not lake.has("data_coverage"):

@@ -117,9 +117,11 @@ def repo_overview(
             f"""SELECT t."window" AS window, t.as_of, t.rank, t.score FROM {table} t
                 JOIN (SELECT "window", max(as_of) AS as_of FROM {table} GROUP BY "window") latest
                   USING ("window", as_of)
-                WHERE t.repo_name = ? ORDER BY t.as_of DESC, t.rank""",
+                WHERE t.repo_name = ?""",
             [name],
         )
+        order = {w.value: i for i, w in enumerate(Window)}  # 1h, 24h, 7d, 30d in every answer
+        rows.sort(key=lambda r: (order.get(r["window"], len(order)), r["window"]))
         trending = [RepoTrendingRank(**r) for r in rows]
     anomalies: list[Anomaly] = []
     if lake.has("anomalies"):

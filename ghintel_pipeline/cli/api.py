@@ -19,6 +19,9 @@ def api(
     """Serve the ghintel API (OpenAPI docs at /docs)."""
     import uvicorn
 
+    from ghintel_api.core.config import get_settings
+    from ghintel_api.core.server import server_options
+
     uvicorn.run(
         "ghintel_api.main:create_app",
         factory=True,
@@ -27,4 +30,5 @@ def api(
         workers=workers,
         access_log=False,  # the app writes one JSON line per request itself
         proxy_headers=proxy_headers,
+        **server_options(get_settings()),
     )

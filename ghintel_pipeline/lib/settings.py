@@ -139,6 +139,42 @@ class ApiSettings(LakeSettings):
     ghintel_api_cache_max_age: int = Field(
         default=5, ge=0, description="Cache-Control max-age (seconds) of data responses."
     )
+    # API under load and abuse: bounded work, throttled key guessing, signed cursors, server limits
+    ghintel_api_max_concurrent_queries: int = Field(
+        default=0,
+        ge=0,
+        description="Expensive API queries running at once (more: 503 at once); 0 = one per core.",
+    )
+    ghintel_api_max_concurrent_per_client: int = Field(
+        default=0,
+        ge=0,
+        description="Expensive API queries per key or client IP (more: 429); 0 = half the global cap.",
+    )
+    ghintel_api_auth_failures: int = Field(
+        default=10, ge=1, description="Wrong API keys an address may send before 429 with doubling back-off."
+    )
+    ghintel_api_cursor_secret: str = Field(
+        default="",
+        description="HMAC key of /events cursors; empty = random key in $GHINTEL_HOME/api/cursor.key.",
+    )
+    ghintel_api_max_header_bytes: int = Field(
+        default=16384,
+        ge=1024,
+        description="Largest request head (request line + headers) the API reads (400).",
+    )
+    ghintel_api_header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a connection has to send a complete request head, then closed.",
+    )
+    ghintel_api_keep_alive_s: float = Field(
+        default=5.0, gt=0, description="Idle keep-alive connections of the API are closed after this."
+    )
+    ghintel_api_max_connections: int = Field(
+        default=1024,
+        ge=1,
+        description="Open connections + requests of the API server (uvicorn limit_concurrency).",
+    )
 
 
 class PlatformSettings(HomeSettings):

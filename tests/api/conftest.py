@@ -43,14 +43,9 @@ def api_settings(home: Path, **overrides) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def lake_home(tmp_path_factory) -> Path:
-    """Hours 0 and 1 of 2015-01-01 through the real backfill and the real gold build."""
-    home = tmp_path_factory.mktemp("api-lake") / "home"
-    settings = api_settings(home)
-    for hour, path in LAKE_HOURS.items():
-        ingest_hour(settings, hour, path)
-    build_gold(settings)
-    return home
+def lake_home(real_gold_home) -> Path:
+    """Hours 0 and 1 of 2015-01-01 through the real backfill and the real gold build (shared)."""
+    return real_gold_home
 
 
 @pytest.fixture(scope="session")

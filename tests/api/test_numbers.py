@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from deltalake import DeltaTable
+
 H0 = datetime(2015, 1, 1, 0, tzinfo=UTC)
 H1 = datetime(2015, 1, 1, 1, tzinfo=UTC)
 H2 = datetime(2015, 1, 1, 2, tzinfo=UTC)
@@ -126,8 +128,12 @@ def test_repo_overview(client, raw):
     assert body["coverage"]["hours_expected"] >= 1
 
 
-def test_anomalies_list_is_well_formed(client):
+def test_anomalies_list_is_well_formed_and_traces_to_gold(client, lake_home):
     body = client.get("/anomalies", params={"limit": 10}).json()
+    assert body["data"], "the lake's gold anomalies mart has rows: an empty answer is a failure"
     hours = [a["event_hour"] for a in body["data"]]
     assert hours == sorted(hours, reverse=True)
     assert all(a["severity"] in {"low", "medium", "high"} for a in body["data"])
+    gold = DeltaTable(str(lake_home / "lakehouse" / "gold" / "anomalies")).to_pyarrow_table().to_pylist()
+    stored = {(r["entity"], r["metric"], r["observed"]) for r in gold}
+    assert {(a["entity"], a["metric"], a["observed"]) for a in body["data"]} <= stored

@@ -22,6 +22,7 @@ def _lake_for_app(lake_home):
     lake = Lake(api_settings(lake_home))
     lake.open()
     app.state.lake = lake
+    app.state.cursor_key = b"schema-test-key"  # the app's own home is a placeholder: no key file there
     yield
     lake.close()
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ghintel_api.core.config import RateLimit, parse_api_keys, parse_rate_limit
+from ghintel_api.core.cursors import BadCursor, decode_cursor, encode_cursor
 from ghintel_api.core.lake import Lake, QueryTimeout
-from ghintel_api.core.security import TokenBuckets, client_identity, key_matches
+from ghintel_api.core.security import AuthThrottle, TokenBuckets, client_identity, key_matches, request_cost
 from ghintel_api.core.windows import BadTime, Window, resolve_as_of, to_utc, window_span
-from ghintel_api.queries.events import BadCursor, decode_cursor, encode_cursor
 from ghintel_pipeline.lib.settings import Settings
 
 
@@ -62,12 +62,57 @@ def test_keys_and_identity():
     assert client_identity(None, "1.2.3.4") == "ip:1.2.3.4"
 
 
-def test_cursor_round_trip_and_rejects_garbage():
+def test_cursor_round_trip_and_rejects_forgeries():
+    import base64
+
     at = datetime(2015, 1, 1, 1, 2, 3, 456789, tzinfo=UTC)
-    assert decode_cursor(encode_cursor(at, "2489395767")) == (at, "2489395767")
-    for bad in ("", "zz", encode_cursor(at, "x").rstrip("=")):
+    key, filters = b"k" * 32, "None|None|PushEvent|None|None"
+    good = encode_cursor(key, filters, at, "2489395767")
+    assert decode_cursor(key, filters, good) == (at, "2489395767")
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    forged = [
+        "",
+        "zz",
+        b64(b"0:1"),  # the old unsigned format
+        b64(b"99999999999999999:1" + b"\0" * 16),  # far future, zero MAC
+        b64("1420074123456789:\u0663\u0664".encode() + b"\0" * 16),  # Arabic-Indic digits
+        good[:-2] + ("AA" if not good.endswith("AA") else "BB"),  # one MAC byte changed
+    ]
+    for bad in forged:
         with pytest.raises(BadCursor):
-            decode_cursor(bad)
+            decode_cursor(key, filters, bad)
+    with pytest.raises(BadCursor):  # the same cursor for another filter
+        decode_cursor(key, "None|None|WatchEvent|None|None", good)
+    with pytest.raises(BadCursor):  # or from a home with another key
+        decode_cursor(b"other", filters, good)
+
+
+def test_bucket_charges_by_cost_and_costs_follow_the_work():
+    buckets = TokenBuckets(RateLimit(10, 10.0))
+    assert buckets.take("x", now=0.0, cost=4) is None and buckets.take("x", now=0.0, cost=4) is None
+    assert buckets.take("x", now=0.0, cost=4) == pytest.approx(2.0)  # 2 tokens left, 1 token/s
+    assert buckets.take("y", now=0.0, cost=50) is None  # capped at capacity: never impossible
+    assert request_cost("/events", {}) == 4
+    assert request_cost("/actors/top", {"window": "30d"}) == 3 > request_cost("/actors/top", {}) == 1
+    assert request_cost("/org/x/summary", {"window": "7d"}) == 2
+    assert request_cost("/trending-repos", {"window": "30d"}) == 1
+
+
+def test_auth_throttle_backs_off_and_forgives():
+    throttle = AuthThrottle(free=3, max_block_s=8.0)
+    assert [throttle.failed("a", now=0.0) for _ in range(3)] == [None] * 3
+    assert throttle.blocked_for("a", now=0.0) is None
+    assert throttle.failed("a", now=0.0) == 1.0 and throttle.failed("a", now=0.0) == 2.0
+    assert throttle.failed("a", now=0.0) == 4.0 and throttle.failed("a", now=0.0) == 8.0
+    assert throttle.failed("a", now=0.0) == 8.0  # capped
+    assert throttle.blocked_for("a", now=7.0) == pytest.approx(1.0)
+    assert throttle.blocked_for("b", now=0.0) is None  # per address
+    assert throttle.failed("a", now=100.0) is None  # a long quiet spell forgives
+    throttle.succeeded("a")
+    assert throttle.blocked_for("a", now=100.0) is None
 
 
 def test_query_timeout_interrupts(tmp_path):

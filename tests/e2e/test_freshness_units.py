@@ -39,7 +39,7 @@ def test_probes_are_valid_unique_events_of_their_own_repo_and_org():
         assert orjson.loads(raw)["payload"] == template["payload"]
 
 
-def run(run_id: str, created: float, bronze_end: float, *, gold_end: float) -> dict:
+def run(run_id: str, created: float, ingest_end: float, *, gold_end: float) -> dict:
     return {
         "run_id": run_id,
         "status": "SUCCESS",
@@ -47,10 +47,9 @@ def run(run_id: str, created: float, bronze_end: float, *, gold_end: float) -> d
         "marks": {
             "run_created": created,
             "run_dequeued": created + 2,
-            "bronze_start": created + 10,
-            "bronze_end": bronze_end,
-            "silver_end": bronze_end + 1,
-            "gold_start": bronze_end + 2,
+            "ingest_start": created + 10,
+            "ingest_end": ingest_end,
+            "gold_start": ingest_end + 2,
             "gold_end": gold_end,
         },
     }
@@ -72,6 +71,10 @@ def test_each_probe_gets_the_run_that_made_it_visible_and_segments_add_up():
     assert segments(late, GOLD_MARKS, "gold_seen")["run_created"] == pytest.approx(40)  # sensor wait
     table = breakdown([early, late], GOLD_MARKS, "gold_seen")
     assert table["run_created"]["n"] == 2 and table["run_created"]["max"] == pytest.approx(40)
+    # Silver commits land during the ingest step: seen before the step's end, still that run's.
+    during = Probe("4", "o/e4", "o", 2, delivered=150, silver_seen=171.0)
+    attribute([during], runs)
+    assert during.run_id == "b" and during.marks["ingest_end"] == 171.0
 
 
 def test_a_probe_never_seen_is_left_out():

@@ -8,6 +8,7 @@ import shutil
 import dagster as dg
 
 from ghintel_pipeline.lib.gold import DBT_PROJECT_DIR, ensure_manifest
+from ghintel_pipeline.lib.gold.marts import MARTS
 
 GOLD_MODELS = 15
 DATA_TESTS = 26
@@ -50,6 +51,20 @@ def test_manifest_is_generated_from_a_clean_checkout(tmp_path):
     assert manifest == project / "target" / "manifest.json"
     nodes = json.loads(manifest.read_text())["nodes"]
     assert sum(1 for n in nodes.values() if n["resource_type"] == "model") == GOLD_MODELS
+    # The mart registry (API, status, export) is what dbt reads from the marts' properties.
+    marts = {
+        n["name"]: n["config"]["meta"].get("gold")
+        for n in nodes.values()
+        if n["resource_type"] == "model" and n["path"].startswith("marts/")
+    }
+    assert {m.name: (m.grain, list(m.partition_by)) for m in MARTS} == {
+        name: (gold["grain"], gold["partition_by"]) for name, gold in marts.items()
+    }
+    # The incremental header macro configures the model it is called from.
+    config = nodes["model.ghintel.fct_org_activity_daily"]["config"]
+    assert config["materialized"] == "incremental"
+    assert config["incremental_strategy"] == "replace_recomputed"
+    assert config["recompute"] == {"grain": "day", "column": "event_date"}
 
 
 def test_a_run_that_adds_nothing_skips_gold_and_its_checks(via_dagster):

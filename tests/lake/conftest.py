@@ -16,19 +16,32 @@ import pytest
 
 from ghintel_pipeline.lib.kafka.producer import RawEventProducer
 from ghintel_pipeline.lib.lake import open_table
-from ghintel_pipeline.lib.lake.storage import BRONZE, QUARANTINE, SILVER
+from ghintel_pipeline.lib.lake.storage import BRONZE, QUARANTINE, SILVER, table_dataset
 from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import REPO_ROOT
 
-# os._exit: after commit conflicts, delta-rs 1.6 sometimes aborts during interpreter teardown
-# ("terminate called without an active exception", exit 134) once all work is done; the tests
-# judge the tables, not that teardown.
+# A normal interpreter exit: `finish` asserts exit code 0, so an abort at teardown fails the test.
 RUN_INGEST = (
-    "import json, os, sys\n"
+    "import json, sys\n"
     "from ghintel_pipeline.lib.settings import Settings\n"
     "from ghintel_pipeline.lib.lake import run_ingest\n"
     "print(json.dumps(run_ingest(Settings(), max_rows=int(sys.argv[1])).to_dict()), flush=True)\n"
-    "os._exit(0)\n"
+)
+# Reads Delta tables (URIs in argv) as a script would and exits with scans left unfinished (a batch
+# iterator still referenced, a head() whose readahead is in flight): what made a reading process
+# abort at exit with 134 or 139 (see lib/lake/storage.table_dataset).
+READ_TABLES = (
+    "import json, sys\n"
+    "from deltalake import DeltaTable\n"
+    "from ghintel_pipeline.lib.lake.storage import table_dataset\n"
+    "counts, unfinished = {}, []\n"
+    "for uri in sys.argv[1:]:\n"
+    "    data = table_dataset(DeltaTable(uri))\n"
+    "    counts[uri] = data.count_rows()\n"
+    "    unfinished.append(iter(data.to_batches(batch_size=10)))\n"
+    "    next(unfinished[-1])\n"
+    "    data.head(5)\n"
+    "print(json.dumps(counts), flush=True)\n"
 )
 
 
@@ -61,7 +74,7 @@ def produce(bootstrap: str, topic: str, lines: Iterable[bytes], *, hour: str = "
 def table_rows(settings: Settings, which, columns=None):
     table = open_table(settings, which)
     assert table is not None, which
-    return table.to_pyarrow_dataset().to_table(columns=columns)
+    return table_dataset(table).to_table(columns=columns)
 
 
 def silver_ids(settings: Settings) -> list[str]:
@@ -79,7 +92,7 @@ def quarantine_rows(settings: Settings) -> list[dict]:
     if table is None:
         return []
     return (
-        table.to_pyarrow_dataset()
+        table_dataset(table)
         .to_table(columns=["reason", "kafka_partition", "kafka_offset", "gharchive_hour"])
         .to_pylist()
     )
@@ -101,6 +114,17 @@ def spawn_ingest(env: dict, max_rows: int = 2000, extra_env: dict | None = None)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def read_in_subprocess(uris: list[str]) -> dict[str, int]:
+    """Row counts of Delta tables read by a fresh process, which must exit with 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", READ_TABLES, *uris],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    return finish(proc, timeout=60)
 
 
 def finish(proc: subprocess.Popen, timeout: float = 120) -> dict:

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from ghintel_pipeline.lib.lake import run_ingest
+from ghintel_pipeline.lib.lake import lake_table_uri, run_ingest
+from ghintel_pipeline.lib.lake.storage import BRONZE, QUARANTINE, SILVER
 from tests.conftest import HOUR_0, HOUR_15
 from tests.lake.conftest import (
     bronze_coords,
@@ -17,6 +18,7 @@ from tests.lake.conftest import (
     finish,
     produce,
     quarantine_rows,
+    read_in_subprocess,
     silver_ids,
     spawn_ingest,
 )
@@ -73,3 +75,6 @@ def test_sigkill_at_random_points_then_clean_run_is_exactly_once(
     rejected = quarantine_rows(lake_settings)
     assert len(rejected) == 18
     assert len({(r["kafka_partition"], r["kafka_offset"]) for r in rejected}) == 18
+    # A process that only reads the recovered lake exits cleanly (it aborted with exit 134 before).
+    uris = [lake_table_uri(lake_settings, *which) for which in (BRONZE, SILVER, QUARANTINE)]
+    assert list(read_in_subprocess(uris).values()) == [len(lines) + 18, len(set(ids)), 18]

@@ -90,7 +90,8 @@ def test_late_and_mixed_hours_land_in_their_own_partition(lake_settings, bootstr
 
 
 def test_separate_bronze_and_silver_steps_reconcile(lake_settings, bootstrap, topic):
-    """The Dagster assets run the two steps separately: silver reads bronze back in chunks."""
+    """run_ingest's recovery path on its own: silver reads back in chunks what bronze holds beyond
+    it (what a run killed between its bronze and silver commits leaves)."""
     from ghintel_pipeline.lib.lake import drain_kafka_to_bronze, promote_bronze_to_silver
 
     lines = file_lines(HOUR_1)[:4000]
@@ -102,3 +103,19 @@ def test_separate_bronze_and_silver_steps_reconcile(lake_settings, bootstrap, to
     assert (silver.silver_written, silver.duplicates, silver.quarantined) == (4000, 100, 0)
     assert sorted(silver_ids(lake_settings)) == sorted(event_id(line) for line in lines)
     assert promote_bronze_to_silver(lake_settings).rows_read == 0
+
+
+def test_after_silver_commit_hooks_see_the_committed_range(lake_settings, bootstrap, topic):
+    produce(bootstrap, topic, file_lines(HOUR_0)[:300], hour="2015-01-01-0")
+    seen = []
+
+    def hook(settings, summary):
+        # Called after the run's last silver commit: the range it names is already readable.
+        seen.append((summary.silver_versions, open_table(settings, SILVER).version(), summary.silver))
+
+    summary = run_ingest(lake_settings, after_silver=[hook])
+    ((before, after), current, silver) = seen[0]
+    assert len(seen) == 1 and before is None and after == current == summary.silver_versions[1]
+    assert silver.silver_written == 300
+    run_ingest(lake_settings, after_silver=[hook])
+    assert seen[1][0] == (after, after)  # nothing new: an empty range

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 import pytest
+from deltalake import write_deltalake
 
 from ghintel_pipeline.lib.lake import backfill_gharchive_hour, lake_table_uri, maintain_tables, open_table
-from ghintel_pipeline.lib.lake.storage import BRONZE, SILVER, storage_options
+from ghintel_pipeline.lib.lake.storage import BRONZE, SILVER, storage_options, table_dataset
 from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import HOUR_0, HOUR_1
+from tests.lake.conftest import read_in_subprocess
 
 
 def test_local_and_s3_locations(tmp_path, monkeypatch):
@@ -55,7 +58,18 @@ def test_maintenance_compacts_closed_partitions_and_keeps_the_data(tmp_path, mon
     assert report["silver/github_events"]["vacuumed_files"] == 0
     # Bronze's ingest-date partition is today's: open, so left alone.
     assert report["bronze/github_events"]["compacted"]["numFilesRemoved"] in (0, None)
-    assert open_table(settings, BRONZE).to_pyarrow_dataset().count_rows() == rows_before.num_rows
+    assert table_dataset(open_table(settings, BRONZE)).count_rows() == rows_before.num_rows
 
     with pytest.raises(Exception, match="(?i)retention"):
         maintain_tables(settings, retention_hours=1)
+
+
+def test_a_reading_process_exits_cleanly_with_scans_left_unfinished(tmp_path):
+    # Many small files, as minute commits leave them: arrow then has fragments in flight when the
+    # reader stops early. Read through delta-rs' Python filesystem, this process died at exit
+    # (134 "terminate called without an active exception", or 139) nearly every time.
+    uri = str(tmp_path / "many_files")
+    for i in range(20):
+        rows = pa.table({"n": list(range(i * 1000, (i + 1) * 1000)), "pad": ["x" * 200] * 1000})
+        write_deltalake(uri, rows, mode="append")
+    assert read_in_subprocess([uri]) == {uri: 20_000}

@@ -1,4 +1,4 @@
-"""bronze + silver materialized by Dagster on a real shared hour produced into the real broker."""
+"""The ingest step (bronze + silver) run by Dagster on a real shared hour in the real broker."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pyarrow.compute as pc
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from ghintel_pipeline.defs.bronze.assets import bronze_github_events
-from ghintel_pipeline.defs.silver.assets import silver_github_events
+from ghintel_pipeline.defs.silver.assets import ingest_github_events
 from ghintel_pipeline.defs.silver.checks import silver_checks
 from ghintel_pipeline.lib.contracts import validate_batch
 from ghintel_pipeline.lib.lake import lake_table_uri
@@ -22,7 +21,7 @@ MALFORMED = [b"{not json", b'{"id": "1", "type": "PushEvent"}', b"\xff\xfe"]
 
 def materialize(resources, instance, **kwargs) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        [bronze_github_events, silver_github_events, *silver_checks],
+        [ingest_github_events, *silver_checks],
         resources=resources,
         instance=instance,
         raise_on_error=False,

@@ -8,11 +8,10 @@ import subprocess
 import dagster as dg
 from deltalake import CommitProperties, Transaction, write_deltalake
 
-from ghintel_pipeline.defs.bronze.assets import bronze_github_events
 from ghintel_pipeline.defs.bronze.sensors import kafka_github_events_sensor
 from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME
 from ghintel_pipeline.defs.run_health import cli_run_tags
-from ghintel_pipeline.defs.silver.assets import silver_github_events
+from ghintel_pipeline.defs.silver.assets import ingest_github_events
 from ghintel_pipeline.lib.lake import BRONZE_SCHEMA, bronze_app_id, lake_table_uri
 from tests.pipeline.conftest import produce
 
@@ -77,7 +76,7 @@ def test_caught_up_after_the_run_skips(instance, resources, bootstrap, topic, ho
     produce(bootstrap, topic, hour1_lines[:200])
     first, _ = tick(instance, resources)
     assert requests_of(first)
-    dg.materialize([bronze_github_events, silver_github_events], resources=resources, instance=instance)
+    dg.materialize([ingest_github_events], resources=resources, instance=instance)
     result, _ = tick(instance, resources, cursor=first.cursor)
     assert isinstance(result, dg.SkipReason), result
     produce(bootstrap, topic, hour1_lines[200:210])

@@ -21,6 +21,7 @@ from kafka import KafkaProducer
 
 from ghintel_pipeline.lib.kafka.broker import free_port, port_open
 from ghintel_pipeline.lib.lake import backfill_gharchive_hour, lake_table_uri, run_ingest, storage_options
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import HOUR_0, HOUR_1
 
@@ -87,13 +88,13 @@ def test_backfill_and_ingest_into_an_s3_lake(s3_settings, s3_endpoint):
     expected = _distinct_ids(HOUR_1)
     assert hour_1["quarantined"] == 0
     silver = DeltaTable(silver_uri, storage_options=opts)
-    ids = silver.to_pyarrow_dataset().to_table(columns=["event_id"]).column("event_id").to_pylist()
+    ids = table_dataset(silver).to_table(columns=["event_id"]).column("event_id").to_pylist()
     assert len(ids) == len(set(ids)) == len(expected)
     assert set(ids) == expected
 
     # A second backfill of the same hour replaces it: no duplicates on S3 either.
     backfill_gharchive_hour(s3_settings, "2015-01-01-1", path_or_url=str(HOUR_1))
-    assert DeltaTable(silver_uri, storage_options=opts).to_pyarrow_dataset().count_rows() == len(expected)
+    assert table_dataset(DeltaTable(silver_uri, storage_options=opts)).count_rows() == len(expected)
 
     # Kafka -> bronze -> silver on S3: the bronze commit carries the per-partition txn versions.
     with gzip.open(HOUR_0, "rb") as fh:
@@ -107,7 +108,7 @@ def test_backfill_and_ingest_into_an_s3_lake(s3_settings, s3_endpoint):
     assert summary["bronze_written"] == 500
     hour_0_ids = {json.loads(line)["id"] for line in lines}
     silver = DeltaTable(silver_uri, storage_options=opts)
-    assert silver.to_pyarrow_dataset().count_rows() == len(expected) + len(hour_0_ids)
+    assert table_dataset(silver).count_rows() == len(expected) + len(hour_0_ids)
     assert run_ingest(s3_settings).to_dict()["bronze_written"] == 0  # offsets stored on S3 hold
 
     client = boto3.client(

@@ -315,18 +315,6 @@ def assert_report_matches_gold(settings: Settings, markdown: str, *, top_n: int 
 
 
 @pytest.fixture(scope="session")
-def real_lake_settings(tmp_path_factory) -> Settings:
-    """Hours 0 and 1 of 2015-01-01 through the real backfill (bronze -> silver) and ``build_gold``.
-
-    Two hours rather than one: hour 1 then has a trailing baseline, so gold holds a real anomaly
-    for the report to show (the second backfill costs seconds; the dbt build dominates).
-    """
-    from ghintel_pipeline.lib.gold import build_gold
-    from ghintel_pipeline.lib.lake import backfill_gharchive_hour
-    from tests.conftest import HOUR_0, HOUR_1
-
-    settings = Settings(ghintel_home=tmp_path_factory.mktemp("reports-real") / "home")
-    for name, path in (("2015-01-01-0", HOUR_0), ("2015-01-01-1", HOUR_1)):
-        backfill_gharchive_hour(settings, name, path_or_url=str(path))
-    build_gold(settings)
-    return settings
+def real_lake_settings(real_gold_home) -> Settings:
+    """The session's real lake (tests/conftest.py): hours 0 and 1 through backfill and gold."""
+    return Settings(ghintel_home=real_gold_home, ghintel_lake_root=None)

@@ -7,10 +7,9 @@ import html
 import json
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
-from ghintel_pipeline.cli import report as report_cli
+from ghintel_pipeline.cli.main import app
 from ghintel_pipeline.lib.reports import ReportOptions, generate_report, load_report_data
 from ghintel_pipeline.lib.settings import Settings
 from tests.reports.conftest import (
@@ -130,9 +129,6 @@ def test_latest_points_at_newest_and_old_reports_are_pruned(tmp_path):
 
 def test_cli_report_json_and_out(sample_settings, tmp_path, monkeypatch):
     monkeypatch.setenv("GHINTEL_HOME", str(sample_settings.home))
-    app = typer.Typer()
-    report_cli.register(app)
-    app.command("noop")(lambda: None)  # a second command keeps `report` a subcommand
     runner = CliRunner()
 
     out = runner.invoke(app, ["report", "--json"])

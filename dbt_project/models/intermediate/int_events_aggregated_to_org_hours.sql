@@ -1,12 +1,5 @@
 -- Activity per (organisation, hour): the series org-level anomaly detection scores.
-{%- set recompute = {'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'} -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_recomputed',
-        recompute=recompute,
-    )
-}}
+{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 

@@ -1,14 +1,7 @@
 -- The workhorse of gold: one row per (event_hour, repo, actor) with the activity counters every
 -- mart needs. Only this model (and the coverage counts) reads silver; an incremental run reads
 -- just the touched hours, so its cost follows the new data, not the history.
-{%- set recompute = {'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'} -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_recomputed',
-        recompute=recompute,
-    )
-}}
+{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with events as (
 

@@ -1,13 +1,6 @@
 -- Event counts per (hour, source, event type): the input of data_coverage. Tiny (one row per
 -- type per hour), incremental like the activity model so coverage never rescans silver.
-{%- set recompute = {'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'} -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_recomputed',
-        recompute=recompute,
-    )
-}}
+{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with events as (
 

@@ -2,14 +2,7 @@
 -- the covered hours in the last anomaly_baseline_hours; hours without a row count as 0), plus
 -- star bursts dominated by low-activity accounts. Incremental: a late event for hour h changes
 -- the baselines of the following hours, so a run rescores every hour in [h, h + baseline].
-{%- set recompute = {'grain': 'horizon', 'column': 'event_hour'} -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_recomputed',
-        recompute=recompute,
-    )
-}}
+{% set recompute = incremental_by_recompute('horizon', 'event_hour') %}
 {%- set baseline_hours = var('anomaly_baseline_hours') %}
 
 with repo_hours as (
@@ -58,14 +51,14 @@ horizon as (
 candidates as (
 
     -- scored: only entity-hours of the rescored hours with at least the minimum volume
-    {{ anomaly_metric_series('target') }}
+    {{ anomaly_metric_series('target', 'repo_hours', 'org_hours', within='target_hours') }}
 
 ),
 
 series as (
 
     -- their history over the baseline window (the candidates themselves included)
-    {{ anomaly_metric_series('history') }}
+    {{ anomaly_metric_series('history', 'repo_hours', 'org_hours', within='horizon', candidates='candidates') }}
 
 ),
 

@@ -1,12 +1,5 @@
 -- Activity per actor and UTC day. Incremental: a run replaces the days of touched hours.
-{%- set recompute = {'grain': 'day', 'column': 'event_date'} -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_recomputed',
-        recompute=recompute,
-    )
-}}
+{% set recompute = incremental_by_recompute('day', 'event_date') %}
 
 with activity as (
 

@@ -1,12 +1,5 @@
 -- Activity per repository and hour. Incremental: a run replaces exactly the touched hours.
-{%- set recompute = {'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'} -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_recomputed',
-        recompute=recompute,
-    )
-}}
+{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.api.params import LimitQuery, OrgQuery, RepoQuery, SinceQuery
+from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, org_or_404, repo_or_404
+from ghintel_api.api.params import AnomaliesParams
 from ghintel_api.core.windows import parse_time
 from ghintel_api.models import AnomaliesPublic
 from ghintel_api.queries.anomalies import list_anomalies
@@ -13,26 +13,26 @@ from ghintel_api.queries.anomalies import list_anomalies
 router = APIRouter(prefix="/anomalies", tags=["anomalies"], dependencies=DATA_DEPENDENCIES)
 
 
-@router.get("", response_model=AnomaliesPublic, operation_id="listAnomalies")
+@router.get(
+    "",
+    response_model=AnomaliesPublic,
+    operation_id="listAnomalies",
+    responses={404: {"description": "Unknown repository or organisation"}},
+)
 def get_anomalies(
-    lake: LakeDep,
-    cur: CursorDep,
-    since: SinceQuery = None,
-    severity: Annotated[
-        Literal["low", "medium", "high"] | None, Query(description="Only this severity")
-    ] = None,
-    repo: RepoQuery = None,
-    org: OrgQuery = None,
-    limit: LimitQuery = 50,
+    lake: LakeDep, cur: CursorDep, params: Annotated[AnomaliesParams, Query()]
 ) -> AnomaliesPublic:
     """Unusual hours of repositories and organisations found by gold, newest first."""
+    repo = repo_or_404(lake, cur, params.repo)["repo_name"] if params.repo else None
+    org = org_or_404(lake, cur, params.org) if params.org else None
     return list_anomalies(
         lake,
         cur,
-        since=parse_time(since, "since"),
-        severity=severity,
+        since=parse_time(params.since, "since"),
+        severity=params.severity,
         repo=repo,
         org=org,
-        limit=limit,
+        limit=params.limit,
         newest_hour=lake.newest_hour,
+        oldest_hour=lake.oldest_hour,
     )

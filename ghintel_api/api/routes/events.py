@@ -4,13 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.api.params import ActorQuery, LimitQuery, RepoQuery, SinceQuery, UntilQuery
+from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, CursorKeyDep, LakeDep, repo_or_404
+from ghintel_api.api.params import EventsParams
 from ghintel_api.core.windows import parse_time
 from ghintel_api.models import EventsPage
 from ghintel_api.queries.actors import actor_exists
 from ghintel_api.queries.events import list_events
-from ghintel_api.queries.repos import resolve_repo
 
 router = APIRouter(prefix="/events", tags=["events"], dependencies=DATA_DEPENDENCIES)
 
@@ -22,33 +21,21 @@ router = APIRouter(prefix="/events", tags=["events"], dependencies=DATA_DEPENDEN
     responses={404: {"description": "Unknown repository or actor"}},
 )
 def get_events(
-    lake: LakeDep,
-    cur: CursorDep,
-    repo: RepoQuery = None,
-    actor: ActorQuery = None,
-    type: Annotated[str | None, Query(pattern=r"^[A-Za-z]{1,64}$", description="e.g. PushEvent")] = None,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-    limit: LimitQuery = 100,
-    cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,200}$", description="next_cursor")] = None,
+    lake: LakeDep, cur: CursorDep, key: CursorKeyDep, params: Annotated[EventsParams, Query()]
 ) -> EventsPage:
     """Validated events from silver, newest first; follow next_cursor for older pages."""
-    repo_name = None
-    if repo is not None:
-        found = resolve_repo(lake, cur, repo)
-        if found is None:
-            raise HTTPException(status_code=404, detail=f"unknown repository {repo}")
-        repo_name = found["repo_name"]
-    if actor is not None and not actor_exists(lake, cur, actor):
-        raise HTTPException(status_code=404, detail=f"unknown actor {actor}")
+    repo_name = repo_or_404(lake, cur, params.repo)["repo_name"] if params.repo else None
+    if params.actor is not None and not actor_exists(lake, cur, params.actor):
+        raise HTTPException(status_code=404, detail=f"unknown actor {params.actor}")
     return list_events(
         lake,
         cur,
         repo=repo_name,
-        actor=actor,
-        event_type=type,
-        since=parse_time(since, "since"),
-        until=parse_time(until, "until"),
-        limit=limit,
-        cursor=cursor,
+        actor=params.actor,
+        event_type=params.type.value if params.type else None,
+        since=parse_time(params.since, "since"),
+        until=parse_time(params.until, "until"),
+        limit=params.limit,
+        cursor=params.cursor,
+        cursor_key=key,
     )

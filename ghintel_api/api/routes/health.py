@@ -5,50 +5,49 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ghintel_api.api.deps import LakeDep, api_key_scheme
+from ghintel_api.api.deps import NO_QUERY_PARAMS, LakeDep, api_key_scheme
+from ghintel_api.core.lake import Lake, TableState
 from ghintel_api.core.windows import HOUR
-from ghintel_api.models import HealthPublic, HealthReason, TableHealth
+from ghintel_api.models import HealthPublic, HealthReason, HealthStatusPublic, TableHealth
 
 router = APIRouter(tags=["system"])
 
 
-@router.get(
-    "/health",
-    response_model=HealthPublic,
-    operation_id="getHealth",
-    responses={503: {"model": HealthPublic, "description": "No gold table is loaded yet (not ready)"}},
-)
-def get_health(lake: LakeDep, request: Request, response: Response) -> HealthPublic:
-    """Liveness, freshness and pipeline health: loaded Delta versions, the newest hour, the last ingest,
-    and why the pipeline is degraded (paused, lagging, failed blocking check, quarantine share)."""
-    tables = {
-        f"gold.{s.logical}": TableHealth(
-            version=s.version, rows=s.rows, loaded_at=s.loaded_at, last_commit=s.last_commit
-        )
-        for s in lake.tables.values()
-    }
-    silver = lake.silver
-    tables["silver.github_events"] = TableHealth(
-        version=silver.version, rows=silver.rows, loaded_at=silver.loaded_at, last_commit=silver.last_commit
-    )
+def lake_status(lake: Lake) -> str:
     loaded = sum(s.physical is not None for s in lake.tables.values())
-    pipeline = request.app.state.health.get()
+    if loaded == 0:
+        return "empty"
+    return "ok" if loaded == len(lake.tables) and lake.silver.version is not None else "degraded"
+
+
+def _table(state: TableState) -> TableHealth:
+    return TableHealth(
+        version=state.version, rows=state.rows, loaded_at=state.loaded_at, last_commit=state.last_commit
+    )
+
+
+def with_pipeline(lake: Lake, pipeline) -> tuple[str, list[HealthReason]]:
+    """The lake's status made ``degraded`` by the pipeline's reasons (lib.platform.health)."""
+    status = lake_status(lake)
     reasons = [HealthReason(code=r.code, message=r.message) for r in pipeline.reasons]
-    if loaded < len(lake.tables) or silver.version is None:
+    if status == "degraded":
+        loaded = sum(s.physical is not None for s in lake.tables.values())
         reasons.append(
             HealthReason(code="tables", message=f"{loaded} of {len(lake.tables)} gold tables loaded")
         )
-    status = "degraded" if reasons else "ok"
-    if loaded == 0:
-        status = "empty"
-        response.status_code = 503
+    if status == "ok" and reasons:
+        status = "degraded"
+    return status, reasons
+
+
+def lake_inventory(lake: Lake, status: str, **pipeline) -> HealthPublic:
+    tables = {f"gold.{s.logical}": _table(s) for s in lake.tables.values()}
+    tables["silver.github_events"] = _table(lake.silver)
     now = datetime.now(UTC)
-    newest = lake.newest_hour
+    newest, silver = lake.newest_hour, lake.silver
     return HealthPublic(
         status=status,
-        reasons=reasons,
-        quarantine=pipeline.quarantine or None,
-        kafka_lag=pipeline.kafka.get("lag"),
+        **pipeline,
         tables=tables,
         newest_hour=newest,
         last_ingest=silver.last_commit,
@@ -58,10 +57,40 @@ def get_health(lake: LakeDep, request: Request, response: Response) -> HealthPub
     )
 
 
+# async: it runs on the event loop, never waiting for a worker thread behind queries.
+@router.get(
+    "/health",
+    response_model=HealthPublic | HealthStatusPublic,
+    operation_id="getHealth",
+    dependencies=[NO_QUERY_PARAMS],
+    responses={503: {"model": HealthStatusPublic, "description": "No gold table is loaded yet"}},
+)
+async def get_health(
+    request: Request, lake: LakeDep, response: Response
+) -> HealthPublic | HealthStatusPublic:
+    """Status for anyone (``degraded`` when the pipeline is paused, lagging, a blocking check failed or
+    too much is quarantined); with a valid X-API-Key (or when no keys are configured) also the reasons,
+    the quarantine share, the Kafka lag, the loaded Delta versions, rows, load and commit times, the
+    newest hour, the last ingest and ages."""
+    pipeline = await request.app.state.health.current()
+    status, reasons = with_pipeline(lake, pipeline)
+    if status == "empty":
+        response.status_code = 503
+    if not request.scope.get("ghintel.authorized", True):
+        return HealthStatusPublic(status=status)
+    return lake_inventory(
+        lake,
+        status,
+        reasons=reasons,
+        quarantine=pipeline.quarantine or None,
+        kafka_lag=pipeline.kafka.get("lag"),
+    )
+
+
 @router.get(
     "/metrics",
     operation_id="getMetrics",
-    dependencies=[Depends(api_key_scheme)],
+    dependencies=[Depends(api_key_scheme), NO_QUERY_PARAMS],
     response_class=Response,
     responses={
         200: {

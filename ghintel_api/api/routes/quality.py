@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.api.params import SinceQuery, UntilQuery
+from ghintel_api.api.params import CoverageParams, QuarantineParams
 from ghintel_api.core.windows import HOUR, Span, floor_hour, parse_time
 from ghintel_api.models import CoverageReportPublic, QuarantineReportPublic
 from ghintel_api.queries.coverage import coverage_hours, span_coverage
@@ -17,15 +17,11 @@ router = APIRouter(prefix="/quality", tags=["quality"], dependencies=DATA_DEPEND
 
 @router.get("/coverage", response_model=CoverageReportPublic, operation_id="getCoverage")
 def get_coverage(
-    lake: LakeDep,
-    cur: CursorDep,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-    limit: Annotated[int, Query(ge=1, le=5000, description="Rows (hour x source), newest first")] = 500,
+    lake: LakeDep, cur: CursorDep, params: Annotated[CoverageParams, Query()]
 ) -> CoverageReportPublic:
     """Per-hour completeness of the data (default: the 7 days up to the newest hour)."""
     # until is exclusive: its last hour is the one holding the instant just before it.
-    since_at, until_at = parse_time(since, "since"), parse_time(until, "until")
+    since_at, until_at = parse_time(params.since, "since"), parse_time(params.until, "until")
     last = floor_hour(until_at - timedelta(microseconds=1)) if until_at else lake.newest_hour
     first = floor_hour(since_at) if since_at else (last - 167 * HOUR if last else None)
     if last is None or first is None or first > last:
@@ -35,22 +31,15 @@ def get_coverage(
         since=span.first_hour,
         until=span.end,
         coverage=span_coverage(lake, span),
-        hours=coverage_hours(lake, cur, span, limit),
+        hours=coverage_hours(lake, cur, span, params.limit),
     )
 
 
 @router.get("/quarantine", response_model=QuarantineReportPublic, operation_id="getQuarantine")
-def get_quarantine(
-    request: Request,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-    limit: Annotated[
-        int, Query(ge=1, le=5000, description="Groups (reason x source x hour), newest first")
-    ] = 500,
-) -> QuarantineReportPublic:
+def get_quarantine(request: Request, params: Annotated[QuarantineParams, Query()]) -> QuarantineReportPublic:
     """Records the contract refused, counted by reason, source and hour, with example messages
     (default: the last 7 days). Raw bytes are never returned."""
-    until_at = parse_time(until, "until") or datetime.now(UTC)
-    since_at = parse_time(since, "since") or until_at - timedelta(days=7)
-    report = quarantine_report(request.app.state.settings, since_at, until_at, limit)
+    until_at = parse_time(params.until, "until") or datetime.now(UTC)
+    since_at = parse_time(params.since, "since") or until_at - timedelta(days=7)
+    report = quarantine_report(request.app.state.settings, since_at, until_at, params.limit)
     return QuarantineReportPublic(since=since_at, until=until_at, **report)

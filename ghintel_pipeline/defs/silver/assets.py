@@ -1,19 +1,27 @@
-"""``silver/github_events`` + ``silver/github_events_quarantine``: one step writes both tables."""
+"""Kafka -> ``bronze/github_events`` -> ``silver/github_events`` + its quarantine: one step.
+
+The step runs ``run_ingest``, the same composition ``ghintel ingest``, the benchmarks and the
+fault-injection tests run (logic in ``lib.lake``): each bronze commit is promoted to silver while
+the next Kafka batch is read.
+"""
 
 from collections.abc import Iterator
 
 import dagster as dg
 
-from ghintel_pipeline.defs.bronze.assets import rate
-from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
-from ghintel_pipeline.defs.resources import LakeResource
+from ghintel_pipeline.defs.keys import BRONZE_KEY, KAFKA_TOPIC_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
+from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
 from ghintel_pipeline.lib.gold import plan_gold_run
-from ghintel_pipeline.lib.lake import lake_table_uri, promote_bronze_to_silver
+from ghintel_pipeline.lib.lake import BrokerResetError, lake_table_uri, plan_ingest, run_ingest
 
 # Recorded on each silver materialization so the asset checks can scope their scans to the
 # event_date partitions this run changed.
 DATES_TOUCHED = "event_dates_touched"
+
+
+def rate(rows: int, seconds: float) -> float:
+    return round(rows / seconds, 1) if seconds > 0 else 0.0
 
 
 def dates_of_hours(hours: list[str]) -> list[str]:
@@ -23,6 +31,14 @@ def dates_of_hours(hours: list[str]) -> list[str]:
 
 @dg.multi_asset(
     specs=[
+        dg.AssetSpec(
+            BRONZE_KEY,
+            deps=[KAFKA_TOPIC_KEY],
+            group_name="bronze",
+            kinds={"delta", "kafka"},
+            skippable=True,
+            description="Raw Kafka records (bytes as received) with topic/partition/offset, one row each.",
+        ),
         dg.AssetSpec(
             SILVER_KEY,
             deps=[BRONZE_KEY],
@@ -41,25 +57,52 @@ def dates_of_hours(hours: list[str]) -> list[str]:
         ),
     ],
     pool=LAKE_WRITER_POOL,
-    name="silver_github_events",
+    name="ingest_github_events",
 )
-def silver_github_events(
-    context: dg.AssetExecutionContext, lake: LakeResource
+def ingest_github_events(
+    context: dg.AssetExecutionContext, kafka: KafkaResource, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult]:
-    settings = lake.settings()
-    summary = promote_bronze_to_silver(
-        settings, progress=lambda stage, rows: context.log.debug(f"{stage}: {rows} rows")
+    settings = lake.settings(kafka)
+    lag_before = plan_ingest(settings).lag
+    try:
+        run = run_ingest(settings, progress=lambda stage, rows: context.log.debug(f"{stage}: {rows} rows"))
+    except BrokerResetError as exc:
+        # Retrying cannot help: an operator must check and accept the reset (a new offset epoch).
+        raise dg.Failure(
+            description=f"{exc}. Check the broker, then run `ghintel lake accept-broker-reset`.",
+            allow_retries=False,
+        ) from exc
+    bronze, summary = run.bronze, run.silver
+    gold_plan = plan_gold_run(settings) if bronze.rows_read == 0 and summary.rows_read == 0 else None
+    if gold_plan is not None and gold_plan.mode == "noop":
+        # Nothing new for the lake nor gold: no materialization, so Dagster skips the gold step and
+        # its checks instead of painting them "0 / N passed" and gold "Unsynced".
+        context.log.info(f"nothing new for bronze, silver or gold ({gold_plan.reason}): skipped")
+        return
+    context.log.info(
+        f"bronze: {bronze.rows_written} rows in {bronze.commits} commits, "
+        f"{bronze.seconds:.1f}s, caught_up={bronze.caught_up}"
+    )
+    yield dg.MaterializeResult(
+        asset_key=BRONZE_KEY,
+        metadata={
+            "rows_read": bronze.rows_read,
+            "rows_written": bronze.rows_written,
+            "bytes_written": bronze.bytes_written,
+            "commits": bronze.commits,
+            "lag_before": lag_before,
+            "caught_up": bronze.caught_up,
+            "seconds": bronze.seconds,
+            "events_per_s": rate(bronze.rows_written, bronze.seconds),
+            "epoch": bronze.epoch,
+            "offsets": dg.MetadataValue.json({str(p): o for p, o in bronze.offsets.items()}),
+            "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(BRONZE_KEY))),
+        },
     )
     context.log.info(
         f"silver: {summary.silver_written} new, {summary.duplicates} duplicates, "
         f"{summary.quarantined} quarantined of {summary.rows_read} bronze rows in {summary.seconds:.1f}s"
     )
-    gold_plan = plan_gold_run(settings) if summary.rows_read == 0 else None
-    if gold_plan is not None and gold_plan.mode == "noop":
-        # Nothing new for silver nor gold: no materialization, so Dagster skips the gold step and
-        # its checks instead of painting them "0 / N passed" and gold "Unsynced".
-        context.log.info(f"nothing new for silver or gold ({gold_plan.reason}): skipped")
-        return
     dates = dates_of_hours(summary.event_hours_touched)
     yield dg.MaterializeResult(
         asset_key=SILVER_KEY,

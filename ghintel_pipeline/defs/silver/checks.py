@@ -17,6 +17,7 @@ from ghintel_pipeline.defs.resources import LakeResource
 from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED
 from ghintel_pipeline.lib.lake import open_table
 from ghintel_pipeline.lib.lake.quality import quarantine_share
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
 
 
@@ -24,7 +25,7 @@ def dataset(settings: Settings, key: dg.AssetKey, partitions: list | None = None
     table = open_table(settings, table_of(key))
     if table is None:
         return None
-    return table.to_pyarrow_dataset(partitions=partitions)
+    return table_dataset(table, partitions=partitions)
 
 
 def query(sql: str, params: list | None = None, **tables: pds.Dataset) -> list[tuple]:

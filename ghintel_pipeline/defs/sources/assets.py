@@ -11,11 +11,10 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from ghintel_pipeline.defs.bronze.assets import rate
 from ghintel_pipeline.defs.jobs import LAKE_WRITER_RUN_TAGS
 from ghintel_pipeline.defs.keys import GHARCHIVE_KEY, KAFKA_TOPIC_KEY
 from ghintel_pipeline.defs.resources import LakeResource
-from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED, dates_of_hours
+from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED, dates_of_hours, rate
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
 from ghintel_pipeline.lib.lake import backfill_gharchive_hour
 from ghintel_pipeline.lib.settings import Settings

@@ -3,42 +3,22 @@
 See docs/gold.md (how it runs) and docs/metrics.md (what every column means).
 """
 
-from ghintel_pipeline.lib.gold.build import GoldBuildError, build_gold, finish_gold_run, gold_lock
-from ghintel_pipeline.lib.gold.export import export_marts
-from ghintel_pipeline.lib.gold.marts import MARTS, Mart
-from ghintel_pipeline.lib.gold.plan import (
-    GoldPlan,
-    gold_watermark,
-    hours_touched_since,
-    plan_gold_run,
-    state_version,
-)
-from ghintel_pipeline.lib.gold.project import (
-    DBT_PROJECT_DIR,
-    dbt_env,
-    duckdb_path,
-    ensure_manifest,
-    patched_environ,
-    run_dbt,
-)
+from ghintel_pipeline.lib.lazy import lazy_exports
 
-__all__ = [
-    "DBT_PROJECT_DIR",
-    "MARTS",
-    "GoldBuildError",
-    "GoldPlan",
-    "Mart",
-    "build_gold",
-    "dbt_env",
-    "duckdb_path",
-    "ensure_manifest",
-    "export_marts",
-    "finish_gold_run",
-    "gold_lock",
-    "gold_watermark",
-    "hours_touched_since",
-    "patched_environ",
-    "plan_gold_run",
-    "run_dbt",
-    "state_version",
-]
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "build": ["GoldBuildError", "build_gold", "finish_gold_run", "gold_lock"],
+        "export": ["export_marts"],
+        "marts": ["MARTS", "Mart", "MART_NAMES"],
+        "plan": ["GoldPlan", "gold_watermark", "hours_touched_since", "plan_gold_run", "state_version"],
+        "project": [
+            "DBT_PROJECT_DIR",
+            "dbt_env",
+            "duckdb_path",
+            "ensure_manifest",
+            "patched_environ",
+            "run_dbt",
+        ],
+    },
+)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from ghintel_pipeline.lib.gold.export import export_marts
 from ghintel_pipeline.lib.gold.plan import GoldPlan, plan_gold_run, record_state
 from ghintel_pipeline.lib.gold.project import dbt_home, run_dbt
+from ghintel_pipeline.lib.lake.hooks import after_gold_hooks
 from ghintel_pipeline.lib.settings import Settings
 
 
@@ -37,10 +38,14 @@ def gold_lock(settings: Settings) -> Iterator[None]:
 
 
 def finish_gold_run(settings: Settings, plan: GoldPlan) -> dict:
-    """After a successful ``dbt build``: remember the silver version in DuckDB, export to Delta."""
+    """After a successful ``dbt build``: remember the silver version in DuckDB, export to Delta,
+    then run the ``after_gold`` hooks (lib/lake/hooks.py)."""
     if plan.silver_version is not None:
         record_state(settings, plan.silver_version)
-    return export_marts(settings, plan)
+    exported = export_marts(settings, plan)
+    for hook in after_gold_hooks(settings):
+        hook(settings, plan, exported)
+    return exported
 
 
 def build_gold(

@@ -27,17 +27,21 @@ class Mart:
         return self.grain != "full"
 
 
-MARTS: tuple[Mart, ...] = (
-    Mart("fct_repo_activity_hourly", "hour", ("event_date",)),
-    Mart("fct_org_activity_daily", "day", ("event_date",)),
-    Mart("fct_actor_activity_daily", "day", ("event_date",)),
-    Mart("anomalies", "horizon", ("event_date",)),
-    Mart("dim_repos", "full"),
-    Mart("dim_actors", "full"),
-    Mart("dim_orgs", "full"),
-    Mart("repo_trending", "full"),
-    Mart("data_coverage", "full"),
-)
+def _registered_marts(project_dir=DBT_PROJECT_DIR) -> tuple[Mart, ...]:
+    """Every model of ``models/marts`` whose properties carry ``config.meta.gold``: adding a mart
+    is its .sql and .yml, nothing else (the API, ``ghintel status`` and the export read this)."""
+    marts = []
+    for path in sorted((project_dir / "models" / "marts").glob("*.yml")):
+        with open(path) as fh:
+            for model in yaml.safe_load(fh).get("models", []):
+                gold = (model.get("config") or {}).get("meta", {}).get("gold")
+                if gold:
+                    marts.append(Mart(model["name"], gold["grain"], tuple(gold.get("partition_by", ()))))
+    return tuple(marts)
+
+
+MARTS: tuple[Mart, ...] = _registered_marts()
+MART_NAMES: tuple[str, ...] = tuple(m.name for m in MARTS)
 
 # Incremental dbt models whose rows exist only in the DuckDB file; if any is missing the file is
 # new (or was lost) and the next run must rebuild everything from silver.

@@ -26,6 +26,7 @@ from deltalake import DeltaTable
 from ghintel_pipeline.lib.gold.marts import MARTS, STATE_MODELS
 from ghintel_pipeline.lib.gold.project import duckdb_path
 from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
 
 WATERMARK_KEY = "ghintel.silver_version"
@@ -157,7 +158,7 @@ def hours_touched_since(settings: Settings, version: int) -> set[dt.datetime] | 
         else:
             to_read.add(row["path"])
     if to_read:
-        for fragment in current.to_pyarrow_dataset().get_fragments():
+        for fragment in table_dataset(current).get_fragments():
             if fragment.path in to_read:
                 column = fragment.to_table(columns=["event_hour"]).column("event_hour")
                 hours.update(to_hour(h) for h in pc.unique(column).to_pylist() if h is not None)

@@ -39,6 +39,7 @@ from ghintel_pipeline.lib.lake.storage import (
     SILVER,
     UTC_US,
     ensure_table,
+    table_dataset,
     writer_properties,
 )
 from ghintel_pipeline.lib.settings import Settings
@@ -138,16 +139,12 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
     fault_point("between")
     if tee.overflowed:
         early = []
-        scanner = (
-            ensure_table(settings, BRONZE)
-            .to_pyarrow_dataset()
-            .scanner(
-                filter=ds.field("gharchive_hour") == hour,
-                columns=BRONZE_READ_COLUMNS,
-                batch_size=SILVER_CHUNK_ROWS,
-                batch_readahead=2,
-                fragment_readahead=1,
-            )
+        scanner = table_dataset(ensure_table(settings, BRONZE)).scanner(
+            filter=ds.field("gharchive_hour") == hour,
+            columns=BRONZE_READ_COLUMNS,
+            batch_size=SILVER_CHUNK_ROWS,
+            batch_readahead=2,
+            fragment_readahead=1,
         )
         summary = _promote_chunks(
             settings, hour, _validated_chunks(settings, scanner.to_batches(), sort=True)

@@ -36,6 +36,7 @@ from ghintel_pipeline.lib.lake.storage import (
     PARTITION_BY,
     UTC_US,
     ensure_table,
+    table_dataset,
     writer_properties,
 )
 from ghintel_pipeline.lib.settings import Settings
@@ -177,9 +178,7 @@ def _stored_record(bronze: DeltaTable, topic: str, epoch: int, partition: int, o
         & (ds.field("kafka_partition") == partition)
         & (ds.field("kafka_offset") == offset)
     )
-    rows = (
-        bronze.to_pyarrow_dataset().to_table(filter=flt, columns=["kafka_timestamp", "kafka_key"]).to_pylist()
-    )
+    rows = table_dataset(bronze).to_table(filter=flt, columns=["kafka_timestamp", "kafka_key"]).to_pylist()
     return rows[0] if rows else None
 
 

@@ -1,4 +1,8 @@
-"""One ingest run (Kafka -> bronze -> silver) and the explicit replay of stored offsets."""
+"""One ingest run (Kafka -> bronze -> silver) and the explicit replay of stored offsets.
+
+``run_ingest`` is the one ingest composition: the Dagster ingest step, ``ghintel ingest`` (through
+that step), the benchmarks and the fault-injection tests all run it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kafka import TopicPartition
@@ -13,6 +18,7 @@ from kafka import TopicPartition
 from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
 from ghintel_pipeline.lib.lake.bronze import BronzeSummary, Progress, _Batch, drain_kafka_to_bronze
 from ghintel_pipeline.lib.lake.faults import fault_point
+from ghintel_pipeline.lib.lake.hooks import SilverHook, after_silver_commit_hooks
 from ghintel_pipeline.lib.lake.offsets import (
     BrokerResetError,
     bronze_app_id,
@@ -37,6 +43,7 @@ class IngestSummary:
     bronze: BronzeSummary
     silver: SilverSummary
     seconds: float
+    silver_versions: tuple[int | None, int | None] = (None, None)  # before and after the run
 
     def to_dict(self) -> dict:
         return {
@@ -51,6 +58,7 @@ class IngestSummary:
             "caught_up": self.bronze.caught_up,
             "seconds": self.seconds,
             "event_hours_touched": self.silver.event_hours_touched,
+            "silver_versions": list(self.silver_versions),
         }
 
 
@@ -101,14 +109,17 @@ def run_ingest(
     max_bytes: int = 64 << 20,
     progress: Progress | None = None,
     stop_at: dict[int, int] | None = None,
+    after_silver: Sequence[SilverHook] | None = None,
 ) -> IngestSummary:
     """Drain Kafka into bronze until caught up, promoting each bronze commit to silver as soon as it
     has landed (no read-back, on a worker thread), then promote whatever bronze still holds beyond
     silver (rows of a crashed earlier run, or a batch whose fast path lost a race).
 
     On a suspected broker reset, bronze rows already stored are still promoted, then
-    ``BrokerResetError`` is raised."""
+    ``BrokerResetError`` is raised. ``after_silver`` (default: ``after_silver_commit_hooks``) runs
+    once the run's last silver commit has landed."""
     started = time.monotonic()
+    version_before = _version(settings)
     silver = SilverSummary()
     promoter = _Promoter(settings, silver, progress)
     try:
@@ -132,7 +143,17 @@ def run_ingest(
     bronze.seconds = round(drained, 3)
     promote_bronze_to_silver(settings, progress=progress, summary=silver)
     silver.seconds = round(silver.seconds, 3)
-    return IngestSummary(bronze, silver, round(time.monotonic() - started, 3))
+    summary = IngestSummary(
+        bronze, silver, round(time.monotonic() - started, 3), (version_before, _version(settings))
+    )
+    for hook in after_silver_commit_hooks(settings) if after_silver is None else after_silver:
+        hook(settings, summary)
+    return summary
+
+
+def _version(settings: Settings) -> int | None:
+    silver = open_table(settings, SILVER)
+    return silver.version() if silver is not None else None
 
 
 def replay_kafka_range(

@@ -37,6 +37,7 @@ from ghintel_pipeline.lib.lake.storage import (
     UTC_US,
     ensure_table,
     open_table,
+    table_dataset,
     writer_properties,
 )
 from ghintel_pipeline.lib.settings import Settings
@@ -252,7 +253,7 @@ def _read_bronze(bronze: DeltaTable, topic: str, pending, max_rows: int) -> pa.T
     flt = (ds.field("kafka_topic") == topic) & clauses
     # Low read-ahead: the rows are multi-kilobyte and a chunk is small; default read-ahead decodes
     # several whole files at once and doubles peak memory for no speed here.
-    rows = bronze.to_pyarrow_dataset().to_table(
+    rows = table_dataset(bronze).to_table(
         filter=flt, columns=BRONZE_READ_COLUMNS, batch_readahead=2, fragment_readahead=1
     )
     return rows.sort_by(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pyarrow as pa
+import pyarrow.dataset as pa_ds
+import pyarrow.fs as pa_fs
 from deltalake import ColumnProperties, DeltaTable, WriterProperties
 from deltalake.exceptions import TableNotFoundError
 
@@ -113,6 +115,22 @@ def open_table(settings: LakeSettings, which: tuple[str, str]) -> DeltaTable | N
         return DeltaTable(lake_table_uri(settings, *which), storage_options=storage_options(settings))
     except TableNotFoundError:
         return None
+
+
+def table_dataset(table: DeltaTable, **kwargs) -> pa_ds.Dataset:
+    """``table.to_pyarrow_dataset(**kwargs)``, on arrow's native filesystem for a local table.
+
+    delta-rs wraps its object store in ``pyarrow.fs.PyFileSystem`` by default, so arrow's C++ I/O
+    threads call back into Python. A scan left unfinished (``head()``, an early ``break``, readahead
+    still in flight) then has those threads take the GIL while the interpreter finalizes; Python
+    ends them with ``pthread_exit`` inside C++ frames: "terminate called without an active
+    exception" (exit 134) or a segfault at exit. Native local I/O never calls into Python. An
+    ``s3://`` table keeps delta-rs' store, which holds its credentials and commit options."""
+    uri = table.table_uri
+    if "filesystem" not in kwargs and (uri.startswith("file://") or "://" not in uri):
+        root = uri.removeprefix("file://").rstrip("/") or "/"
+        kwargs["filesystem"] = pa_fs.SubTreeFileSystem(root, pa_fs.LocalFileSystem())
+    return table.to_pyarrow_dataset(**kwargs)
 
 
 def ensure_table(settings: LakeSettings, which: tuple[str, str]) -> DeltaTable:

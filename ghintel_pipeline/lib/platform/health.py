@@ -16,6 +16,7 @@ as unknown and adds no reason: health judges what it can see.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 import time
@@ -148,6 +149,16 @@ class HealthCache:
             if self._value is None or time.time() - self._value.computed_at > self.ttl_s:
                 self._value = pipeline_health(self.settings)
             return self._value
+
+    async def current(self) -> PipelineHealth:
+        """For an async route: never blocks the event loop. A stale value is returned at once while
+        a thread refreshes it; only the very first call waits (in a thread) for a value."""
+        value = self._value
+        if value is None:
+            return await asyncio.to_thread(self.get)
+        if time.time() - value.computed_at > self.ttl_s and not self._lock.locked():
+            threading.Thread(target=self.get, name="health-refresh", daemon=True).start()
+        return value
 
 
 class HealthWatcher:

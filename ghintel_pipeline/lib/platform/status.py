@@ -13,6 +13,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ghintel_pipeline.lib.gold.marts import MART_NAMES
 from ghintel_pipeline.lib.kafka.broker import broker_status
 from ghintel_pipeline.lib.platform.health import pipeline_health
 from ghintel_pipeline.lib.platform.process import same_process_alive, tail
@@ -20,17 +21,7 @@ from ghintel_pipeline.lib.platform.services import dagster_home
 from ghintel_pipeline.lib.platform.state import read_state, supervisor_running
 from ghintel_pipeline.lib.settings import Settings
 
-GOLD_TABLES = (
-    "fct_repo_activity_hourly",
-    "fct_org_activity_daily",
-    "fct_actor_activity_daily",
-    "dim_repos",
-    "dim_actors",
-    "dim_orgs",
-    "repo_trending",
-    "anomalies",
-    "data_coverage",
-)
+GOLD_TABLES = MART_NAMES
 
 
 def _iso(ts: float | None) -> str | None:

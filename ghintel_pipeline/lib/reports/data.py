@@ -17,6 +17,7 @@ from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
 from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
 
 UTC_US = pa.timestamp("us", tz="UTC")
@@ -160,7 +161,7 @@ def open_marts(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[str]
             missing.append(name)
             con.register(name, schema.empty_table())
             continue
-        con.register(name, table.to_pyarrow_dataset())
+        con.register(name, table_dataset(table))
     return con, missing
 
 
