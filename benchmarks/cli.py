@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from benchmarks import api_cmd, freshness_cmd, ingest_cmd, produce_cmd
+from benchmarks import api_cmd, freshness_cmd, ingest_cmd, produce_cmd, rag_cmd, ui_cmd
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -69,3 +69,5 @@ app.command("ingest")(ingest_cmd.bench_ingest)
 app.command("produce")(produce_cmd.bench_produce)
 app.command("freshness")(freshness_cmd.bench_freshness)
 app.command("api")(api_cmd.bench_api)
+app.command("rag")(rag_cmd.bench_rag)
+app.command("ui")(ui_cmd.bench_ui)

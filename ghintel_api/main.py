@@ -16,7 +16,20 @@ from starlette.exceptions import HTTPException
 
 from ghintel_api.api.deps import NotModified
 from ghintel_api.api.params import QUERY_MODELS
-from ghintel_api.api.routes import actors, anomalies, events, health, orgs, quality, repos, trending
+from ghintel_api.api.routes import (
+    actors,
+    anomalies,
+    ask,
+    entities,
+    events,
+    health,
+    orgs,
+    quality,
+    repos,
+    search,
+    stargazers,
+    trending,
+)
 from ghintel_api.core.config import get_settings, parse_api_keys, parse_rate_limit
 from ghintel_api.core.cursors import BadCursor
 from ghintel_api.core.guard import (
@@ -37,6 +50,7 @@ from ghintel_api.core.observability import (
 from ghintel_api.core.security import AuthThrottle, TokenBuckets
 from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
+from ghintel_api.ui.router import install as install_ui
 from ghintel_pipeline.lib.platform.health import HealthCache
 from ghintel_pipeline.lib.settings import ApiSettings
 
@@ -169,8 +183,22 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     _install_error_handlers(app)
     if not api_keys:
         _drop_security_from_openapi(app)
-    for module in (trending, orgs, repos, actors, anomalies, events, quality, health):
+    for module in (
+        trending,
+        orgs,
+        repos,
+        stargazers,
+        actors,
+        anomalies,
+        events,
+        quality,
+        search,
+        ask,
+        entities,
+        health,
+    ):
         app.include_router(module.router)
+    install_ui(app)
     caps = default_caps(
         settings.ghintel_api_max_concurrent_queries, settings.ghintel_api_max_concurrent_per_client
     )

@@ -25,6 +25,12 @@ LEGACY_2012 = GHARCHIVE_DIR / "2012-06-14-15.json.gz"
 def pytest_sessionstart(session):
     if not HOUR_1.exists():
         raise pytest.UsageError(f"shared data not found at {SHARED_DATA}; set GHINTEL_SHARED_DATA")
+    # The real-model agent test needs llama.cpp's server, built once (~7 min) into a cache: start
+    # it now, in the background, whenever tests/agents is part of the run, so it overlaps the rest.
+    from tests.agents import llama_server
+
+    if llama_server.wanted(session.config.args, session.config.rootpath):
+        llama_server.start_build()
 
 
 @pytest.fixture(scope="session")

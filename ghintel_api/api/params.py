@@ -86,6 +86,15 @@ class RepoActivityParams(_Params):
     as_of: AsOf = None
 
 
+class StargazersParams(_Params):
+    window: WindowField = Window.h1
+    as_of: AsOf = None
+    limit: Limit = 500
+    min_shared: Annotated[
+        int, Field(ge=1, le=1000, description="co_starred: repos shared by at least this many accounts")
+    ] = 2
+
+
 class TopActorsParams(_Params):
     window: WindowField = Window.h24
     limit: Limit = 10
@@ -129,13 +138,23 @@ class QuarantineParams(_TimeRange):
     ] = 500
 
 
+class EntitiesParams(_Params):
+    q: Annotated[
+        str,
+        Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\[\]/-]+$", description="Part of a name"),
+    ]
+    limit: Annotated[int, Field(ge=1, le=50, description="Matches per kind, 1..50")] = 10
+
+
 QUERY_MODELS = (
     TrendingParams,
     OrgSummaryParams,
     RepoActivityParams,
+    StargazersParams,
     TopActorsParams,
     AnomaliesParams,
     EventsParams,
     CoverageParams,
     QuarantineParams,
+    EntitiesParams,
 )

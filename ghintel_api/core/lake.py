@@ -59,7 +59,10 @@ class _KnownAbsent(importlib.abc.MetaPathFinder):
 if importlib.util.find_spec("pandas") is None and not any(isinstance(f, _KnownAbsent) for f in sys.meta_path):
     sys.meta_path.insert(0, _KnownAbsent(frozenset({"pandas"})))
 
-GOLD_TABLES: tuple[str, ...] = MART_NAMES
+GOLD_TABLES: tuple[str, ...] = (
+    *MART_NAMES,
+    "rag_documents",  # the retrieval index (ghintel_agents/rag), also a Delta table under gold/
+)
 SILVER_TABLE = "github_events"
 # Sorting the copies lets DuckDB's zone maps skip row groups for the usual window filters.
 _SORT_KEYS = {

@@ -13,6 +13,9 @@ import asyncio
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from starlette.requests import cookie_parser
 
 from ghintel_api.core.guard import query_pairs, refresh_lake
 from ghintel_api.core.observability import ApiMetrics
@@ -31,6 +34,26 @@ log = logging.getLogger("ghintel.api")
 HEALTH_PATH = "/health"
 OPEN_PATHS = frozenset({HEALTH_PATH, "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
 DOCS_STATIC = "/docs/static"  # Swagger UI's own files, open like /docs
+# The explorer (/ui): its static files are open; a browser cannot send X-API-Key on navigation, so
+# /ui/key checks a typed key and stores it in a SameSite=Strict cookie that counts like the header.
+UI_STATIC = "/ui/static"
+UI_KEY_PATH = "/ui/key"
+KEY_COOKIE = "ghintel_api_key"
+
+
+def provided_key(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The X-API-Key header, else the explorer's key cookie (callers reject two headers first)."""
+    cookie = None
+    for name, value in headers:
+        if name == b"x-api-key":
+            return value.decode("latin-1")
+        if name == b"cookie":
+            cookie = cookie_parser(value.decode("latin-1")).get(KEY_COOKIE)
+    return cookie
+
+
+def _is_page(path: str) -> bool:
+    return path == "/ui" or path.startswith("/ui/")
 
 
 class AccessMiddleware:
@@ -60,7 +83,7 @@ class AccessMiddleware:
         if (
             scope["type"] != "http"
             or (path in OPEN_PATHS and path != HEALTH_PATH)
-            or path.startswith(DOCS_STATIC + "/")
+            or path.startswith((DOCS_STATIC + "/", UI_STATIC + "/"))
         ):
             await self.app(scope, receive, send)
             return
@@ -68,10 +91,13 @@ class AccessMiddleware:
         if len(keys) > 1:
             await send_json(send, 400, {"error": "bad_request", "message": "more than one X-API-Key header"})
             return
-        provided = keys[0].decode("latin-1") if keys else None
+        provided = provided_key(scope["headers"])
         client = scope.get("client")
         address = client[0] if client else "unknown"
-        authorized = await self._authorize(provided, address, send, is_health=path == HEALTH_PATH)
+        # the key form itself needs no key (it checks one, throttled like here); rate limits apply
+        authorized = path == UI_KEY_PATH or await self._authorize(
+            provided, address, send, is_health=path == HEALTH_PATH, page=path if _is_page(path) else None
+        )
         if path == HEALTH_PATH:
             scope["ghintel.authorized"] = bool(authorized)
             await self.app(scope, receive, send)
@@ -95,7 +121,9 @@ class AccessMiddleware:
                 return
         await self.app(scope, receive, send)
 
-    async def _authorize(self, provided: str | None, address: str, send, is_health: bool) -> bool | None:
+    async def _authorize(
+        self, provided: str | None, address: str, send, is_health: bool, page: str | None = None
+    ) -> bool | None:
         """True when allowed; False (health only) or None after a refusal was sent."""
         if not self.api_keys:
             return True
@@ -121,6 +149,11 @@ class AccessMiddleware:
         self.metrics.unauthorized.inc()
         if is_health:
             return False
+        if page is not None:  # a person at a browser: to the key form, then back to the page
+            location = f"{UI_KEY_PATH}?next={quote(page)}".encode()
+            await send({"type": "http.response.start", "status": 303, "headers": [(b"location", location)]})
+            await send({"type": "http.response.body", "body": b""})
+            return None
         await send_json(
             send,
             401,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from benchmarks.cli import app as bench_app
-from ghintel_pipeline.cli import api, kafka, lake, platform, produce, produce_live, report
+from ghintel_pipeline.cli import agent, api, ask, kafka, lake, platform, produce, produce_live, report
 
 app = typer.Typer(help="ghintel: real-time intelligence over GitHub's public events.", no_args_is_help=True)
 
@@ -27,6 +27,8 @@ app.command("down")(platform.down)
 app.command("status")(platform.status)
 app.command("report")(report.report)
 app.add_typer(bench_app, name="bench", help="Benchmarks that print figures and a same-run baseline.")
+app.command("ask")(ask.ask)
+app.add_typer(agent.app, name="agent", help="Run the LangGraph agents (API tools, cited findings).")
 
 if __name__ == "__main__":
     app()

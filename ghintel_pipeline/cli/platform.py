@@ -49,6 +49,8 @@ def _print_running(state: PlatformState, settings: Settings) -> None:
     for name, child in state.children.items():
         table.add_row(name, child.state, str(child.pid or ""), child.url or child.message or child.log)
     console.print(table)
+    for what, url in state.pages().items():
+        console.print(f"{what}: [link={url}]{url}[/link]")
     console.print(f"logs: {settings.home / 'logs'}  state: {settings.home / 'platform' / 'state.json'}")
 
 

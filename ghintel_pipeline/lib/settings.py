@@ -255,6 +255,44 @@ class ReportSettings(HomeSettings):
     ghintel_report_keep: int = Field(
         default=168, ge=0, description="Timestamped report folders kept under $GHINTEL_HOME/reports; 0 = all."
     )
+    # RAG and grounded answers (ghintel_agents/core, /search, /ask, `ghintel ask`)
+    ghintel_api_url: str | None = Field(
+        default=None, description="API the agents and `ghintel ask` call; unset = the app in-process."
+    )
+    ghintel_llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible chat endpoint (e.g. http://127.0.0.1:11434/v1)."
+    )
+    ghintel_llm_model: str | None = Field(
+        default=None, description="Chat model name; unset (or no base URL) = deterministic answers."
+    )
+    ghintel_llm_api_key: str | None = Field(default=None, description="API key of the chat endpoint.")
+    ghintel_embed_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible embeddings endpoint; unset = wordllama offline."
+    )
+    ghintel_embed_model: str = Field(
+        default="wordllama-l2-256", description="Embedding model name (sent to the endpoint when set)."
+    )
+    ghintel_embed_api_key: str | None = Field(default=None, description="API key of the embeddings endpoint.")
+
+
+class AgentSettings(HomeSettings):
+    """Agents (ghintel_agents): the monitor sensor, the digest schedule, the webhook."""
+
+    ghintel_agent_webhook_url: str | None = Field(
+        default=None, description="If set, each new anomaly investigation is POSTed here as JSON."
+    )
+    ghintel_monitor_interval_s: int = Field(
+        default=60, ge=5, description="Minimum seconds between ticks of the anomaly monitor sensor."
+    )
+    ghintel_monitor_max_per_run: int = Field(
+        default=10, ge=1, le=500, description="New anomalies one monitor run investigates at most."
+    )
+    ghintel_digest_cron: str = Field(
+        default="30 0 * * *", description="Cron (UTC) of agent_digest_schedule (the reporter agent)."
+    )
+    ghintel_digest_window: str = Field(
+        default="24h", description="Window (1h, 24h, 7d, 30d) the scheduled digest covers."
+    )
 
 
 class Settings(
@@ -265,6 +303,7 @@ class Settings(
     PlatformSettings,
     ChecksSettings,
     ReportSettings,
+    AgentSettings,
 ):
     """Every slice: for the CLI and the supervisor, which configure several components."""
 

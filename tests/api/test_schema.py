@@ -19,6 +19,11 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 @pytest.fixture(scope="module", autouse=True)
 def _lake_for_app(lake_home):
+    from ghintel_pipeline.lib.lake import open_table
+    from tests.agents.rag_lake import build_rag
+
+    if open_table(api_settings(lake_home), ("gold", "rag_documents")) is None:
+        build_rag(lake_home)  # /search and /ask read the retrieval index: without it they are 503
     lake = Lake(api_settings(lake_home))
     lake.open()
     app.state.lake = lake

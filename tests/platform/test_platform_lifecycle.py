@@ -85,6 +85,7 @@ def test_detached_up_status_rerun_adopt_down(platform_env):
     out = ghintel(env, "up", "--detach")
     assert out.returncode == 0, out.stderr
     assert f"http://127.0.0.1:{api_port}" in out.stderr
+    assert f"explorer: http://127.0.0.1:{api_port}/ui" in out.stderr
     state = read_state(home)
     assert state.phase == "running" and state.detached and state.broker["owned"]
     broker_pid, api = state.broker["pid"], state.children["api"]

@@ -86,6 +86,25 @@ def test_build_services_uses_configured_host_and_ports(monkeypatch):
     assert all(os.path.exists(s.argv[0]) for s in specs.values())
 
 
+def test_state_pages_link_the_explorer_docs_and_dagster():
+    def child(name: str, url: str | None) -> ChildState:
+        return ChildState(name=name, argv=[], log="", kind="service", url=url)
+
+    state = PlatformState(
+        children={
+            "api": child("api", "http://127.0.0.1:18123"),
+            "dagster-webserver": child("dagster-webserver", "http://127.0.0.1:13123"),
+            "producer": child("producer", None),
+        }
+    )
+    assert state.pages() == {
+        "explorer": "http://127.0.0.1:18123/ui",
+        "API docs": "http://127.0.0.1:18123/docs",
+        "Dagster": "http://127.0.0.1:13123",
+    }
+    assert PlatformState(children={"producer": child("producer", None)}).pages() == {}
+
+
 def test_state_roundtrip_and_lock(tmp_path):
     state = PlatformState(phase="running", supervisor_pid=os.getpid(), services=["api"])
     state.children["api"] = ChildState(name="api", argv=["x"], log="l", kind="service", pid=1, port=9)

@@ -1,5 +1,9 @@
 -- One row per actor ever seen, rebuilt each run from the daily actor facts and the repo/actor
--- pairs (distinct repositories over all history).
+-- pairs (distinct repositories over all history). Two StarScout-style account signals live here so
+-- the API and the agents share one rule: is_low_activity (every event on one day, at most
+-- low_activity_max_events events, at most one repository) and actor_id_percentile, the rank of the
+-- account id among all actors seen -- ids grow with account creation, so it is an account-age
+-- proxy, not an age.
 with actor_days as (
 
     select * from {{ ref('fct_actor_activity_daily') }}
@@ -45,7 +49,11 @@ final as (
         totals.last_seen,
         totals.events,
         coalesce(repo_counts.repos, 0) as repos,
-        totals.active_days
+        totals.active_days,
+        totals.active_days = 1
+            and totals.events <= {{ var('low_activity_max_events') }}
+            and coalesce(repo_counts.repos, 0) <= 1 as is_low_activity,
+        round(percent_rank() over (order by totals.actor_id), 4) as actor_id_percentile
     from totals
     left join repo_counts using (actor_id)
 

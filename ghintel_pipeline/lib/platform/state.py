@@ -73,6 +73,18 @@ class PlatformState:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def pages(self) -> dict[str, str]:
+        """The pages a person opens, by what they are (printed by ``ghintel up``)."""
+        out = {}
+        api = self.children.get("api")
+        if api is not None and api.url:
+            out["explorer"] = f"{api.url}/ui"
+            out["API docs"] = f"{api.url}/docs"
+        dagster = self.children.get("dagster-webserver")
+        if dagster is not None and dagster.url:
+            out["Dagster"] = dagster.url
+        return out
+
     @classmethod
     def from_dict(cls, data: dict) -> PlatformState:
         fields = ChildState.__dataclass_fields__

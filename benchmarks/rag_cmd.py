@@ -1,0 +1,28 @@
+"""``ghintel bench rag``: retrieval recall/MRR (BM25, dense, hybrid), exact numbers, abstention,
+/ask latency and embedding throughput over the local lake (GHINTEL_HOME)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+
+def bench_rag(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Questions generated from the lake's rows (every route) through the in-process app."""
+    import os
+
+    from rich.console import Console
+
+    from benchmarks.rag import run_rag_bench
+    from ghintel_pipeline.lib.settings import Settings
+
+    result = run_rag_bench(Settings())
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    Console().print_json(json.dumps(result, default=str))

@@ -1,0 +1,41 @@
+"""Finding entities by name, and an actor's profile (repos and orgs have theirs in repos.py/orgs.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep
+from ghintel_api.api.params import LOGIN, EntitiesParams
+from ghintel_api.models import ActorPublic, EntitySearchPublic
+from ghintel_api.queries.entities import actor_profile, find_entities
+
+router = APIRouter(tags=["entities"], dependencies=DATA_DEPENDENCIES)
+
+LoginPath = Annotated[str, Path(pattern=LOGIN, description="Actor login (exact)")]
+
+
+@router.get("/entities", response_model=EntitySearchPublic, operation_id="findEntities")
+def get_entities(
+    lake: LakeDep,
+    cur: CursorDep,
+    params: Annotated[EntitiesParams, Query()],
+) -> EntitySearchPublic:
+    """Repositories, organisations and actors whose name contains ``q`` (case-insensitive)."""
+    return EntitySearchPublic(q=params.q, data=find_entities(lake, cur, params.q, params.limit))
+
+
+@router.get(
+    "/actor/{login}",
+    response_model=ActorPublic,
+    operation_id="getActor",
+    responses={404: {"description": "Unknown actor"}},
+    dependencies=[NO_QUERY_PARAMS],
+)
+def get_actor(lake: LakeDep, cur: CursorDep, login: LoginPath) -> ActorPublic:
+    """Lifetime totals of an actor from gold dim_actors."""
+    profile = actor_profile(lake, cur, login)
+    if profile is None:
+        raise HTTPException(status_code=404, detail=f"unknown actor {login}")
+    return profile
