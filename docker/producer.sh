@@ -21,7 +21,7 @@ case "$source" in
     done
     if [ -n "$range" ]; then set -- "$@" --from "${range%%..*}" --to "${range#*..}"; fi
     if [ "$#" -eq 0 ]; then echo "GHINTEL_SOURCE=gharchive: needs files, hours or a range" >&2; exit 2; fi
-    exec ghintel produce gharchive "$@" ;;
+    exec ghintel produce gharchive --skip-done "$@" ;;
   *)
     echo "GHINTEL_SOURCE=$source: expected live or gharchive:<files|hours|range>" >&2
     exit 2 ;;

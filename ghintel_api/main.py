@@ -53,6 +53,7 @@ from ghintel_api.core.streams import StreamHub, stream_settings
 from ghintel_api.core.windows import BadTime
 from ghintel_api.models import ErrorPublic, ValidationErrorPublic
 from ghintel_api.ui.router import install as install_ui
+from ghintel_pipeline.lib.platform.health import HealthCache
 from ghintel_pipeline.lib.settings import ApiSettings
 
 log = logging.getLogger("ghintel.api")
@@ -176,6 +177,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     limit = parse_rate_limit(settings.ghintel_api_rate_limit)
     api_keys = parse_api_keys(settings.ghintel_api_keys)
     app.state.settings = settings
+    app.state.health = HealthCache(settings)
     app.state.metrics = metrics
     app.state.api_keys = api_keys
     app.state.buckets = TokenBuckets(limit) if limit else None

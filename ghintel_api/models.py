@@ -263,13 +263,55 @@ class TableHealth(BaseModel):
     last_commit: datetime | None
 
 
+class QuarantineExample(BaseModel):
+    message: str = Field(description="Why the contract refused the record (never its raw bytes)")
+    raw_sha1: str | None = Field(description="SHA-1 of the raw record: finds it in the quarantine table")
+    kafka_partition: int | None
+    kafka_offset: int | None
+
+
+class QuarantineGroup(BaseModel):
+    reason: str
+    source: str | None
+    hour: datetime = Field(description="GH Archive file hour when backfilled, else the hour quarantined")
+    records: int
+    examples: list[QuarantineExample]
+
+
+class QuarantineReportPublic(BaseModel):
+    since: datetime
+    until: datetime
+    total: int
+    by_reason: dict[str, int]
+    groups: list[QuarantineGroup]
+
+
+class QuarantineShare(BaseModel):
+    quarantined: int
+    accepted: int
+    share: float = Field(description="quarantined / (quarantined + accepted) over the window")
+    threshold: float = Field(description="GHINTEL_MAX_QUARANTINE_SHARE: above it, status is degraded")
+    window_hours: float
+    reasons: dict[str, int]
+
+
+class HealthReason(BaseModel):
+    code: Literal["paused", "lagging", "check_failed", "quarantine", "tables"]
+    message: str
+
+
 class HealthStatusPublic(BaseModel):
     """What /health tells anyone; the inventory (HealthPublic) needs a key when keys are configured."""
 
-    status: Literal["ok", "degraded", "empty"]
+    status: Literal["ok", "degraded", "empty"] = Field(
+        description="degraded: see reasons (HTTP 200); empty: no gold table loaded yet (HTTP 503)"
+    )
 
 
 class HealthPublic(HealthStatusPublic):
+    reasons: list[HealthReason] = []
+    quarantine: QuarantineShare | None = None
+    kafka_lag: int | None = Field(default=None, description="Records waiting in Kafka; null when unknown")
     tables: dict[str, TableHealth]
     newest_hour: datetime | None
     last_ingest: datetime | None = Field(description="Time of silver's newest Delta commit")

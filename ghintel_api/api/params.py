@@ -132,6 +132,12 @@ class CoverageParams(_TimeRange):
     limit: Annotated[int, Field(ge=1, le=5000, description="Rows (hour x source), newest first")] = 500
 
 
+class QuarantineParams(_TimeRange):
+    limit: Annotated[
+        int, Field(ge=1, le=5000, description="Groups (reason x source x hour), newest first")
+    ] = 500
+
+
 class EntitiesParams(_Params):
     q: Annotated[
         str,
@@ -149,5 +155,6 @@ QUERY_MODELS = (
     AnomaliesParams,
     EventsParams,
     CoverageParams,
+    QuarantineParams,
     EntitiesParams,
 )

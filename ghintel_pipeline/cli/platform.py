@@ -110,30 +110,86 @@ def down(as_json: bool = typer.Option(False, "--json", help="Print one JSON obje
         console.print("nothing was running")
     for name, how in result["children"].items():
         console.print(f"{name}: {how}")
+    drain = result.get("drain") or {}
+    if drain:
+        console.print(
+            f"drain: {drain.get('bronze_written')} rows into bronze in {drain.get('seconds')}s"
+            if drain.get("success")
+            else f"[red]drain failed[/red]: {drain.get('error')}"
+        )
     if result.get("broker"):
         console.print(f"broker: {result['broker']}")
 
 
-def _summary_lines(status: dict) -> list[str]:
+def _cell(section: dict, text: str) -> str:
+    return f"[red]{section['error']}[/red]" if "error" in section else text
+
+
+def status_table(status: dict) -> Table:
+    """The readable ``ghintel status``: one row per part, problems in red."""
     p, b, prod = status["platform"], status["broker"], status["producer"]
-    lines = [
-        f"platform: {p.get('state')}"
-        + (f" (supervisor pid {p['supervisor_pid']})" if p.get("supervisor_pid") else "")
-    ]
-    lines.append(f"broker: {b.get('state')} {b.get('bootstrap', '')}".rstrip())
+    table = Table(title="ghintel status", show_header=True)
+    table.add_column("part")
+    table.add_column("state")
+    table.add_column("details", overflow="fold")
+    supervisor = f"supervisor pid {p['supervisor_pid']}" if p.get("supervisor_pid") else ""
+    table.add_row(
+        "platform", _cell(p, str(p.get("state"))), supervisor + (f" {p['error']}" if p.get("error") else "")
+    )
+    table.add_row("broker", _cell(b, str(b.get("state"))), b.get("bootstrap", ""))
     for name, child in (p.get("children") or {}).items():
-        extra = child.get("url") or ""
-        if child.get("state") in ("failed", "dead", "exited") and child.get("message"):
-            extra = child["message"]
-        lines.append(f"  {name}: {child.get('state')} {extra}".rstrip())
-    live = prod.get("live_status")
-    lines.append(f"producer: {prod.get('state')} source={prod.get('source')}")
-    if live:
-        lines.append(f"  live status: {json.dumps(live)[:300]}")
-    for key in ("lag", "dagster", "gold"):
-        if key in status:
-            lines.append(f"{key}: {json.dumps(status[key], default=str)[:400]}")
-    return lines
+        bad = child.get("state") in ("failed", "dead")
+        extra = (
+            child.get("message") if child.get("state") in ("failed", "dead", "exited") else child.get("url")
+        )
+        state = f"[red]{child.get('state')}[/red]" if bad else str(child.get("state"))
+        table.add_row(f"  {name}", state, extra or "")
+    table.add_row("producer", str(prod.get("state")), f"source={prod.get('source')}")
+    if "lag" in status:
+        lag = status["lag"]
+        paused = lag.get("broker_reset_suspected")
+        state = (
+            "[red]PAUSED[/red]" if paused else ("caught up" if not lag.get("has_new_data") else "new data")
+        )
+        table.add_row(
+            "kafka lag", _cell(lag, state), _cell(lag, f"{lag.get('lag')} records: {lag.get('reason')}")
+        )
+        for part, row in sorted((lag.get("partitions") or {}).items(), key=lambda kv: int(kv[0])):
+            table.add_row(
+                f"  partition {part}", str(row["lag"]), f"next offset {row['next']}, log end {row['end']}"
+            )
+    if "dagster" in status:
+        d = status["dagster"]
+        run = d.get("last_run") or {}
+        failed = run.get("status") not in (None, "SUCCESS", "STARTED", "QUEUED", "STARTING")
+        state = f"[red]{run.get('status')}[/red]" if failed else str(run.get("status", "none"))
+        details = f"{run.get('run_id', '')[:8]} ended {run.get('ended_at')}" if run else d.get("note", "")
+        table.add_row("last ingest run", _cell(d, state), _cell(d, details))
+    if "health" in status:
+        h = status["health"]
+        ok = h.get("status") == "ok"
+        table.add_row("health", _cell(h, "ok" if ok else "[red]degraded[/red]"), _cell(h, ""))
+        for reason in h.get("reasons") or []:
+            table.add_row(f"  {reason['code']}", "[red]![/red]", reason["message"])
+        for check in h.get("failed_checks") or []:
+            table.add_row(
+                "  failed check", "[red]FAILED[/red]", f"{check['asset']}:{check['check']} at {check['at']}"
+            )
+        q = h.get("quarantine") or {}
+        if q:
+            table.add_row(
+                "  quarantine 24h",
+                f"{q['share']:.1%}",
+                f"{q['quarantined']} of {q['quarantined'] + q['accepted']}",
+            )
+    if "gold" in status:
+        g = status["gold"]
+        newest = g.get("newest") or {}
+        details = (
+            f"{newest['table']} v{newest['version']}, {newest['age_s']:.0f}s ago" if newest else "no gold yet"
+        )
+        table.add_row("gold freshness", _cell(g, newest.get("committed_at") or "none"), _cell(g, details))
+    return table
 
 
 def status(
@@ -148,5 +204,5 @@ def status(
     if as_json:
         print(json.dumps(result, default=str))
     else:
-        print("\n".join(_summary_lines(result)))
+        Console().print(status_table(result))
     raise typer.Exit(0 if result["platform"].get("state") == "running" else 1)

@@ -120,6 +120,8 @@ def _print_summary(summary: ProduceSummary) -> None:
     for f in summary.files:
         if f.error:
             console.print(f"[red]{f.name}:[/red] {f.error}")
+        if f.warning:
+            console.print(f"[yellow]warning: {f.name}:[/yellow] {f.warning}")
     for line in summary.delivery_errors:
         console.print(f"[red]delivery:[/red] {line}")
     if summary.recreated:
@@ -163,12 +165,24 @@ def gharchive(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the counts on stdout."),
     progress: bool = typer.Option(True, help="Show a progress bar on stderr (only on a terminal)."),
+    skip_done: bool = typer.Option(
+        False,
+        "--skip-done",
+        help="Skip files this GHINTEL_HOME already produced completely (what `ghintel up` passes).",
+    ),
 ) -> None:
     """Stream GH Archive hour files into Kafka, one raw line per record, and report what arrived.
 
     Exit code 0 only when every line of every source was read and acknowledged by the broker.
     """
-    from ghintel_pipeline.lib.gharchive import HourSpecError, http_client, produce_sources, resolve_sources
+    from ghintel_pipeline.lib.gharchive import (
+        HourSpecError,
+        ProduceSummary,
+        http_client,
+        produce_sources,
+        resolve_sources,
+    )
+    from ghintel_pipeline.lib.gharchive.ledger import ledger_path, record_done, split_done
     from ghintel_pipeline.lib.kafka.broker import BrokerError, ensure_topic, resolve_bootstrap
     from ghintel_pipeline.lib.kafka.producer import ProducerError
     from ghintel_pipeline.lib.settings import Settings
@@ -182,6 +196,14 @@ def gharchive(
         _fail(str(exc), as_json, code=2)
     if not sources:
         _fail("nothing to produce: give files, folders, URLs or hours, or --from/--to", as_json, code=2)
+    if skip_done:
+        sources, done = split_done(settings.home, sources)
+        for source in done:
+            console.print(f"{source.name}: already produced completely (see {ledger_path(settings.home)})")
+        if not sources:
+            if as_json:
+                print(json.dumps(ProduceSummary().to_dict()))
+            raise typer.Exit(0)
     topic = topic or settings.ghintel_topic
     compression = compression or settings.ghintel_producer_compression
     if compression == "none":
@@ -210,6 +232,7 @@ def gharchive(
         _fail(f"{exc} (nothing was read or produced)", as_json)
     finally:
         producer.close()
+    record_done(settings.home, summary.files)
     if as_json:
         print(json.dumps(summary.to_dict()))
     _print_summary(summary)

@@ -80,6 +80,8 @@ def live(
         GitHubUnreachable,
         build_endpoints,
         build_live_status,
+        load_poller_state,
+        save_poller_state,
         write_live_status,
     )
     from ghintel_pipeline.lib.kafka.broker import BrokerError, resolve_bootstrap
@@ -145,10 +147,14 @@ def live(
     def on_poll(result: PollResult) -> None:
         report = producer.flush()  # per poll, so the status shows confirmed deliveries
         write_live_status(settings.home, status("running"))
+        if not report.failed:
+            save_poller_state(settings.home, poller)
         if not json_out:
             console.print(_poll_line(result, report.produced, report.failed))
 
     poller.on_poll = on_poll
+    if load_poller_state(settings.home, poller) and not json_out:
+        console.print(f"resumed: {len(poller.seen)} seen ids and the ETags of the previous run")
     if not json_out:
         paths = ", ".join(ep.path for ep in endpoints)
         console.print(

@@ -201,6 +201,20 @@ class PlatformSettings(HomeSettings):
     ghintel_start_timeout_s: float = Field(
         default=180.0, gt=0, description="How long `ghintel up` waits for the UI/API ports to answer."
     )
+    # Operability: drain on stop, health thresholds (docs/operations.md)
+    ghintel_drain_timeout_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long stopping the platform waits for `ghintel ingest` to drain the embedded broker.",
+    )
+    ghintel_health_max_lag: int = Field(
+        default=50_000, ge=0, description="Kafka lag (records) above which `/health` says `degraded`."
+    )
+    ghintel_health_interval_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often the `ghintel up` console re-checks health to report changes.",
+    )
     ghintel_sensor_interval_s: int = Field(
         default=60, ge=5, description="Minimum seconds between ticks of the Kafka ingest sensor."
     )

@@ -234,6 +234,23 @@ def test_legacy_detection_needs_the_timeline_shape():
     assert _reason(b'{"type":"PushEvent","payload":{}}') == "missing_field"
 
 
+def test_timeline_records_normalize_or_name_the_rule():
+    line = {
+        "type": "PushEvent",
+        "actor": "someone",
+        "repository": {"owner": "o", "name": "r"},
+        "created_at": "2012-01-01T23:30:00-08:00",
+        "payload": {"size": 2, "ref": "refs/heads/main"},
+    }
+    event = validate_event(_dump(line), source="gharchive")
+    assert event.created_at.isoformat() == "2012-01-02T07:30:00+00:00" and event.repo_name == "o/r"
+    assert validate_event(_dump({**line, "payload": {"size": 3}}), source="x").event_id != event.event_id
+    bad_time = validate_event(_dump({**line, "created_at": "yesterday"}), source="x")
+    assert bad_time.reason == "legacy_timeline_format" and "created_at" in bad_time.message
+    wrong = validate_event(_dump({**line, "payload": {"size": "two"}}), source="x")
+    assert wrong.reason == "wrong_type" and "payload.size" in wrong.message
+
+
 @PROPS
 @given(base_events, st.data())
 def test_fast_and_slow_paths_agree(obj, data):

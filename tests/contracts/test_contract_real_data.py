@@ -98,14 +98,31 @@ def test_full_models_accept_a_real_hour():
         assert type(payload) is not UnknownEventPayload
 
 
-def test_the_2012_timeline_hour_is_quarantined_entirely():
+def test_the_2012_timeline_hour_is_normalized():
     raws = _lines(LEGACY_2012)
     result = validate_batch(raws, source="gharchive")
-    assert result.events == []
-    assert len(result.quarantined) == len(raws) == 5313
+    assert len(raws) == 5313
+    # Only user and gist events (no repository, so no repo event) stay in quarantine.
+    quarantined = {json.loads(raws[i])["type"] for i, _ in result.quarantined}
+    assert quarantined == {"GistEvent", "FollowEvent"} and len(result.quarantined) == 207 + 130
     assert {record.reason for _, record in result.quarantined} == {"legacy_timeline_format"}
-    assert [i for i, _ in result.quarantined] == list(range(len(raws)))
-    assert result.quarantined[0][1].raw == raws[0]
+    assert len(result.events) == 5313 - 337
+    first = result.events[0]
+    assert first.repo_name == "plexinc-plugins/Services.bundle" and first.org_login == "plexinc-plugins"
+    assert first.actor_login == "mikedm139" and first.actor_id < 0 and first.repo_id < 0
+    # 15:01:42-07:00 (Pacific, daylight time) is 22:01:42 UTC.
+    assert first.created_at.isoformat() == "2012-06-14T22:01:42+00:00" and first.number == 294
+    assert int(first.event_id) >= 2**62, "synthetic ids lie above every GitHub event id"
+    pushes = [e for e in result.events if e.event_type == "PushEvent"]
+    assert len(pushes) == 2724 and all(e.commit_count is not None for e in pushes)
+    # Deterministic: a rerun gives the same ids. The hour holds one PullRequestEvent twice with its
+    # keys in another order: the id comes from the sorted-keys JSON, so both copies share it.
+    again = validate_batch(raws, source="gharchive")
+    assert [e.event_id for e in again.events] == [e.event_id for e in result.events]
+    canonical = {json.dumps(json.loads(raws[i]), sort_keys=True) for i in result.event_index}
+    assert len({e.event_id for e in result.events}) == len(canonical) == 4975
+    for event in result.events[::97]:
+        assert EnrichedGitHubEventV1.model_validate(event.model_dump()) == event
 
 
 def test_recorded_events_api_responses_validate():

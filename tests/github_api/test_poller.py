@@ -346,3 +346,21 @@ def test_failed_later_page_drops_the_etag_so_the_next_poll_refetches(replay, mak
     assert retry.status == 200 and retry.pages == 3 and retry.new == 184 and retry.seen == 100
     assert len(sunk) == 284
     assert poller.state("/events").etag == server.recorded("/events").header("ETag")
+
+
+def test_a_restarted_poller_resumes_from_saved_state(replay, make_poller, tmp_path):
+    from ghintel_pipeline.lib.github_api import load_poller_state, save_poller_state
+
+    server = replay(FIREHOSE)
+    first, sunk = make_poller(server.base_url)
+    first.poll_once()
+    assert len(sunk) == 30
+    save_poller_state(tmp_path, first)
+
+    again, resunk = make_poller(server.base_url)
+    assert load_poller_state(tmp_path, again) and len(again.seen) == 30
+    result = again.poll_once()
+    assert resunk == [], "nothing produced twice after a restart"
+    assert result.endpoints[0].etag_hit and server.requests_to("/events")[-1].status == 304
+    fresh, _ = make_poller(server.base_url)
+    assert not load_poller_state(tmp_path / "elsewhere", fresh) and len(fresh.seen) == 0

@@ -65,3 +65,22 @@ def test_manifest_is_generated_from_a_clean_checkout(tmp_path):
     assert config["materialized"] == "incremental"
     assert config["incremental_strategy"] == "replace_recomputed"
     assert config["recompute"] == {"grain": "day", "column": "event_date"}
+
+
+def test_a_run_that_adds_nothing_skips_gold_and_its_checks(via_dagster):
+    from ghintel_pipeline.defs.gold_dbt import defs as gold_defs
+    from ghintel_pipeline.defs.gold_dbt.assets import gold_dbt_models
+    from ghintel_pipeline.defs.resources import LakeResource
+    from ghintel_pipeline.defs.silver.assets import silver_github_events
+
+    result = dg.materialize(
+        [silver_github_events, gold_dbt_models],
+        resources={"dbt": gold_defs.resources["dbt"], "lake": LakeResource()},
+        raise_on_error=False,
+    )
+    assert result.success
+    # Nothing new in bronze and gold up to date: no "0 / N passed", no materialization to go stale.
+    assert result.get_asset_materialization_events() == []
+    assert result.get_asset_check_evaluations() == []
+    skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+    assert skipped == ["gold_dbt_models"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ghintel_pipeline.lib.kafka.broker import free_port, read_info, start_broker, stop_broker
-from ghintel_pipeline.lib.lake import BrokerResetError, accept_broker_reset, offsets, plan_ingest, run_ingest
+from ghintel_pipeline.lib.lake import (
+    BrokerResetError,
+    accept_broker_reset,
+    offsets,
+    plan_ingest,
+    rebase_after_own_broker_start,
+    run_ingest,
+)
 from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import HOUR_1
 from tests.lake.conftest import bronze_coords, event_id, file_lines, produce, silver_ids
@@ -62,3 +69,24 @@ def test_restart_is_detected_then_accepted_explicitly(private_broker, monkeypatc
     assert len(ids) == len(set(ids)) == len({event_id(line) for line in lines[:1500]})
     coords = bronze_coords(settings)
     assert len(coords) == len(set(coords)) == 1500
+
+
+def test_a_broker_the_platform_started_itself_is_rebased_without_a_manual_step(private_broker):
+    home, port = private_broker
+    settings = Settings()
+    lines = file_lines(HOUR_1)
+    assert rebase_after_own_broker_start(settings) is None, "an empty lake has nothing to re-base"
+    produce(read_info(home).bootstrap, settings.ghintel_topic, lines[:400])
+    run_ingest(settings)
+    stop_broker(home)
+    start_broker(home, port=port, topic="github_raw_events", partitions=3)
+    assert plan_ingest(settings).broker_reset_suspected
+
+    rebased = rebase_after_own_broker_start(settings)
+    assert rebased["epoch"] == 1 and sum(rebased["previous_offsets"].values()) + 3 == 400
+    assert rebase_after_own_broker_start(settings) is None, "the new epoch has no offsets yet"
+    produce(read_info(home).bootstrap, settings.ghintel_topic, lines[400:900])
+    plan = plan_ingest(settings)
+    assert not plan.broker_reset_suspected and plan.lag == 500
+    assert run_ingest(settings).to_dict()["bronze_written"] == 500
+    assert sorted(silver_ids(settings)) == sorted({event_id(line) for line in lines[:900]})

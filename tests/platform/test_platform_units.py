@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -45,10 +46,18 @@ def test_producer_argv_live_and_gharchive(tmp_path, monkeypatch):
     argv, kind = producer_argv("live")
     assert argv[-2:] == ["produce", "live"] and kind == "service"
     argv, kind = producer_argv(f"gharchive:{HOUR_1}")
-    assert argv[-3:-1] == ["produce", "gharchive"] and kind == "job"
+    assert argv[-4:-1] == ["produce", "gharchive", "--skip-done"] and kind == "job"
     assert Path(argv[-1]) == HOUR_1.resolve()  # absolute, with links resolved
     argv, _ = producer_argv("gharchive:2024-01-01-0..2024-01-01-3,2024-02-01-5")
-    assert argv[-6:] == ["gharchive", "2024-02-01-5", "--from", "2024-01-01-0", "--to", "2024-01-01-3"]
+    assert argv[-7:] == [
+        "gharchive",
+        "--skip-done",
+        "2024-02-01-5",
+        "--from",
+        "2024-01-01-0",
+        "--to",
+        "2024-01-01-3",
+    ]
     # A relative file is made absolute: children must not depend on their working directory.
     monkeypatch.chdir(HOUR_1.parent)
     argv, _ = producer_argv(f"gharchive:{HOUR_1.name}")
@@ -208,8 +217,10 @@ def test_status_sections_gold_freshness_and_last_dagster_run(tmp_path, monkeypat
     import pyarrow as pa
     from deltalake import write_deltalake
 
+    from ghintel_pipeline.cli.platform import status_table
+    from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME
     from ghintel_pipeline.lib.dagster_instance import write_instance_config
-    from ghintel_pipeline.lib.platform.status import dagster_section, gold_section
+    from ghintel_pipeline.lib.platform.status import dagster_section, gold_section, health_section
 
     monkeypatch.setenv("GHINTEL_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("GHINTEL_LAKE_ROOT", raising=False)
@@ -229,7 +240,40 @@ def test_status_sections_gold_freshness_and_last_dagster_run(tmp_path, monkeypat
     def one() -> int:
         return 1
 
+    @dg.asset_check(asset=one, blocking=True)
+    def one_is_two():
+        return dg.AssetCheckResult(passed=False)
+
+    defs = dg.Definitions(
+        assets=[one], asset_checks=[one_is_two], jobs=[dg.define_asset_job(INGEST_JOB_NAME)]
+    )
     with dg.DagsterInstance.from_config(str(write_instance_config(settings))) as instance:
         assert dg.materialize([one], instance=instance).success
+        assert dagster_section(settings)["last_run"] is None, "a run of another job is not an ingest run"
+        defs.resolve_job_def(INGEST_JOB_NAME).execute_in_process(instance=instance, raise_on_error=False)
     last = dagster_section(settings)["last_run"]
-    assert last["status"] == "SUCCESS" and last["ended_at"] is not None
+    assert last["status"] == "FAILURE" and last["ended_at"] is not None  # the blocking check failed
+    health = health_section(settings)
+    assert health["status"] == "degraded"
+    assert [r["code"] for r in health["reasons"]] == ["check_failed"]
+    assert [(c["check"], c["blocking"]) for c in health["failed_checks"]] == [("one_is_two", True)]
+    table = status_table(
+        {
+            "platform": {"state": "stopped"},
+            "broker": {"state": "absent"},
+            "producer": {"state": "not started", "source": "live"},
+            "dagster": {"last_run": last},
+            "health": health,
+            "gold": gold,
+        }
+    )
+    text = render(table)
+    assert "degraded" in text and "one_is_two" in text and "FAILURE" in text and "dim_repos v1" in text
+
+
+def render(table) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(table)
+    return console.export_text()

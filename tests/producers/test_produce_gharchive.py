@@ -71,6 +71,30 @@ def test_cli_produces_a_file_and_prints_json_counts(ghintel_env, bootstrap, topi
     assert_topic_holds(bootstrap, topic, HOUR_1_LINES, "2015-01-01-1.json.gz", "2015-01-01T01:00:00Z")
 
 
+def test_skip_done_produces_a_completed_file_once_across_restarts(ghintel_env, bootstrap, topic, tmp_path):
+    bad = tmp_path / "2015-01-01-2.json.gz"
+    bad.write_bytes(gzip.compress(b"\n".join([b"{not json"] * 20 + HOUR_1_LINES[:20]) + b"\n"))
+    result, summary = run_cli(str(HOUR_1), str(bad), "--skip-done")
+    assert result.exit_code == 0, result.output
+    assert summary["produced"] == 7427 + 40
+    files = {f["name"]: f for f in summary["files"]}
+    assert files["2015-01-01-1.json.gz"]["warning"] is None
+    assert files["2015-01-01-1.json.gz"]["contract_sampled"] == 929  # lines 1, 9, 17, ...
+    # Half of the file is not JSON: the summary says the lake will quarantine that share.
+    assert (
+        files["2015-01-01-2.json.gz"]["contract_failed"] == 3
+        and "fail the contract" in (files["2015-01-01-2.json.gz"]["warning"])
+    )
+    assert "warning" in result.output and "fail the contract" in result.output
+
+    again, summary = run_cli(str(HOUR_1), str(bad), "--skip-done")
+    assert again.exit_code == 0 and summary["produced"] == 0 and summary["files"] == []
+    assert "already produced completely" in again.output
+    assert len(read_all(bootstrap, topic)) == 7427 + 40, "nothing was produced twice"
+    without, summary = run_cli(str(bad))
+    assert without.exit_code == 0 and summary["produced"] == 40, "only --skip-done skips"
+
+
 def test_cli_range_from_a_mirror_with_two_workers_reports_a_missing_hour(
     ghintel_env, bootstrap, topic, mirror
 ):

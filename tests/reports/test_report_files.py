@@ -142,3 +142,14 @@ def test_cli_report_json_and_out(sample_settings, tmp_path, monkeypatch):
     assert out.exit_code == 0, out.output
     assert str(target / "report.html") in out.stdout
     assert_report_matches_gold(sample_settings, (target / "report.md").read_text())
+
+
+def test_coverage_chart_spans_whole_hours():
+    import datetime as dt
+
+    from ghintel_pipeline.lib.reports.charts import hour_span
+
+    hour = dt.datetime(2015, 1, 1, 15, tzinfo=dt.UTC)
+    assert hour_span([hour]) == (hour, hour + dt.timedelta(hours=1)), "a one-hour lake shows its hour"
+    later = hour + dt.timedelta(hours=5)
+    assert hour_span([later, hour]) == (hour, later + dt.timedelta(hours=1))

@@ -279,12 +279,21 @@ final as (
         round(spread, 4) as spread,
         score,
         method,
+        -- a baseline of a few covered hours says little: such rows stay "low" whatever the score
         case
+            when baseline_hours < {{ var('anomaly_min_severity_baseline_hours') }} then 'low'
             when severity_score >= {{ var('anomaly_high_score') }} then 'high'
             when severity_score >= {{ var('anomaly_medium_score') }} then 'medium'
             else 'low'
         end as severity,
-        explanation,
+        explanation || case
+            when baseline_hours < {{ var('anomaly_min_severity_baseline_hours') }}
+                then format(
+                    '; severity capped at low: {} covered baseline hours, {} needed for medium/high',
+                    baseline_hours, {{ var('anomaly_min_severity_baseline_hours') }}
+                )
+            else ''
+        end as explanation,
         entity_id,
         cast(event_hour as date) as event_date,
         baseline_hours

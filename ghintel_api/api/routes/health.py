@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ghintel_api.api.deps import NO_QUERY_PARAMS, LakeDep, api_key_scheme
 from ghintel_api.core.lake import Lake, TableState
 from ghintel_api.core.windows import HOUR
-from ghintel_api.models import HealthPublic, HealthStatusPublic, TableHealth
+from ghintel_api.models import HealthPublic, HealthReason, HealthStatusPublic, TableHealth
 
 router = APIRouter(tags=["system"])
 
@@ -26,13 +26,28 @@ def _table(state: TableState) -> TableHealth:
     )
 
 
-def lake_inventory(lake: Lake, status: str) -> HealthPublic:
+def with_pipeline(lake: Lake, pipeline) -> tuple[str, list[HealthReason]]:
+    """The lake's status made ``degraded`` by the pipeline's reasons (lib.platform.health)."""
+    status = lake_status(lake)
+    reasons = [HealthReason(code=r.code, message=r.message) for r in pipeline.reasons]
+    if status == "degraded":
+        loaded = sum(s.physical is not None for s in lake.tables.values())
+        reasons.append(
+            HealthReason(code="tables", message=f"{loaded} of {len(lake.tables)} gold tables loaded")
+        )
+    if status == "ok" and reasons:
+        status = "degraded"
+    return status, reasons
+
+
+def lake_inventory(lake: Lake, status: str, **pipeline) -> HealthPublic:
     tables = {f"gold.{s.logical}": _table(s) for s in lake.tables.values()}
     tables["silver.github_events"] = _table(lake.silver)
     now = datetime.now(UTC)
     newest, silver = lake.newest_hour, lake.silver
     return HealthPublic(
         status=status,
+        **pipeline,
         tables=tables,
         newest_hour=newest,
         last_ingest=silver.last_commit,
@@ -53,14 +68,23 @@ def lake_inventory(lake: Lake, status: str) -> HealthPublic:
 async def get_health(
     request: Request, lake: LakeDep, response: Response
 ) -> HealthPublic | HealthStatusPublic:
-    """Status for anyone; with a valid X-API-Key (or when no keys are configured) also the loaded
-    Delta versions, rows, load and commit times, the newest hour, the last ingest and ages."""
-    status = lake_status(lake)
+    """Status for anyone (``degraded`` when the pipeline is paused, lagging, a blocking check failed or
+    too much is quarantined); with a valid X-API-Key (or when no keys are configured) also the reasons,
+    the quarantine share, the Kafka lag, the loaded Delta versions, rows, load and commit times, the
+    newest hour, the last ingest and ages."""
+    pipeline = await request.app.state.health.current()
+    status, reasons = with_pipeline(lake, pipeline)
     if status == "empty":
         response.status_code = 503
     if not request.scope.get("ghintel.authorized", True):
         return HealthStatusPublic(status=status)
-    return lake_inventory(lake, status)
+    return lake_inventory(
+        lake,
+        status,
+        reasons=reasons,
+        quarantine=pipeline.quarantine or None,
+        kafka_lag=pipeline.kafka.get("lag"),
+    )
 
 
 @router.get(

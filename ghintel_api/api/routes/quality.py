@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.api.params import CoverageParams
+from ghintel_api.api.params import CoverageParams, QuarantineParams
 from ghintel_api.core.windows import HOUR, Span, floor_hour, parse_time
-from ghintel_api.models import CoverageReportPublic
+from ghintel_api.models import CoverageReportPublic, QuarantineReportPublic
 from ghintel_api.queries.coverage import coverage_hours, span_coverage
+from ghintel_pipeline.lib.lake.quality import quarantine_report
 
 router = APIRouter(prefix="/quality", tags=["quality"], dependencies=DATA_DEPENDENCIES)
 
@@ -32,3 +33,13 @@ def get_coverage(
         coverage=span_coverage(lake, span),
         hours=coverage_hours(lake, cur, span, params.limit),
     )
+
+
+@router.get("/quarantine", response_model=QuarantineReportPublic, operation_id="getQuarantine")
+def get_quarantine(request: Request, params: Annotated[QuarantineParams, Query()]) -> QuarantineReportPublic:
+    """Records the contract refused, counted by reason, source and hour, with example messages
+    (default: the last 7 days). Raw bytes are never returned."""
+    until_at = parse_time(params.until, "until") or datetime.now(UTC)
+    since_at = parse_time(params.since, "since") or until_at - timedelta(days=7)
+    report = quarantine_report(request.app.state.settings, since_at, until_at, params.limit)
+    return QuarantineReportPublic(since=since_at, until=until_at, **report)

@@ -16,6 +16,7 @@ from ghintel_pipeline.defs.keys import QUARANTINE_KEY, SILVER_KEY, table_of
 from ghintel_pipeline.defs.resources import LakeResource
 from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED
 from ghintel_pipeline.lib.lake import open_table
+from ghintel_pipeline.lib.lake.quality import quarantine_share
 from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
 
@@ -60,31 +61,6 @@ def duplicate_event_ids(settings: Settings, dates: list[str] | None) -> dict:
     )
     scope = "all partitions" if dates is None else f"event_date in {dates}"
     return {"rows": rows, "duplicates": rows - distinct, "sample": [s[0] for s in sample], "scope": scope}
-
-
-def quarantine_share(settings: Settings, now: dt.datetime, window: dt.timedelta) -> dict:
-    since = now - window
-    quarantine = dataset(settings, QUARANTINE_KEY, [("quarantine_date", ">=", since.date().isoformat())])
-    silver = dataset(settings, SILVER_KEY)
-    reasons: dict[str, int] = {}
-    if quarantine is not None:
-        rows = query(
-            "select reason, count(*) from q where quarantined_at >= ? group by reason order by 2 desc",
-            [since],
-            q=quarantine,
-        )
-        reasons = {reason: count for reason, count in rows}
-    accepted = 0
-    if silver is not None:
-        ((accepted,),) = query("select count(*) from s where ingested_at >= ?", [since], s=silver)
-    quarantined = sum(reasons.values())
-    total = quarantined + accepted
-    return {
-        "quarantined": quarantined,
-        "accepted": accepted,
-        "share": round(quarantined / total, 6) if total else 0.0,
-        "reasons": reasons,
-    }
 
 
 def newest_ingested_at(settings: Settings) -> dt.datetime | None:

@@ -98,10 +98,25 @@ _BOT_SUFFIXES = ("[bot]", "-bot", "_bot", ".bot", "-robot", "_robot")
 _CAMEL_BOT = re.compile(r"[a-z0-9]Bot$")
 
 
+# A word of a service account's name, between separators (or the ends): mirror-updates, cm-gerrit,
+# automatic-frog, sipwise-jenkins, fusesource-ci, s2m-updater. "bot"/"robot" are left to the
+# suffix rules ("robot-dreams" is a person); "travis" is a first name.
+_SERVICE_WORD = re.compile(
+    r"(?:^|[-_.])(?:mirrors?|automatic|auto|autobuild|gerrit|jenkins|ci|builder|updater|updates|sync|deployer?)"
+    r"(?:$|[-_.]|\d+$)",
+    re.IGNORECASE,
+)
+
+
 def is_bot_login(login: str) -> bool:
     """The documented bot rule (docs/contract.md): a heuristic, GitHub marks only App accounts."""
     lower = login.lower()
-    return lower.endswith(_BOT_SUFFIXES) or lower in KNOWN_BOT_LOGINS or bool(_CAMEL_BOT.search(login))
+    return (
+        lower.endswith(_BOT_SUFFIXES)
+        or lower in KNOWN_BOT_LOGINS
+        or bool(_CAMEL_BOT.search(login))
+        or bool(_SERVICE_WORD.search(login))
+    )
 
 
 # --- the models -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from ghintel_pipeline.lib.contracts.lean import (
     lean_payload_model,
 )
 from ghintel_pipeline.lib.contracts.quarantine import ContractViolation, QuarantineRecord
+from ghintel_pipeline.lib.contracts.timeline import normalize_timeline
 
 DEFAULT_MAX_BYTES = 1_048_576
 # RecursionError: msgspec's answer to JSON nested deeper than its limit.
@@ -197,9 +198,10 @@ def _classify(raw: bytes, source: str, max_bytes: int) -> EnrichedGitHubEventV1 
             raw, "not_an_object", f"top-level JSON value is {type(obj).__name__}, not an object"
         )
     if is_legacy_timeline(obj):
-        return _quarantine(
-            raw, "legacy_timeline_format", "pre-2015 Timeline record (no event id, repository/actor string)"
-        )
+        try:
+            obj = normalize_timeline(obj)
+        except ContractViolation as exc:
+            return _quarantine(raw, exc.reason, exc.message)
     try:
         env = LeanEnvelope.model_validate(obj)
     except ValidationError as exc:

@@ -16,11 +16,16 @@ from dataclasses import asdict, dataclass, field
 import httpx
 import orjson
 
+from ghintel_pipeline.lib.contracts import QuarantineRecord, validate_event
 from ghintel_pipeline.lib.gharchive.hours import hour_iso
 from ghintel_pipeline.lib.gharchive.reader import HourSource, ReadStats, SourceError, http_client, iter_lines
 from ghintel_pipeline.lib.kafka.producer import DeliveryReport, RawEventProducer
 
 PROGRESS_EVERY = 1024  # lines between progress callbacks and broker-health checks
+# Every CONTRACT_SAMPLE_EVERY-th line is checked against the silver contract, so the summary can warn
+# when the lake will quarantine much of a file (costs ~1/8 of a validation per line).
+CONTRACT_SAMPLE_EVERY = 8
+CONTRACT_WARN_SHARE = 0.10
 _REPO_ID = re.compile(rb'"repo":\{"id":(\d+)[,}]')
 
 
@@ -77,6 +82,9 @@ class FileResult:
     error: str | None = None
     error_kind: str | None = None
     read: int = 0  # lines read, empty ones included
+    contract_sampled: int = 0  # lines checked against the silver contract (every 8th)
+    contract_failed: int = 0  # of those, lines the lake will quarantine
+    warning: str | None = None  # set when contract_failed / contract_sampled > CONTRACT_WARN_SHARE
     empty: int = 0  # empty lines: counted, not produced
     produced: int = 0  # confirmed by the broker
     failed: int = 0  # sent but not confirmed
@@ -187,7 +195,7 @@ def _produce_one(
     send = producer.send
     t0 = time.perf_counter()
     progress.start_file(source, stats)
-    read = empty = nbytes = 0
+    read = empty = nbytes = sampled = failed = 0
     try:
         for line in iter_lines(source, stats, client=client):
             read += 1
@@ -196,6 +204,9 @@ def _produce_one(
                 continue
             nbytes += len(line)
             send(line, repo_key(line), headers, tag=index)
+            if read % CONTRACT_SAMPLE_EVERY == 1:
+                sampled += 1
+                failed += type(validate_event(line, source="gharchive")) is QuarantineRecord
             if read % PROGRESS_EVERY == 0:
                 progress.advance(stats, read)
                 if producer.broker_unreachable:
@@ -207,6 +218,12 @@ def _produce_one(
         result.error_kind = exc.kind
     finally:
         result.read, result.empty, result.bytes = read, empty, nbytes
+        result.contract_sampled, result.contract_failed = sampled, failed
+        if sampled and failed / sampled > CONTRACT_WARN_SHARE:
+            result.warning = (
+                f"{failed} of {sampled} sampled lines ({failed / sampled:.0%}) fail the contract: "
+                "the lake will quarantine about that share of this file (see docs/contract.md)"
+            )
         result.compressed_bytes = stats.compressed_bytes
         result.seconds = time.perf_counter() - t0
         progress.advance(stats, read)

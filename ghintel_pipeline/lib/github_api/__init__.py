@@ -21,7 +21,9 @@ from ghintel_pipeline.lib.github_api.poller import (
 from ghintel_pipeline.lib.github_api.status import (
     build_live_status,
     live_status_file,
+    load_poller_state,
     read_live_status,
+    save_poller_state,
     write_live_status,
 )
 
@@ -42,6 +44,8 @@ __all__ = [
     "build_live_status",
     "live_status_file",
     "parse_link_header",
+    "load_poller_state",
     "read_live_status",
+    "save_poller_state",
     "write_live_status",
 ]

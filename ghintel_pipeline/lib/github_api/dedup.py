@@ -37,3 +37,7 @@ class SeenIds:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    def oldest_first(self) -> list[str]:
+        """The ids in LRU order (the next to be evicted first), to persist and re-add in order."""
+        return list(self._ids)

@@ -190,6 +190,20 @@ class EventsPoller:
     def state(self, path: str) -> _EndpointState:
         return self._states[path]
 
+    def export_state(self) -> dict[str, Any]:
+        """ETags of completely walked endpoints and the remembered ids: what a restart needs to
+        neither re-produce events nor spend rate limit on unchanged feeds."""
+        etags = {path: st.etag for path, st in self._states.items() if st.etag and st.walk_complete}
+        return {"etags": etags, "seen": self.seen.oldest_first()}
+
+    def import_state(self, saved: dict[str, Any]) -> None:
+        """Restore ``export_state`` output; endpoints no longer polled are ignored."""
+        for event_id in saved.get("seen") or []:
+            self.seen.add(str(event_id))
+        for path, etag in (saved.get("etags") or {}).items():
+            if path in self._states and isinstance(etag, str):
+                self._states[path].etag = etag
+
     def run(self, *, max_polls: int | None = None, duration_s: float | None = None) -> RunSummary:
         """Poll until ``max_polls`` cycles, ``duration_s`` seconds, or ``should_stop()``.
 

@@ -38,21 +38,45 @@ def build_live_status(
     }
 
 
-def write_live_status(home: Path, status: dict[str, Any]) -> Path:
+def live_state_file(home: Path) -> Path:
+    return home / "producer" / "live_state.json"
+
+
+def _write_json(path: Path, data: dict[str, Any], indent: int | None = 2) -> Path:
     """Written to a temp file then renamed, so a reader never sees half a file."""
-    path = live_status_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(status, indent=2, default=str))
+    tmp.write_text(json.dumps(data, indent=indent, default=str))
     os.replace(tmp, path)
     return path
 
 
-def read_live_status(home: Path) -> dict[str, Any] | None:
-    path = live_status_file(home)
+def _read_json(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return None
+
+
+def write_live_status(home: Path, status: dict[str, Any]) -> Path:
+    return _write_json(live_status_file(home), status)
+
+
+def save_poller_state(home: Path, poller: EventsPoller) -> Path:
+    """ETags + seen ids under ``GHINTEL_HOME``, so a restarted poller neither re-produces nor re-fetches.
+    Saved only after the producer flushed: every id in it was acknowledged by the broker."""
+    return _write_json(live_state_file(home), poller.export_state(), indent=None)
+
+
+def load_poller_state(home: Path, poller: EventsPoller) -> bool:
+    saved = _read_json(live_state_file(home))
+    if saved is None:
+        return False
+    poller.import_state(saved)
+    return True
+
+
+def read_live_status(home: Path) -> dict[str, Any] | None:
+    return _read_json(live_status_file(home))

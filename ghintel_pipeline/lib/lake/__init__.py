@@ -19,6 +19,7 @@ __getattr__, __all__ = lazy_exports(
             "bronze_app_id",
             "plan_ingest",
             "quarantine_app_id",
+            "rebase_after_own_broker_start",
             "silver_app_id",
         ],
         "silver": ["SilverSummary", "promote_bronze_to_silver"],

@@ -10,6 +10,7 @@ the lost log can never be confused with the new one.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import asdict, dataclass, field
 
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
@@ -174,6 +175,37 @@ class KafkaState:
     instance: str | None
 
 
+def log_end_offsets(
+    bootstrap: str, topic: str, listed: dict[int, int], timeout_s: float = 5.0
+) -> dict[int, int]:
+    """The true end (last offset + 1) of each partition, read from the log itself.
+
+    ``ListOffsets(latest)`` answers the high watermark on Apache Kafka but the base offset of the
+    last batch + 1 on Tansu (PLATFORM-NOTES): seek to that offset - 1 and fetch, and the last record
+    of what comes back is the end. One batch per partition; a partition that answers nothing in
+    ``timeout_s`` keeps its listed offset (a lower bound).
+    """
+    pending = {p for p, offset in listed.items() if offset > 0}
+    ends = dict(listed)
+    if not pending:
+        return ends
+    consumer = make_consumer(bootstrap)
+    try:
+        tps = {p: TopicPartition(topic, p) for p in sorted(pending)}
+        consumer.assign(list(tps.values()))
+        for p, tp in tps.items():
+            consumer.seek(tp, listed[p] - 1)
+        deadline = time.monotonic() + timeout_s
+        while pending and time.monotonic() < deadline:
+            for tp, records in consumer.poll(timeout_ms=200, max_records=1_000_000).items():
+                if records:
+                    ends[tp.partition] = max(ends[tp.partition], records[-1].offset + 1)
+                    pending.discard(tp.partition)
+    finally:
+        consumer.close()
+    return ends
+
+
 def read_state(settings: Settings, bronze: DeltaTable | None, consumer: KafkaConsumer) -> KafkaState:
     topic = settings.ghintel_topic
     epoch = current_epoch(bronze, topic)
@@ -185,6 +217,7 @@ def read_state(settings: Settings, bronze: DeltaTable | None, consumer: KafkaCon
         tps = [TopicPartition(topic, p) for p in sorted(parts)]
         earliest = {tp.partition: o for tp, o in consumer.beginning_offsets(tps).items()}
         end = {tp.partition: o for tp, o in consumer.end_offsets(tps).items()}
+        end = log_end_offsets(resolve_bootstrap(settings), topic, end)
     instance = embedded_broker_instance(settings)
     recorded = recorded_broker_instance(bronze) if stored else None
     reasons = reset_signals(stored, set(parts) if parts else None, earliest, end, recorded, instance)
@@ -192,10 +225,8 @@ def read_state(settings: Settings, bronze: DeltaTable | None, consumer: KafkaCon
 
 
 def plan_ingest(settings: Settings) -> IngestPlan:
-    """What a run would read; Kafka metadata and the Delta log only, no record fetches.
-
-    ``lag`` is a lower bound on Tansu (its end offset is the last batch's base + 1).
-    """
+    """What a run would read: Kafka metadata, the Delta log, and one fetch of each partition's last
+    batch (so that ``lag`` counts every record, see ``log_end_offsets``)."""
     bronze = open_table(settings, BRONZE)
     consumer = make_consumer(resolve_bootstrap(settings))
     try:
@@ -234,7 +265,7 @@ def plan_ingest(settings: Settings) -> IngestPlan:
     )
 
 
-def accept_broker_reset(settings: Settings) -> dict:
+def accept_broker_reset(settings: Settings, *, operation: str = "accept_broker_reset") -> dict:
     """Accept that the broker lost its log: open a new epoch so every partition restarts at its
     earliest offset. Re-delivered events are harmless (silver dedups by event_id); bronze rows of
     older epochs stay, tagged with their ``kafka_epoch``."""
@@ -242,7 +273,7 @@ def accept_broker_reset(settings: Settings) -> dict:
     topic = settings.ghintel_topic
     old = current_epoch(bronze, topic)
     previous = stored_offsets(bronze, bronze_app_id, topic, old)
-    meta = {"ghintel.epoch": str(old + 1), "ghintel.operation": "accept_broker_reset"}
+    meta = {"ghintel.epoch": str(old + 1), "ghintel.operation": operation}
     instance = embedded_broker_instance(settings)
     if instance:
         meta[INSTANCE_KEY] = instance
@@ -255,3 +286,18 @@ def accept_broker_reset(settings: Settings) -> dict:
         ),
     )
     return {"topic": topic, "previous_epoch": old, "epoch": old + 1, "previous_offsets": previous}
+
+
+def rebase_after_own_broker_start(settings: Settings) -> dict | None:
+    """Open a new epoch when bronze holds offsets of a log that cannot exist any more.
+
+    Called by ``ghintel up`` right after it started the memory-only embedded broker itself, before
+    any producer runs: the new broker is empty by construction, so offsets stored in the current
+    epoch refer to the previous broker's lost log. Returns what ``accept_broker_reset`` returns, or
+    None when there was nothing to re-base. An external cluster is never re-based here.
+    """
+    bronze = open_table(settings, BRONZE)
+    topic = settings.ghintel_topic
+    if not stored_offsets(bronze, bronze_app_id, topic, current_epoch(bronze, topic)):
+        return None
+    return accept_broker_reset(settings, operation="auto_rebase_own_broker")

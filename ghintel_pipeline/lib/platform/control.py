@@ -121,8 +121,8 @@ def stop_platform(settings: Settings) -> dict:
     if state.supervisor_alive():
         result["was_running"] = True
         os.kill(state.supervisor_pid, signal.SIGTERM)
-        # Children get SIGINT + timeout, SIGTERM + timeout/2, SIGKILL; then the broker stops.
-        deadline = time.monotonic() + timeout * 1.5 + 30
+        # Children get SIGINT + timeout, SIGTERM + timeout/2, SIGKILL; then the drain, then the broker.
+        deadline = time.monotonic() + timeout * 1.5 + settings.ghintel_drain_timeout_s + 30
         while state.supervisor_alive() and time.monotonic() < deadline:
             time.sleep(0.1)
         if state.supervisor_alive():
@@ -152,6 +152,7 @@ def stop_platform(settings: Settings) -> dict:
         broker["state"] = "stopped"
     else:
         result["broker"] = "left running (not started by ghintel up)" if broker else "none"
+    result["drain"] = state.drain
     state.phase = "stopped"
     write_state(home, state)
     return result

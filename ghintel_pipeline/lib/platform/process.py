@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psutil
 
@@ -76,17 +77,24 @@ def connect_host(host: str) -> str:
 
 
 def spawn(
-    argv: Sequence[str], *, env: Mapping[str, str], log_file: Path, cwd: Path | None = None
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log_file: Path,
+    cwd: Path | None = None,
+    stdout: IO[bytes] | None = None,
 ) -> subprocess.Popen:
-    """Start ``argv`` in a new session, stdout+stderr appended to ``log_file``, stdin closed."""
+    """Start ``argv`` in a new session, stdout+stderr appended to ``log_file``, stdin closed.
+
+    With ``stdout`` given, only stderr goes to the log (for a child whose stdout is its answer)."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
         log.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%S%z')} start: {' '.join(argv)}\n".encode())
         log.flush()
         return subprocess.Popen(
             list(argv),
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            stdout=log if stdout is None else stdout,
+            stderr=subprocess.STDOUT if stdout is None else log,
             stdin=subprocess.DEVNULL,
             env=dict(env),
             cwd=cwd,

@@ -49,7 +49,7 @@ def parse_services(value: str | None, settings: Settings) -> list[str]:
     return [n for n in ALL_SERVICES if n in names]
 
 
-def _ghintel(*args: str) -> list[str]:
+def ghintel_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "ghintel_pipeline.cli.main", *args]
 
 
@@ -68,13 +68,14 @@ def producer_argv(source: str) -> tuple[list[str], str]:
     """The producer command for ``GHINTEL_SOURCE`` and its kind.
 
     ``live`` -> ``ghintel produce live`` (a service); ``gharchive:<a>[,<b>...]`` -> ``ghintel produce
-    gharchive <a> <b> ...`` (a job: the replay ends). Each item is a file, an hour ``YYYY-MM-DD-H`` or
+    gharchive --skip-done <a> <b> ...`` (a job: the replay ends; files produced completely by an
+    earlier start are skipped). Each item is a file, an hour ``YYYY-MM-DD-H`` or
     (once) a range ``<hour>..<hour>`` (passed as ``--from/--to``); existing relative files are made
     absolute so the child's working directory never matters.
     """
     source = source.strip()
     if source in ("", "live"):
-        return _ghintel("produce", "live"), "service"
+        return ghintel_argv("produce", "live"), "service"
     if source.startswith("gharchive:"):
         items = [item.strip() for item in source.removeprefix("gharchive:").split(",") if item.strip()]
         if not items:
@@ -88,7 +89,7 @@ def producer_argv(source: str) -> tuple[list[str], str]:
         if ranges:
             first, _, last = ranges[0].partition("..")
             args += ["--from", first, "--to", last]
-        return _ghintel("produce", "gharchive", *args), "job"
+        return ghintel_argv("produce", "gharchive", "--skip-done", *args), "job"
     raise SourceError(f"GHINTEL_SOURCE={source!r}: expected `live` or `gharchive:<files|hours|range>`")
 
 
@@ -135,7 +136,7 @@ def build_services(settings: Settings, names: list[str]) -> list[ServiceSpec]:
             specs.append(
                 ServiceSpec(
                     name,
-                    _ghintel("api", "--host", host, "--port", str(port)),
+                    ghintel_argv("api", "--host", host, "--port", str(port)),
                     port=port,
                     url=f"http://{host}:{port}",
                 )

@@ -55,7 +55,7 @@ class ChildState:
 
 @dataclass
 class PlatformState:
-    phase: str = "stopped"  # starting | running | stopping | stopped | failed
+    phase: str = "stopped"  # starting | running | stopping | draining | stopped | failed
     detached: bool = False
     supervisor_pid: int | None = None
     supervisor_create_time: float | None = None
@@ -67,6 +67,8 @@ class PlatformState:
     dagster_home: str | None = None
     children: dict[str, ChildState] = field(default_factory=dict)
     error: str | None = None
+    rebased: dict | None = None  # offsets re-based after starting a fresh embedded broker
+    drain: dict | None = None  # the last drain of the embedded broker into the lake (on stop)
 
     def to_dict(self) -> dict:
         return asdict(self)

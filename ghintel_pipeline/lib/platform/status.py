@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ghintel_pipeline.lib.gold.marts import MART_NAMES
 from ghintel_pipeline.lib.kafka.broker import broker_status
+from ghintel_pipeline.lib.platform.health import pipeline_health
 from ghintel_pipeline.lib.platform.process import same_process_alive, tail
 from ghintel_pipeline.lib.platform.services import dagster_home
 from ghintel_pipeline.lib.platform.state import read_state, supervisor_running
@@ -108,12 +109,22 @@ def lag_section(settings: Settings) -> dict:
     from ghintel_pipeline.lib.lake.offsets import plan_ingest
 
     plan = plan_ingest(settings)
+    partitions = {}
+    for p, pp in plan.partitions.items():
+        start = pp.stored_next_offset if pp.stored_next_offset is not None else pp.earliest_offset
+        partitions[p] = {"next": start, "end": pp.end_offset, "lag": max(0, pp.end_offset - start)}
     return {
         "lag": plan.lag,
+        "partitions": partitions,
         "has_new_data": plan.has_new_data,
         "broker_reset_suspected": plan.broker_reset_suspected,
         "reason": plan.reason,
     }
+
+
+# = defs.jobs.INGEST_JOB_NAME (not imported: Dagster's import costs seconds; a test compares them).
+# Only this job's runs count: a report or backfill run says nothing about ingestion.
+INGEST_JOB = "ingest_github_events_job"
 
 
 def dagster_section(settings: Settings) -> dict:
@@ -134,7 +145,8 @@ def _last_run_sqlite(home: Path) -> dict | None:
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
         row = conn.execute(
             "select run_id, pipeline_name, status, create_timestamp, start_time, end_time"
-            " from runs order by id desc limit 1"
+            " from runs where pipeline_name = ? order by id desc limit 1",
+            (INGEST_JOB,),
         ).fetchone()
     if row is None:
         return None
@@ -143,10 +155,10 @@ def _last_run_sqlite(home: Path) -> dict | None:
 
 
 def _last_run_instance(home: Path) -> dict | None:
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, RunsFilter
 
     with DagsterInstance.from_config(str(home)) as instance:
-        records = instance.get_run_records(limit=1)
+        records = instance.get_run_records(filters=RunsFilter(job_name=INGEST_JOB), limit=1)
         if not records:
             return None
         record = records[0]
@@ -221,4 +233,17 @@ def platform_status(settings: Settings, *, deep: bool = True) -> dict:
         result["lag"] = _guard(lag_section, settings) if reachable else {"error": "no reachable broker"}
         result["dagster"] = _guard(dagster_section, settings, timeout_s=60)
         result["gold"] = _guard(gold_section, settings, timeout_s=60)
+        result["health"] = _guard(health_section, settings, timeout_s=60)
     return result
+
+
+def health_section(settings: Settings) -> dict:
+    """The reasons behind ``degraded`` (the same function ``/health`` calls) and the failed checks."""
+    health = pipeline_health(settings)
+    failed = [c for c in health.checks if "error" not in c and not c["passed"]]
+    return {
+        "status": "degraded" if health.degraded else "ok",
+        "reasons": [{"code": r.code, "message": r.message} for r in health.reasons],
+        "failed_checks": failed,
+        "quarantine": health.quarantine,
+    }

@@ -5,7 +5,8 @@ One supervisor per ``GHINTEL_HOME`` (a ``flock`` says whether one runs). In the 
 (``python -m ghintel_pipeline.lib.platform``) whose output goes to ``logs/platform.log``.
 A child that exits (e.g. the live producer without network) is recorded and reported; the others keep
 running. SIGINT/SIGTERM/SIGHUP (terminal closed) stop every child (SIGINT to its leader, then SIGTERM
-and SIGKILL to its group) and the broker if this platform started it; a second signal kills at once.
+and SIGKILL to its group), then, if this platform started the (memory-only) broker, drain it into the
+lake and stop it; a second signal kills at once and skips the drain.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from collections.abc import Callable
 
 from ghintel_pipeline.lib.kafka.broker import broker_status, ensure_topic, start_broker, stop_broker
+from ghintel_pipeline.lib.platform.drain import drain_to_lake, rebase_offsets
+from ghintel_pipeline.lib.platform.health import HealthWatcher
 from ghintel_pipeline.lib.platform.process import (
     Target,
     connect_host,
@@ -49,6 +52,9 @@ NO_NETWORK_HINT = (
     "GHINTEL_SOURCE=gharchive:<files|hours|range>, e.g. gharchive:2015-01-01-0..2015-01-01-3 or "
     "gharchive:path/to/2015-01-01-1.json.gz."
 )
+
+
+DUPLICATE_SIGNAL_S = 1.0
 
 
 class AlreadyRunning(RuntimeError):
@@ -96,6 +102,9 @@ class Supervisor:
         self.popens: dict[str, subprocess.Popen] = {}
         self._stop_requested = False
         self._stopping = False
+        self._forced = False
+        self._first_signal_at: float | None = None
+        self.health = HealthWatcher(settings, echo, settings.ghintel_health_interval_s)
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> int:
@@ -127,6 +136,13 @@ class Supervisor:
             self.lock.release()
 
     def _on_signal(self, signum: int, _frame) -> None:
+        # One Ctrl-C can arrive twice: the terminal signals the whole process group and `uv run`
+        # forwards the same SIGINT to its child (measured with uv 0.13). Within a second it is one.
+        now = time.monotonic()
+        if self._first_signal_at is not None and now - self._first_signal_at < DUPLICATE_SIGNAL_S:
+            return
+        if self._first_signal_at is None:
+            self._first_signal_at = now
         if self._stopping:
             raise _ForceStop()
         self._stop_requested = True
@@ -172,6 +188,8 @@ class Supervisor:
             self.home, port=s.ghintel_kafka_port, topic=s.ghintel_topic, partitions=s.ghintel_partitions
         )
         self.echo(f"broker: started at {info.bootstrap} (pid {info.pid}), topic {s.ghintel_topic}")
+        # Before any producer runs: the new broker is empty, offsets of the old log must not be used.
+        self.state.rebased = rebase_offsets(s, self.echo)
         return {
             "mode": "embedded",
             "owned": True,
@@ -238,6 +256,7 @@ class Supervisor:
         ):
             self.state.phase = "running"
             changed = True
+            self.health.start()
             if self.on_ready is not None:
                 self.on_ready(self.state)
         return changed
@@ -265,6 +284,7 @@ class Supervisor:
 
     def stop(self) -> None:
         self._stopping = True
+        self.health.stop()
         self.state.phase = "stopping"
         self.save()
         targets = []
@@ -284,16 +304,33 @@ class Supervisor:
             how = stop_groups(targets, int_timeout_s=timeout, term_timeout_s=timeout / 2)
         except _ForceStop:
             self.echo("second signal: killing every child now")
+            self._forced = True
             how = stop_groups(targets, int_timeout_s=0, term_timeout_s=0)
         for target in targets:
             child = self.state.children[target.name]
             child.state, child.stopped_by, child.ended_at = "stopped", how.get(target.name), time.time()
             child.returncode = target.popen.returncode if target.popen is not None else None
         if self.state.broker.get("owned"):
+            self._drain()
             stop_broker(self.home)
             self.state.broker["state"] = "stopped"
             self.echo("broker: stopped (its data is memory-only; the lake keeps what was ingested)")
         self.state.phase = "stopped"
+        self.save()
+
+    def _drain(self) -> None:
+        """Memory-only broker: ingest what it holds before it goes (a second signal skips this)."""
+        if self._forced:
+            self.echo("second signal: not draining; records not in the lake yet are lost with the broker")
+            self.state.drain = {"success": False, "error": "skipped after a second signal"}
+            return
+        self.state.phase = "draining"
+        self.save()
+        try:
+            self.state.drain = drain_to_lake(self.settings, self.echo)
+        except _ForceStop:
+            self.echo("second signal: drain stopped; records not in the lake yet are lost with the broker")
+            self.state.drain = {"success": False, "error": "interrupted by a second signal"}
         self.save()
 
 

@@ -129,6 +129,12 @@ def trending_chart(data: ReportData) -> bytes:
     return _png(fig)
 
 
+def hour_span(hours: list[dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
+    """The x range of hourly points: from the first hour's start to the last hour's end, so a
+    one-hour lake shows that whole hour instead of matplotlib's few minutes around one point."""
+    return min(hours), max(hours) + dt.timedelta(hours=1)
+
+
 def coverage_chart(data: ReportData) -> bytes:
     """Events per hour and source, gaps and low-coverage hours marked; watch/PR share vs baseline."""
     if not data.coverage:
@@ -196,6 +202,7 @@ def coverage_chart(data: ReportData) -> bytes:
     share_ax.set_ylim(bottom=0)
     share_ax.legend(fontsize=7, loc="best", ncols=2)
     share_ax.grid(alpha=0.3)
+    share_ax.set_xlim(*hour_span([r["event_hour"] for r in data.coverage]))
     locator = mdates.AutoDateLocator(tz=dt.UTC)
     share_ax.xaxis.set_major_locator(locator)
     share_ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=dt.UTC))
