@@ -59,10 +59,10 @@ class _KnownAbsent(importlib.abc.MetaPathFinder):
 if importlib.util.find_spec("pandas") is None and not any(isinstance(f, _KnownAbsent) for f in sys.meta_path):
     sys.meta_path.insert(0, _KnownAbsent(frozenset({"pandas"})))
 
-GOLD_TABLES: tuple[str, ...] = (
-    *MART_NAMES,
-    "rag_documents",  # the retrieval index (ghintel_agents/rag), also a Delta table under gold/
-)
+# The retrieval index (ghintel_agents/rag) is a Delta table under gold/ too, built by its own job:
+# the API serves it when present, but a lake without it is not degraded.
+INDEX_TABLES: tuple[str, ...] = ("rag_documents",)
+GOLD_TABLES: tuple[str, ...] = (*MART_NAMES, *INDEX_TABLES)
 SILVER_TABLE = "github_events"
 # Sorting the copies lets DuckDB's zone maps skip row groups for the usual window filters.
 _SORT_KEYS = {

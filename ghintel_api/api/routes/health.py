@@ -6,18 +6,23 @@ from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ghintel_api.api.deps import NO_QUERY_PARAMS, LakeDep, api_key_scheme
-from ghintel_api.core.lake import Lake, TableState
+from ghintel_api.core.lake import INDEX_TABLES, Lake, TableState
 from ghintel_api.core.windows import HOUR
 from ghintel_api.models import HealthPublic, HealthReason, HealthStatusPublic, TableHealth
 
 router = APIRouter(tags=["system"])
 
 
+def _marts_loaded(lake: Lake) -> tuple[int, int]:
+    marts = [s for s in lake.tables.values() if s.logical not in INDEX_TABLES]
+    return sum(s.physical is not None for s in marts), len(marts)
+
+
 def lake_status(lake: Lake) -> str:
-    loaded = sum(s.physical is not None for s in lake.tables.values())
+    loaded, total = _marts_loaded(lake)
     if loaded == 0:
         return "empty"
-    return "ok" if loaded == len(lake.tables) and lake.silver.version is not None else "degraded"
+    return "ok" if loaded == total and lake.silver.version is not None else "degraded"
 
 
 def _table(state: TableState) -> TableHealth:
@@ -31,10 +36,8 @@ def with_pipeline(lake: Lake, pipeline) -> tuple[str, list[HealthReason]]:
     status = lake_status(lake)
     reasons = [HealthReason(code=r.code, message=r.message) for r in pipeline.reasons]
     if status == "degraded":
-        loaded = sum(s.physical is not None for s in lake.tables.values())
-        reasons.append(
-            HealthReason(code="tables", message=f"{loaded} of {len(lake.tables)} gold tables loaded")
-        )
+        loaded, total = _marts_loaded(lake)
+        reasons.append(HealthReason(code="tables", message=f"{loaded} of {total} gold marts loaded"))
     if status == "ok" and reasons:
         status = "degraded"
     return status, reasons
