@@ -17,3 +17,15 @@ def shared_data() -> Path:
 def shared_hours(pattern: str = "2015-01-01-*.json.gz") -> list[Path]:
     """The shared GH Archive hour files matching ``pattern``, in name order."""
     return sorted((shared_data() / "gharchive").glob(pattern))
+
+
+def hours_or_shared(files: list[Path] | None) -> list[Path]:
+    """The files a benchmark was given, else the shared 2015 hours; a clear error when neither exists."""
+    if files:
+        return files
+    hours = shared_hours()
+    if not hours:
+        import typer
+
+        raise typer.BadParameter(f"no GH Archive hours found under {shared_data()}; pass files")
+    return hours

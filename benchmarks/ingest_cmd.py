@@ -32,14 +32,11 @@ def bench_ingest(
     from rich.console import Console
     from rich.table import Table
 
-    from benchmarks.data import shared_data, shared_hours
+    from benchmarks.data import hours_or_shared
     from benchmarks.ingest import run_ingest_bench
 
     console = Console(stderr=True)
-    if not files:
-        files = shared_hours()
-        if not files:
-            raise typer.BadParameter(f"no GH Archive hours found under {shared_data()}; pass files")
+    files = hours_or_shared(files)
     result = run_ingest_bench(
         files,
         amplify=amplify,

@@ -20,14 +20,11 @@ def bench_topics(
     from rich.console import Console
     from rich.table import Table
 
-    from benchmarks.data import shared_hours
+    from benchmarks.data import hours_or_shared
     from benchmarks.topics import run_topics_bench, to_json
 
     console = Console(stderr=True)
-    if not files:
-        files = shared_hours()
-        if not files:
-            raise typer.BadParameter("no GH Archive hours found; pass files")
+    files = hours_or_shared(files)
     result = run_topics_bench(
         files, amplify=amplify, rate=rate, say=lambda m: console.print(f"[dim]{m}[/dim]")
     )

@@ -9,14 +9,13 @@ appear there); without such a record it scans the whole table.
 import datetime as dt
 
 import dagster as dg
-import duckdb
 import pyarrow.dataset as pds
 
 from ghintel_pipeline.defs.keys import QUARANTINE_KEY, SILVER_KEY, table_of
 from ghintel_pipeline.defs.resources import LakeResource
 from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED
 from ghintel_pipeline.lib.lake import open_table
-from ghintel_pipeline.lib.lake.quality import quarantine_share
+from ghintel_pipeline.lib.lake.quality import quarantine_share, query
 from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
 
@@ -26,16 +25,6 @@ def dataset(settings: Settings, key: dg.AssetKey, partitions: list | None = None
     if table is None:
         return None
     return table_dataset(table, partitions=partitions)
-
-
-def query(sql: str, params: list | None = None, **tables: pds.Dataset) -> list[tuple]:
-    con = duckdb.connect()
-    try:
-        for name, data in tables.items():
-            con.register(name, data)
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def dates_to_check(instance: dg.DagsterInstance, key: dg.AssetKey = SILVER_KEY) -> list[str] | None:

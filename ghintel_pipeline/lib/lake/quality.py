@@ -17,7 +17,8 @@ from ghintel_pipeline.lib.settings import Settings
 EXAMPLES_PER_GROUP = 3
 
 
-def _query(sql: str, params: list | None = None, **tables: pds.Dataset) -> list[tuple]:
+def query(sql: str, params: list | None = None, **tables: pds.Dataset) -> list[tuple]:
+    """Run ``sql`` on a fresh DuckDB connection with ``tables`` registered under their names."""
     con = duckdb.connect()
     try:
         for name, data in tables.items():
@@ -41,7 +42,7 @@ def quarantine_share(settings: Settings, now: dt.datetime, window: dt.timedelta)
     silver = open_table(settings, SILVER)
     reasons: dict[str, int] = {}
     if quarantine is not None:
-        rows = _query(
+        rows = query(
             "select reason, count(*) from q where quarantined_at >= ? group by reason order by 2 desc",
             [since],
             q=quarantine,
@@ -49,7 +50,7 @@ def quarantine_share(settings: Settings, now: dt.datetime, window: dt.timedelta)
         reasons = {reason: count for reason, count in rows}
     accepted = 0
     if silver is not None:
-        ((accepted,),) = _query(
+        ((accepted,),) = query(
             "select count(*) from s where ingested_at >= ?", [since], s=silver.to_pyarrow_dataset()
         )
     quarantined = sum(reasons.values())
@@ -74,11 +75,11 @@ def quarantine_report(settings: Settings, since: dt.datetime, until: dt.datetime
         return {"total": 0, "by_reason": {}, "groups": []}
     where = "quarantined_at >= ? and quarantined_at < ?"
     by_reason = dict(
-        _query(
+        query(
             f"select reason, count(*) from q where {where} group by 1 order by 2 desc", [since, until], q=data
         )
     )
-    rows = _query(
+    rows = query(
         f"""
         with scoped as (
             select reason, source, message, raw_sha1, kafka_partition, kafka_offset,
