@@ -127,7 +127,11 @@ def investigate(
         run_agent(AGENT, make_target(AGENT, anomaly=i), api, model=model, checkpointer=checkpointer)
         for i in ids
     ]
-    written = write_investigations(settings, [investigation_row(r, version) for r in reports])
+    rows = [investigation_row(r, version) for r in reports]
+    written = write_investigations(settings, rows)
+    from ghintel_pipeline.lib.topics.publish import publish_investigations
+
+    publish_investigations(settings, rows, written)
     if settings.ghintel_agent_webhook_url:
         for report in reports:
             post_webhook(settings.ghintel_agent_webhook_url, report)

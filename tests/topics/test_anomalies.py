@@ -64,3 +64,36 @@ def test_gold_build_without_a_broker_publishes_later(lake_settings, tmp_path):
     write_deltalake(lake_table_uri(lake_settings, "gold", "anomalies"), _anomalies((5, "events", 4.0)))
     assert publish_anomalies(offline) is None  # no broker: skipped, nothing recorded
     assert publish_anomalies(lake_settings).messages == 1
+
+
+def test_monitor_investigations_reach_the_anomalies_topic(lake_settings, subscribe, tmp_path):
+    import json
+
+    from ghintel_agents.monitor import write_investigations
+    from ghintel_pipeline.lib.settings import Settings
+    from ghintel_pipeline.lib.topics.publish import publish_investigations
+
+    report = {"agent": "anomaly-investigator", "findings": [{"text": "share 0.5", "citations": ["c1"]}]}
+    row = {
+        "anomaly_id": "repo:owner/repo1:stars:2015-01-01T15",
+        "entity_type": "repo",
+        "entity": "owner/repo1",
+        "metric": "stars",
+        "event_hour": H,
+        "investigated_at": H,
+        "anomalies_version": 3,
+        "verified": True,
+        "findings": 1,
+        "rejected": 0,
+        "model": "deterministic",
+        "report": json.dumps(report),
+    }
+    version = write_investigations(lake_settings, [row])
+    feed = subscribe(lake_settings.ghintel_anomalies_topic)
+    assert publish_investigations(lake_settings, [row], version) == 1
+    (message,) = feed.wait_for(1)
+    assert message.key == "investigation:repo:owner/repo1:stars:2015-01-01T15"
+    assert message.headers["ghintel-schema"] == "AnomalyInvestigationV1"
+    assert message.value["report"] == report and message.value["verified"] is True
+    offline = Settings(ghintel_home=tmp_path / "no-broker", kafka_bootstrap_servers=None)
+    assert publish_investigations(offline, [row], version) == 0  # no broker: logged, not raised

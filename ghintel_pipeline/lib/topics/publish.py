@@ -260,6 +260,30 @@ def publish_anomalies(settings: Settings) -> PublishSummary | None:
         publisher.close()
 
 
+def publish_investigations(settings: Settings, rows: list[dict], version: int) -> int:
+    """Each investigation the monitor just wrote (version ``version`` of gold/anomaly_investigations)
+    to the anomalies topic; returns the messages sent. At least once, like the monitor that calls it:
+    a re-run re-sends under the same key. Without a reachable broker it logs and sends nothing."""
+    if not settings.ghintel_topics_publish or not rows:
+        return 0
+    try:
+        publisher = TopicPublisher(settings)
+        producer = publisher._producer(settings.ghintel_anomalies_topic)
+    except BrokerError as exc:
+        log.warning("investigations not published: %s", exc)
+        return 0
+    try:
+        messages = schema.investigation_messages(rows, version, dt.datetime.now(dt.UTC))
+        for message in messages:
+            producer.send(message.value, message.key, message.headers)
+        report = producer.flush()
+        if report.failed:
+            raise PublishError(f"{report.failed} investigations failed to publish: {report.errors}")
+        return len(messages)
+    finally:
+        publisher.close()
+
+
 def publish_lake(settings: Settings) -> list[PublishSummary]:
     """Publish pending silver and quarantine rows once (the Dagster silver asset's call)."""
     if not settings.ghintel_topics_publish:

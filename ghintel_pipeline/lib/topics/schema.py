@@ -18,6 +18,7 @@ from ghintel_pipeline.lib.settings import TopicsSettings
 CLEAN_SCHEMA = "EnrichedGitHubEventV1"
 QUARANTINE_SCHEMA = "QuarantinedRecordV1"
 ANOMALY_SCHEMA = "GoldAnomalyV1"
+INVESTIGATION_SCHEMA = "AnomalyInvestigationV1"
 # Raw quarantined records can be many MB (oversized is a quarantine reason); Apache Kafka refuses
 # messages over max.message.bytes, so the topic carries a prefix and the lake keeps the whole record.
 QUARANTINE_RAW_BYTES = 64 << 10
@@ -106,6 +107,19 @@ def anomaly_messages(rows: list[dict], version: int, committed_at: dt.datetime) 
             anomaly_key(row).encode(),
             orjson.dumps(row, option=_JSON),
             _headers(ANOMALY_SCHEMA, "gold", version, committed_at),
+        )
+        for row in rows
+    ]
+
+
+def investigation_messages(rows: list[dict], version: int, committed_at: dt.datetime) -> list[Message]:
+    """Rows of ``gold/anomaly_investigations`` on the anomalies topic, keyed apart from the anomalies
+    (``investigation:<anomaly_id>``) so a consumer can tell them by key or by schema header."""
+    return [
+        Message(
+            f"investigation:{row['anomaly_id']}".encode(),
+            orjson.dumps({**row, "report": orjson.loads(row["report"])}, option=_JSON),
+            _headers(INVESTIGATION_SCHEMA, "agents", version, committed_at),
         )
         for row in rows
     ]
