@@ -38,7 +38,7 @@ def build_sensor(settings: Settings) -> dg.SensorDefinition:
         name="gold_anomalies_sensor",
         job=investigate_anomalies_job,
         minimum_interval_seconds=settings.ghintel_monitor_interval_s,
-        default_status=dg.DefaultSensorStatus.STOPPED,
+        default_status=dg.DefaultSensorStatus.RUNNING,
         description="Watches gold/anomalies; each new anomaly gets an investigation run.",
     )
     def gold_anomalies_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
