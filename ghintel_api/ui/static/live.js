@@ -24,7 +24,13 @@
   paths.forEach(function (path) {
     var source = new EventSource(path);
     var schedule = function () { if (!timer) { timer = setTimeout(refresh, 2000); } };
-    source.onopen = function () { status.textContent = "Live updates: on"; };
+    // the server's first message, "open", says whether its reader follows the topic yet; the HTTP
+    // connection alone (onopen) comes before that, also while the broker is unreachable
+    source.addEventListener("open", function (e) {
+      var connected = false;
+      try { connected = JSON.parse(e.data).connected === true; } catch (err) { connected = false; }
+      status.textContent = connected ? "Live updates: on" : "Live updates: waiting for the broker";
+    });
     // the streams name their messages: "event" (/stream/events), "anomaly" (/stream/anomalies)
     ["message", "event", "anomaly"].forEach(function (name) { source.addEventListener(name, schedule); });
     source.addEventListener("dropped", function () {

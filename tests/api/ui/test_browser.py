@@ -4,54 +4,26 @@ saved under the test's tmp dir (printed)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from ghintel_api.main import create_app
-from ghintel_pipeline.lib.kafka.broker import free_port
 from tests.api.conftest import api_settings
-from tests.e2e.browser import chromium, wait_for_text
+from tests.api.ui.conftest import console_errors, serve
+from tests.e2e.browser import wait_for_text
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def base_url(lake_home) -> Iterator[str]:
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(api_settings(lake_home)), host="127.0.0.1", port=free_port(), log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("ui-screenshots")
-    print(f"\nscreenshots: {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
-        yield driver
+    with serve(create_app(api_settings(lake_home))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +36,7 @@ def visit(browser, base_url: str, path: str, shots: Path, name: str, needles: li
     browser.get(base_url + path)
     text = wait_for_text(browser, needles, 20)
     browser.save_screenshot(str(shots / f"{name}.png"))
-    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    errors = console_errors(browser)
     assert not errors, f"console errors on {path}: {errors}"
     for needle in needles:
         assert needle in text, f"{needle!r} not on {path}"
@@ -154,7 +126,7 @@ def test_anomalies_list_and_detail(browser, base_url, api, shots):
     browser.save_screenshot(str(shots / "anomaly.png"))
     assert "No investigation yet" in text
     assert cells(browser, "#anomaly-facts [data-field=baseline]") == [f"{rows[0]['baseline']:,.2f}"]
-    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not console_errors(browser)
 
 
 def test_ask_box_shows_the_cited_answer(browser, base_url, api, shots):
@@ -176,7 +148,7 @@ def test_ask_box_shows_the_cited_answer(browser, base_url, api, shots):
         shown = dict(zip(cells(box, "th"), cells(box, "td"), strict=True))
         for field, value in citation["values"].items():
             assert shown[field] == ("null" if value is None else str(value)), (citation["id"], field)
-    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not console_errors(browser)
 
 
 def test_ask_box_shows_an_abstention_with_its_reason(browser, base_url, api, shots):
@@ -188,4 +160,4 @@ def test_ask_box_shows_an_abstention_with_its_reason(browser, base_url, api, sho
     text = wait_for_text(browser, ["No answer"], 60)
     browser.save_screenshot(str(shots / "ask-abstained.png"))
     assert f"The service abstained: {answer['reason']}" in text
-    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not console_errors(browser)
