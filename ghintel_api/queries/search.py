@@ -15,23 +15,27 @@ from ghintel_api.core.lake import Lake
 from ghintel_api.models import SearchFilter, SearchHit, SearchPublic, SourceRow
 
 TABLE = "rag_documents"
-_indexes: dict[str, DocIndex] = {}
+# Keyed by the table's URI and loaded version: physical names (rag_documents__v3) repeat across
+# lakes, and one process may serve several (tests, benchmarks).
+_indexes: dict[str, tuple[str, DocIndex]] = {}
 _lock = threading.Lock()
 
 
 def doc_index(lake: Lake, cur: duckdb.DuckDBPyConnection) -> DocIndex:
     """The BM25 index of the loaded table version (built on first use, ~1 s per 15k documents)."""
     physical = lake.rel(TABLE)
+    uri = lake.tables[TABLE].uri
     with _lock:
-        if physical not in _indexes:
+        cached = _indexes.get(uri)
+        if cached is None or cached[0] != physical:
             rows = lake.query(
                 cur,
                 f"""SELECT doc_id, kind, entity, title, text, period_start, period_end, sources
                     FROM {physical} ORDER BY doc_id""",
             )
-            _indexes.clear()  # one version at a time: older ones are retired by the lake
-            _indexes[physical] = DocIndex([DocRow(**r) for r in rows])
-        return _indexes[physical]
+            # one version per lake at a time: older ones are retired by the lake
+            cached = _indexes[uri] = (physical, DocIndex([DocRow(**r) for r in rows]))
+        return cached[1]
 
 
 def rank_dense(

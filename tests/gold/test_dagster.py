@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import json
 import shutil
 
@@ -18,9 +20,15 @@ def test_definitions_chain_bronze_silver_gold():
     from ghintel_pipeline.definitions import defs
     from ghintel_pipeline.defs.jobs import ingest_selection
 
+    from ghintel_pipeline.defs.gold_dbt.assets import gold_dbt_models
+
     graph = defs.resolve_asset_graph()
-    gold = {k for k in graph.get_all_asset_keys() if k.path[0] == "gold"}
+    gold = set(gold_dbt_models.keys)
     assert len(gold) == GOLD_MODELS
+    # Besides the dbt models, gold holds the agents' tables, downstream of the marts in the lineage.
+    others = {k for k in graph.get_all_asset_keys() if k.path[0] == "gold"} - gold
+    assert others == {dg.AssetKey(["gold", "rag_documents"]), dg.AssetKey(["gold", "anomaly_investigations"])}
+    assert all(graph.get(k).parent_keys & gold for k in others)
     silver = dg.AssetKey(["silver", "github_events"])
     assert silver in graph.get(dg.AssetKey(["gold", "stg_github__events"])).parent_keys
     assert dg.AssetKey(["bronze", "github_events"]) in graph.get(silver).parent_keys
@@ -67,15 +75,22 @@ def test_manifest_is_generated_from_a_clean_checkout(tmp_path):
     assert config["recompute"] == {"grain": "day", "column": "event_date"}
 
 
-def test_a_run_that_adds_nothing_skips_gold_and_its_checks(via_dagster):
+def test_a_run_that_adds_nothing_skips_gold_and_its_checks(via_dagster, bootstrap):
     from ghintel_pipeline.defs.gold_dbt import defs as gold_defs
     from ghintel_pipeline.defs.gold_dbt.assets import gold_dbt_models
-    from ghintel_pipeline.defs.resources import LakeResource
-    from ghintel_pipeline.defs.silver.assets import silver_github_events
+    from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
+    from ghintel_pipeline.defs.silver.assets import ingest_github_events
+    from ghintel_pipeline.lib.kafka.broker import ensure_topic
 
+    topic = f"gold-noop-{uuid.uuid4().hex[:8]}"
+    ensure_topic(bootstrap, topic, 1)  # the real ingest step, over a topic with nothing new
     result = dg.materialize(
-        [silver_github_events, gold_dbt_models],
-        resources={"dbt": gold_defs.resources["dbt"], "lake": LakeResource()},
+        [ingest_github_events, gold_dbt_models],
+        resources={
+            "dbt": gold_defs.resources["dbt"],
+            "lake": LakeResource(),
+            "kafka": KafkaResource(bootstrap_servers=bootstrap, topic=topic, partitions=1),
+        },
         raise_on_error=False,
     )
     assert result.success
