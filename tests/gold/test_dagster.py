@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import json
 import shutil
+import uuid
 
 import dagster as dg
 
@@ -18,9 +17,8 @@ DATA_TESTS = 26
 
 def test_definitions_chain_bronze_silver_gold():
     from ghintel_pipeline.definitions import defs
-    from ghintel_pipeline.defs.jobs import ingest_selection
-
     from ghintel_pipeline.defs.gold_dbt.assets import gold_dbt_models
+    from ghintel_pipeline.defs.jobs import ingest_selection
 
     graph = defs.resolve_asset_graph()
     gold = set(gold_dbt_models.keys)
