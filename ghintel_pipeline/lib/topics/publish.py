@@ -214,6 +214,15 @@ class TopicPublisher:
         meta = {"ghintel.topic": topic, "ghintel.from_version": lo, "ghintel.to_version": hi}
         fault_point("publish")
         record(self.settings, intent_app_id(topic), hi, {**meta, "ghintel.operation": "publish_intent"})
+        sent = self.send(topic, messages)
+        fault_point("publish_sent")
+        meta |= {"ghintel.operation": "publish", "ghintel.messages": sent, "ghintel.resend": resend}
+        record(self.settings, published_app_id(topic), hi, meta)
+        summary.messages += sent
+        summary.resend |= resend
+
+    def send(self, topic: str, messages: Iterable[schema.Message]) -> int:
+        """Send and wait for every acknowledgement; raises PublishError if any message failed."""
         producer = self._producer(topic)
         sent = 0
         for message in messages:
@@ -222,11 +231,7 @@ class TopicPublisher:
         report = producer.flush()
         if report.failed:
             raise PublishError(f"{report.failed} of {sent} messages to {topic} failed: {report.errors}")
-        fault_point("publish_sent")
-        meta |= {"ghintel.operation": "publish", "ghintel.messages": sent, "ghintel.resend": resend}
-        record(self.settings, published_app_id(topic), hi, meta)
-        summary.messages += sent
-        summary.resend |= resend
+        return sent
 
     @staticmethod
     def _inserted(source: DeltaTable, lo: int, hi: int, columns) -> Iterator[pa.Table]:
@@ -268,18 +273,12 @@ def publish_investigations(settings: Settings, rows: list[dict], version: int) -
         return 0
     try:
         publisher = TopicPublisher(settings)
-        producer = publisher._producer(settings.ghintel_anomalies_topic)
     except BrokerError as exc:
         log.warning("investigations not published: %s", exc)
         return 0
     try:
         messages = schema.investigation_messages(rows, version, dt.datetime.now(dt.UTC))
-        for message in messages:
-            producer.send(message.value, message.key, message.headers)
-        report = producer.flush()
-        if report.failed:
-            raise PublishError(f"{report.failed} investigations failed to publish: {report.errors}")
-        return len(messages)
+        return publisher.send(settings.ghintel_anomalies_topic, messages)
     finally:
         publisher.close()
 
