@@ -11,8 +11,8 @@ import duckdb
 from ghintel_agents.rag.embed import Embedder
 from ghintel_agents.rag.query import parse_question
 from ghintel_agents.rag.retrieve import CANDIDATES, DocIndex, DocRow, fuse, prefilter_for, rank_bm25
+from ghintel_api.agent_models import SearchFilter, SearchHit, SearchPublic, SourceRow
 from ghintel_api.core.lake import Lake
-from ghintel_api.models import SearchFilter, SearchHit, SearchPublic, SourceRow
 
 TABLE = "rag_documents"
 # Keyed by the table's URI and loaded version: physical names (rag_documents__v3) repeat across

@@ -10,9 +10,9 @@ from __future__ import annotations
 import duckdb
 import pyarrow.compute as pc
 
+from ghintel_api.agent_models import CoStarredRepo, Stargazer, StargazersPublic
 from ghintel_api.core.lake import Lake, LakeNotReady
 from ghintel_api.core.windows import Span
-from ghintel_api.models import CoStarredRepo, Stargazer, StargazersPublic
 from ghintel_api.queries.coverage import span_coverage
 from ghintel_api.queries.events import _text, _ts
 

@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from ghintel_api.agent_models import SearchPublic
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.models import SearchPublic
 from ghintel_api.queries.search import search_documents
 
 router = APIRouter(prefix="/search", tags=["search"], dependencies=DATA_DEPENDENCIES)

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from ghintel_api.agent_models import StargazersPublic
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted, repo_or_404
 from ghintel_api.api.params import NamePath, OwnerPath, StargazersParams
 from ghintel_api.core.windows import clamp_as_of, window_span
-from ghintel_api.models import StargazersPublic
 from ghintel_api.queries.stargazers import repo_stargazers
 
 router = APIRouter(tags=["repos"], dependencies=DATA_DEPENDENCIES)
