@@ -6,7 +6,7 @@ Each table is loaded under a versioned physical name (``dim_repos__v7``); querie
 through :meth:`Lake.rel`, which maps a whitelisted logical name to the current physical one, so a
 reload is an atomic swap and readers of the old copy finish undisturbed.
 
-Silver is not copied (it is large): ``/events`` scans its Arrow dataset with partition pruning. One
+Silver is not copied (it is large): ``/events`` reads the few newest files a page needs. One
 small aggregate *is* derived from silver — actor activity per (hour, org, actor), see
 ``actor_hours.py`` — because no gold mart has actors at hour grain or per org; it is refreshed only
 for the event_date partitions whose files changed.
@@ -31,6 +31,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from ghintel_api.core import actor_hours
+from ghintel_api.core.event_files import EventFile, event_files
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES
 from ghintel_pipeline.lib.lake.storage import table_dataset
@@ -151,6 +152,7 @@ class Lake:
         }
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
+        self.silver_files: list[EventFile] = []
         self.newest_hour: datetime | None = None
         self.oldest_hour: datetime | None = None
         self.coverage_by_hour: dict[datetime, HourCoverage] = {}
@@ -266,6 +268,7 @@ class Lake:
         started = time.perf_counter()
         self.actor_hour_rows = actor_hours.refresh_partitions(self._loader, dt, stale)
         state.rows = actor_hours.row_count(dt)
+        self.silver_files = event_files(dt, dataset)
         self.silver_dataset = dataset
         state.files_by_partition = files
         state.version = dt.version()
