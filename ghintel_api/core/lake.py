@@ -31,7 +31,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from ghintel_api.core import actor_hours
-from ghintel_api.core.event_files import EventFile, event_files
+from ghintel_api.core.event_files import EventFile, FileCache, event_files
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES
 from ghintel_pipeline.lib.lake.storage import table_dataset
@@ -153,6 +153,7 @@ class Lake:
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
         self.silver_files: list[EventFile] = []
+        self.event_file_cache = FileCache(settings.ghintel_api_event_file_cache_mb << 20)
         self.newest_hour: datetime | None = None
         self.oldest_hour: datetime | None = None
         self.coverage_by_hour: dict[datetime, HourCoverage] = {}

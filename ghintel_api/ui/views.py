@@ -79,6 +79,7 @@ def repo_page(
         "anomalies": _anomalies(lake, cur, repo=name, limit=20),
         "events": list_events(
             lake,
+            cur,
             repo=name,
             actor=None,
             event_type=None,
@@ -108,6 +109,7 @@ def actor_page(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str, cursor_ke
     since = _last_active_hour(profile.last_seen)
     events = list_events(
         lake,
+        cur,
         repo=None,
         actor=login,
         event_type=None,

@@ -136,6 +136,11 @@ class ApiSettings(LakeSettings):
     ghintel_api_response_cache_mb: int = Field(
         default=64, ge=0, description="In-process cache of API answers keyed by table versions; 0 = off."
     )
+    ghintel_api_event_file_cache_mb: int = Field(
+        default=512,
+        ge=0,
+        description="Decoded silver files kept in memory for /events pages (newest stay hot); 0 = off.",
+    )
     ghintel_api_cache_max_age: int = Field(
         default=5, ge=0, description="Cache-Control max-age (seconds) of data responses."
     )

@@ -29,6 +29,7 @@ def get_events(
         raise HTTPException(status_code=404, detail=f"unknown actor {params.actor}")
     return list_events(
         lake,
+        cur,
         repo=repo_name,
         actor=params.actor,
         event_type=params.type.value if params.type else None,
