@@ -137,7 +137,7 @@ class ApiSettings(LakeSettings):
         default=64, ge=0, description="In-process cache of API answers keyed by table versions; 0 = off."
     )
     ghintel_api_event_file_cache_mb: int = Field(
-        default=512,
+        default=256,
         ge=0,
         description="Decoded silver files kept in memory for /events pages (newest stay hot); 0 = off.",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from deltalake import DeltaTable
 
 
@@ -41,3 +43,25 @@ def test_pages_of_a_time_range_and_type(client, lake_home):
     assert seen == sorted(seen, reverse=True)
     pushes = _walk(client, limit=211, type="PushEvent", since=since, until=until)
     assert pushes and {i for _, i in pushes} < {i for _, i in seen}
+
+
+def test_repo_pages_skip_files_by_gold_hours_and_still_return_every_event(client, lake_home, monkeypatch):
+    import ghintel_api.queries.events as events_query
+
+    # In the test lake gold is committed minutes after silver, inside the slack: drop the slack so
+    # the gold-hour pruning decides which files are read.
+    monkeypatch.setattr(events_query, "_INDEX_SLACK", timedelta(0))
+    rows = DeltaTable(str(lake_home / "lakehouse" / "silver" / "github_events")).to_pyarrow_table(
+        columns=["event_id", "repo_name", "event_hour"]
+    )
+    by_repo: dict[str, list[str]] = {}
+    hours: dict[str, set] = {}
+    for r in rows.to_pylist():
+        by_repo.setdefault(r["repo_name"], []).append(r["event_id"])
+        hours.setdefault(r["repo_name"], set()).add(r["event_hour"])
+    # a busy repository and one seen in a single hour only (the other hour's files are skipped)
+    busy = max(by_repo, key=lambda k: (len(by_repo[k]), k))
+    single = max((k for k in by_repo if len(hours[k]) == 1), key=lambda k: (len(by_repo[k]), k))
+    for repo in (busy, single):
+        seen = _walk(client, limit=7, repo=repo)
+        assert sorted(i for _, i in seen) == sorted(by_repo[repo])
