@@ -71,6 +71,7 @@ _SORT_KEYS = {
     "fct_org_activity_daily": "event_date",
     "fct_actor_activity_daily": "event_date",
     "repo_trending": '"window", as_of, rank',
+    "repo_trending_history": '"window", as_of, rank',
     "anomalies": "event_hour",
     "data_coverage": "event_hour",
 }

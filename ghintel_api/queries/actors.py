@@ -1,16 +1,21 @@
 """Top actors over any window: whole days from gold ``fct_actor_activity_daily``, the partial days at
-the window's edges (and everything per org) from the silver-derived hourly aggregate."""
+the window's edges (and everything per org) from the silver-derived hourly aggregate; one actor's
+activity per day from ``fct_actor_activity_daily``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from enum import StrEnum
 
 import duckdb
 
 from ghintel_api.core import actor_hours
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import Span
+from ghintel_api.core.windows import Granularity, Span, Window, window_span
+from ghintel_api.history_models import ActorActivityPoint, ActorActivityPublic, ActorActivityTotals
 from ghintel_api.models import TopActor
+from ghintel_api.queries.common import bucket_level, buckets
+from ghintel_api.queries.coverage import hour_levels, span_coverage
 
 
 class ActorMetric(StrEnum):
@@ -82,3 +87,65 @@ def top_actors_counted(
 def actor_exists(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str) -> bool:
     rows = lake.query(cur, f"SELECT 1 FROM {lake.rel('dim_actors')} WHERE login = ? LIMIT 1", [login])
     return bool(rows)
+
+
+_ACTOR_COUNTS = (
+    "events",
+    "pushes",
+    "prs_opened",
+    "prs_merged",
+    "reviews",
+    "comments",
+    "issues_opened",
+    "stars",
+    "forks",
+)
+
+
+def actor_activity(
+    lake: Lake, cur: duckdb.DuckDBPyConnection, login: str, window: Window, as_of: datetime | None
+) -> ActorActivityPublic:
+    """An actor's activity per UTC day (gold ``fct_actor_activity_daily``) over the days the
+    window touches: whole days, so the first bucket may start before the window's first hour."""
+    span = None
+    if as_of is not None:
+        hours = window_span(window, as_of)
+        span = Span(first_hour=hours.first_hour.replace(hour=0), last_hour=hours.last_hour)
+    totals = ActorActivityTotals(**dict.fromkeys(_ACTOR_COUNTS, 0))
+    series: list[ActorActivityPoint] = []
+    if span is not None:
+        sums = ", ".join(f"coalesce(sum({c}), 0)::BIGINT AS {c}" for c in _ACTOR_COUNTS)
+        rows = lake.query(
+            cur,
+            f"""SELECT event_date, {sums}, sum(commits)::BIGINT AS commits, sum(repos)::BIGINT AS repos
+                FROM {lake.rel("fct_actor_activity_daily")}
+                WHERE actor_login = ? AND event_date BETWEEN ? AND ?
+                GROUP BY event_date""",
+            [login, span.first_hour.date(), span.last_hour.date()],
+        )
+        found = {datetime.combine(r.pop("event_date"), time(), UTC): r for r in rows}
+        commits = [r["commits"] for r in rows if r["commits"] is not None]
+        totals = ActorActivityTotals(
+            **{c: sum(r[c] for r in rows) for c in _ACTOR_COUNTS}, commits=sum(commits) if commits else None
+        )
+        levels = hour_levels(lake, span)
+        zero = {**dict.fromkeys(_ACTOR_COUNTS, 0), "commits": None, "repos": 0}
+        series = [
+            ActorActivityPoint(
+                **{**zero, **found.get(ts, {})},
+                ts=ts,
+                coverage=bucket_level(levels, span, ts, Granularity.day),
+            )
+            for ts in buckets(span, Granularity.day)
+        ]
+    return ActorActivityPublic(
+        login=login,
+        window=window.value,
+        as_of=as_of,
+        window_start=span.first_hour if span else None,
+        window_end=span.end if span else None,
+        granularity=Granularity.day.value,
+        totals=totals,
+        series=series,
+        coverage=span_coverage(lake, span),
+    )

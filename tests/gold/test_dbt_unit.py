@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ghintel_pipeline.lib.gold import run_dbt
 
-UNIT_TESTS = 10
+UNIT_TESTS = 12
 
 
 def test_dbt_unit_tests_pass(built):

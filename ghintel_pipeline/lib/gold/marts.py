@@ -54,6 +54,7 @@ STATE_MODELS: tuple[str, ...] = (
     "fct_org_activity_daily",
     "fct_actor_activity_daily",
     "anomalies",
+    "repo_trending_history",
 )
 
 
