@@ -40,7 +40,7 @@ class TrendingHistoryPublic(BaseModel):
 class ActorActivityTotals(BaseModel):
     events: int
     pushes: int
-    commits: int | None = Field(None, description="Commits of pushes with a known size (NULL when none had one)")
+    commits: int | None = Field(None, description="Commits of pushes with a known size (NULL: none had one)")
     prs_opened: int
     prs_merged: int
     reviews: int

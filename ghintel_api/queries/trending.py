@@ -74,7 +74,15 @@ def trending_history(
                            WHERE "window" = ? AND repo_id = ? AND as_of >= ? AND as_of <= ?) t
                   USING (as_of)
                 ORDER BY s.as_of""",
-            [window.value, span.first_hour, span.last_hour, window.value, repo["repo_id"], span.first_hour, span.last_hour],
+            [
+                window.value,
+                span.first_hour,
+                span.last_hour,
+                window.value,
+                repo["repo_id"],
+                span.first_hour,
+                span.last_hour,
+            ],
         )
     points = [TrendingHistoryPoint(**row) for row in rows]
     ranks = [p.rank for p in points if p.rank is not None]

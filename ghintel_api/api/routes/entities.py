@@ -53,7 +53,7 @@ def get_actor(lake: LakeDep, cur: CursorDep, login: LoginPath) -> ActorPublic:
 def get_actor_activity(
     lake: LakeDep, cur: CursorDep, login: LoginPath, params: Annotated[ActorActivityParams, Query()]
 ) -> ActorActivityPublic:
-    """An actor's activity per day by category (events, pushes, PRs, reviews, comments, issues, stars, forks)."""
+    """An actor's activity per day by category (events, pushes, PRs, reviews, comments, stars, ...)."""
     if actor_profile(lake, cur, login) is None:
         raise HTTPException(status_code=404, detail=f"unknown actor {login}")
     as_of, note = clamp_as_of(params.as_of, lake.newest_hour, lake.oldest_hour)
