@@ -21,16 +21,15 @@ _COLUMNS = """rank, repo_id, repo_name, score, coalesce(stars, 0) AS stars, coal
 def trending_repos(
     lake: Lake, cur: duckdb.DuckDBPyConnection, window: Window, as_of: datetime | None, limit: int
 ) -> TrendingPublic:
-    """The ranking at ``as_of`` or, when gold has none for that hour, at the latest hour before it."""
+    """The ranking at ``as_of`` or, when gold has none for that hour, at the latest hour before it:
+    the current ranking (``repo_trending``), or an earlier hour's from ``repo_trending_history``."""
     table = lake.rel("repo_trending")
     ranked_at = None
     if as_of is not None:
-        (row,) = lake.query(
-            cur,
-            f'SELECT max(as_of) AS at FROM {table} WHERE "window" = ? AND as_of <= ?',
-            [window.value, as_of],
-        )
-        ranked_at = row["at"]
+        ranked_at = _ranked_at(lake, cur, table, window, as_of)
+        if ranked_at is None and lake.has("repo_trending_history"):
+            table = lake.rel("repo_trending_history")
+            ranked_at = _ranked_at(lake, cur, table, window, as_of)
     rows = []
     if ranked_at is not None:
         rows = lake.query(
@@ -45,6 +44,15 @@ def trending_repos(
         coverage=span_coverage(lake, span),
         data=[TrendingRepo(**row) for row in rows],
     )
+
+
+def _ranked_at(
+    lake: Lake, cur: duckdb.DuckDBPyConnection, table: str, window: Window, as_of: datetime
+) -> datetime | None:
+    (row,) = lake.query(
+        cur, f'SELECT max(as_of) AS at FROM {table} WHERE "window" = ? AND as_of <= ?', [window.value, as_of]
+    )
+    return row["at"]
 
 
 _HISTORY_COLUMNS = """rank, score, stargazers, forkers, contributors, star_component, fork_component,
