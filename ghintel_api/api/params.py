@@ -97,6 +97,9 @@ class TrendingHistoryParams(_Params):
 class ActorActivityParams(_Params):
     window: WindowField = Window.d7
     as_of: AsOf = None
+    granularity: Annotated[
+        Granularity | None, Field(description="Series buckets; default hour up to 24h, else day")
+    ] = None
 
 
 class StargazersParams(_Params):

@@ -1,15 +1,14 @@
 """Top actors over any window: whole days from gold ``fct_actor_activity_daily``, the partial days at
-the window's edges (and everything per org) from the silver-derived hourly aggregate; one actor's
-activity per day from ``fct_actor_activity_daily``."""
+the window's edges from ``fct_actor_activity_hourly``, everything per org from
+``fct_org_actor_activity_hourly``; one actor's activity per hour or day from the same marts."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 import duckdb
 
-from ghintel_api.core import actor_hours
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.history_models import ActorActivityPoint, ActorActivityPublic, ActorActivityTotals
@@ -51,7 +50,7 @@ def top_actors_counted(
     """The top actors, and how many distinct actors matched at all (one query for both)."""
     bots = "" if include_bots else " AND NOT coalesce(is_bot, false)"
     full_days = span.full_days() if org is None and lake.has("fct_actor_activity_daily") else None
-    source = actor_hours.TABLE if org is None else actor_hours.ORG_TABLE
+    source = lake.rel("fct_actor_activity_hourly" if org is None else "fct_org_actor_activity_hourly")
     hourly = f"""SELECT actor_login, is_bot, {_MEASURES} FROM {source}
                  WHERE event_hour >= ? AND event_hour < ?{bots}"""
     params: list = [span.first_hour, span.end]
@@ -103,27 +102,42 @@ _ACTOR_COUNTS = (
 
 
 def actor_activity(
-    lake: Lake, cur: duckdb.DuckDBPyConnection, login: str, window: Window, as_of: datetime | None
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    login: str,
+    window: Window,
+    as_of: datetime | None,
+    granularity: Granularity,
 ) -> ActorActivityPublic:
-    """An actor's activity per UTC day (gold ``fct_actor_activity_daily``) over the days the
-    window touches: whole days, so the first bucket may start before the window's first hour."""
-    span = None
-    if as_of is not None:
-        hours = window_span(window, as_of)
-        span = Span(first_hour=hours.first_hour.replace(hour=0), last_hour=hours.last_hour)
+    """An actor's activity per hour (gold ``fct_actor_activity_hourly``) or per UTC day
+    (``fct_actor_activity_daily``) over the window; day buckets are whole days, so the first one
+    may start before the window's first hour."""
+    span = window_span(window, as_of) if as_of is not None else None
+    if span is not None and granularity is Granularity.day:
+        span = Span(first_hour=span.first_hour.replace(hour=0), last_hour=span.last_hour)
     totals = ActorActivityTotals(**dict.fromkeys(_ACTOR_COUNTS, 0))
     series: list[ActorActivityPoint] = []
     if span is not None:
+        if granularity is Granularity.hour:
+            table, bucket, bounds = (
+                "fct_actor_activity_hourly",
+                "event_hour",
+                [span.first_hour, span.last_hour],
+            )
+        else:
+            table, bucket = "fct_actor_activity_daily", "event_date"
+            bounds = [span.first_hour.date(), span.last_hour.date()]
         sums = ", ".join(f"coalesce(sum({c}), 0)::BIGINT AS {c}" for c in _ACTOR_COUNTS)
         rows = lake.query(
             cur,
-            f"""SELECT event_date, {sums}, sum(commits)::BIGINT AS commits, sum(repos)::BIGINT AS repos
-                FROM {lake.rel("fct_actor_activity_daily")}
-                WHERE actor_login = ? AND event_date BETWEEN ? AND ?
-                GROUP BY event_date""",
-            [login, span.first_hour.date(), span.last_hour.date()],
+            f"""SELECT {bucket} AS bucket, {sums}, sum(commits)::BIGINT AS commits,
+                       sum(repos)::BIGINT AS repos
+                FROM {lake.rel(table)}
+                WHERE actor_login = ? AND {bucket} BETWEEN ? AND ?
+                GROUP BY bucket""",
+            [login, *bounds],
         )
-        found = {datetime.combine(r.pop("event_date"), time(), UTC): r for r in rows}
+        found = {_bucket_start(r.pop("bucket")): r for r in rows}
         commits = [r["commits"] for r in rows if r["commits"] is not None]
         totals = ActorActivityTotals(
             **{c: sum(r[c] for r in rows) for c in _ACTOR_COUNTS}, commits=sum(commits) if commits else None
@@ -134,9 +148,9 @@ def actor_activity(
             ActorActivityPoint(
                 **{**zero, **found.get(ts, {})},
                 ts=ts,
-                coverage=bucket_level(levels, span, ts, Granularity.day),
+                coverage=bucket_level(levels, span, ts, granularity),
             )
-            for ts in buckets(span, Granularity.day)
+            for ts in buckets(span, granularity)
         ]
     return ActorActivityPublic(
         login=login,
@@ -144,8 +158,14 @@ def actor_activity(
         as_of=as_of,
         window_start=span.first_hour if span else None,
         window_end=span.end if span else None,
-        granularity=Granularity.day.value,
+        granularity=granularity.value,
         totals=totals,
         series=series,
         coverage=span_coverage(lake, span),
     )
+
+
+def _bucket_start(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), UTC)

@@ -17,7 +17,7 @@ from ghintel_api.api.params import CoverageParams
 from ghintel_api.api.routes.health import lake_inventory, lake_status
 from ghintel_api.api.routes.quality import get_coverage
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import Granularity, Window, floor_hour
+from ghintel_api.core.windows import Granularity, Window, default_granularity, floor_hour
 from ghintel_api.models import Anomaly
 from ghintel_api.queries.actors import actor_activity
 from ghintel_api.queries.anomalies import list_anomalies
@@ -46,10 +46,6 @@ class AnomalyKey:
     entity: str
     metric: str
     event_hour: datetime
-
-
-def default_granularity(window: Window) -> Granularity:
-    return Granularity.hour if window in (Window.h1, Window.h24) else Granularity.day
 
 
 def overview(lake: Lake, cur: duckdb.DuckDBPyConnection, window: Window) -> dict[str, Any]:
@@ -133,7 +129,7 @@ def actor_page(
     ranked = sorted(repos.items(), key=lambda kv: (-kv[1], kv[0]))
     return {
         "profile": profile,
-        "activity": actor_activity(lake, cur, login, window, lake.newest_hour),
+        "activity": actor_activity(lake, cur, login, window, lake.newest_hour, default_granularity(window)),
         "events_since": since,
         "events": events,
         "repos": ranked,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.api.test_numbers import H0, H2, _top
+from tests.api.test_numbers import H0, H1, H2, _top
 
 
 def _trending(client, window: str, as_of: str | None = None) -> list[dict]:
@@ -81,10 +81,24 @@ def test_actor_activity_matches_raw(client, raw):
         assert profile["events"] == body["totals"]["events"]
 
 
+def test_actor_activity_per_hour_matches_raw(client, raw):
+    first, second = raw.events_per_actor(H0, H1), raw.events_per_actor(H1, H2)
+    both = raw.events_per_actor(H0, H2)
+    for login in _top(both, 5):
+        body = client.get(f"/actor/{login}/activity", params={"window": "24h"}).json()
+        assert body["granularity"] == "hour" and len(body["series"]) == 24
+        assert body["window_start"] == "2014-12-31T02:00:00Z" and body["totals"]["events"] == both[login]
+        *_, zero, one = body["series"]
+        assert (zero["ts"], one["ts"]) == ("2015-01-01T00:00:00Z", "2015-01-01T01:00:00Z")
+        assert (zero["events"], one["events"]) == (first.get(login, 0), second.get(login, 0)), login
+        days = client.get(f"/actor/{login}/activity", params={"window": "24h", "granularity": "day"}).json()
+        assert [p["events"] for p in days["series"]] == [0, both[login]]
+
+
 def test_actor_activity_errors(client):
     assert client.get("/actor/nobody-has-this-login-x/activity").status_code == 404
     login = client.get("/actors/top", params={"window": "24h", "limit": 1}).json()["data"][0]["login"]
     assert client.get(f"/actor/{login}/activity", params={"window": "2d"}).status_code == 422
-    assert client.get(f"/actor/{login}/activity", params={"granularity": "hour"}).status_code == 422
+    assert client.get(f"/actor/{login}/activity", params={"granularity": "minute"}).status_code == 422
     early = client.get(f"/actor/{login}/activity", params={"window": "1h", "as_of": "2015-01-01T00:00Z"})
     assert early.json()["as_of"] == datetime(2015, 1, 1, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

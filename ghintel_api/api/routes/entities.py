@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep, noted
 from ghintel_api.api.params import LOGIN, ActorActivityParams, EntitiesParams
-from ghintel_api.core.windows import clamp_as_of
+from ghintel_api.core.windows import clamp_as_of, default_granularity
 from ghintel_api.history_models import ActorActivityPublic
 from ghintel_api.models import ActorPublic, EntitySearchPublic
 from ghintel_api.queries.actors import actor_activity
@@ -57,4 +57,5 @@ def get_actor_activity(
     if actor_profile(lake, cur, login) is None:
         raise HTTPException(status_code=404, detail=f"unknown actor {login}")
     as_of, note = clamp_as_of(params.as_of, lake.newest_hour, lake.oldest_hour)
-    return noted(actor_activity(lake, cur, login, params.window, as_of), note)
+    granularity = params.granularity or default_granularity(params.window)
+    return noted(actor_activity(lake, cur, login, params.window, as_of, granularity), note)

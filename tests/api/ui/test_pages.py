@@ -96,7 +96,7 @@ def test_repo_page_history_is_the_history_answer(client, busiest_repo):
 
 def test_actor_page_series_is_the_activity_answer(client):
     login = client.get("/actors/top", params={"window": "24h", "limit": 1}).json()["data"][0]["login"]
-    for window in ("7d", "30d"):
+    for window in ("24h", "7d", "30d"):
         api = client.get(f"/actor/{login}/activity", params={"window": window}).json()
         html = client.get(f"/ui/actor/{login}", params={"window": window}).text
         totals = part(html, 'id="totals"', "</dl>")
@@ -105,7 +105,8 @@ def test_actor_page_series_is_the_activity_answer(client):
         table = part(html, 'id="activity-table"')
         assert [as_number(v) for v in fields(table, "events")] == [p["events"] for p in api["series"]]
         assert [as_number(v) for v in fields(table, "pushes")] == [p["pushes"] for p in api["series"]]
-        assert len(api["series"]) == {"7d": 8, "30d": 31}[window]
+        assert len(api["series"]) == {"24h": 24, "7d": 8, "30d": 31}[window]
+        assert f"Activity ({window}, per {api['granularity']})" in html
         assert '<title id="actor-chart-t">' in html
 
 
