@@ -9,6 +9,7 @@ import duckdb
 from deltalake import DeltaTable
 
 from ghintel_pipeline.lib.lake import lake_table_uri
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from tests.gold.conftest import H0, H1, LATE_REPO
 
 WINDOW_HOURS = {"1h": 1, "24h": 24}
@@ -26,7 +27,7 @@ def silver_stargazers(stage, as_of: dt.datetime, hours: int) -> dict[int, int]:
     """Distinct non-bot stargazers per repo in the hours ending at as_of, read from silver itself."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    silver = DeltaTable(lake_table_uri(stage.settings, "silver", "github_events")).to_pyarrow_dataset()
+    silver = table_dataset(DeltaTable(lake_table_uri(stage.settings, "silver", "github_events")))
     con.register("silver", silver)
     rows = con.execute(
         """SELECT repo_id, count(DISTINCT actor_id) FROM silver
