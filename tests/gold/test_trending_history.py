@@ -27,7 +27,8 @@ def silver_stargazers(stage, as_of: dt.datetime, hours: int) -> dict[int, int]:
     """Distinct non-bot stargazers per repo in the hours ending at as_of, read from silver itself."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    silver = table_dataset(DeltaTable(lake_table_uri(stage.settings, "silver", "github_events")))
+    dataset = table_dataset(DeltaTable(lake_table_uri(stage.settings, "silver", "github_events")))
+    silver = dataset.to_table(columns=["repo_id", "actor_id", "event_type", "is_bot", "event_hour"])
     con.register("silver", silver)
     rows = con.execute(
         """SELECT repo_id, count(DISTINCT actor_id) FROM silver
