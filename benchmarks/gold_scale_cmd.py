@@ -42,7 +42,7 @@ def bench_gold_scale(
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
-    title = f"minute loop: {result['minute_events']:,} events, history of {result['events_per_hour']:,}/h (amplified)"
+    title = f"minute loop: {result['minute_events']:,} events, {result['events_per_hour']:,}/h history"
     table = Table(title=title)
     columns = (
         "history",
