@@ -141,7 +141,6 @@ def run_gold_scale_bench(
             lines = minute_lines(templates, size, minute_events)
             label = f"bench-minute-{size}"
             minute = run_minute(settings, lines, label)
-            say(f"{size} h: minute loop {minute['total_seconds']:.1f} s")
             row = {
                 "history_hours": size,
                 "history_events": (size * events_per_hour),
@@ -157,6 +156,8 @@ def run_gold_scale_bench(
                 row["dims_incremental_seconds"] = round(incremental, 3)
                 row["ratio_dims_full_vs_incremental"] = round(full / incremental, 2) if incremental else None
             result["sizes"].append(row)
+            say(f"{size} h: {json.dumps({k: v for k, v in row.items() if k != 'minute'})}")
+            say(f"{size} h minute: {json.dumps({k: v for k, v in minute.items() if k != 'models'})}")
             # the next size's history fills the measured minute's hour and goes on from there
             written = size
     finally:
