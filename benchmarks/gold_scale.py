@@ -94,6 +94,8 @@ def run_minute(settings: Settings, lines: list[bytes], label: str) -> dict:
         "bronze_seconds": round(ingest.bronze.seconds, 3),
         "silver_seconds": round(ingest.silver.seconds, 3),
         "ingest_seconds": round(ingest_seconds, 3),
+        # run_ingest's own clock stops before its after-silver hooks (topic publishing)
+        "after_silver_hooks_seconds": round(ingest_seconds - ingest.seconds, 3),
         "gold_seconds": round(gold_seconds, 3),
         "dbt_seconds": round(gold["dbt"]["seconds"], 3),
         "export_seconds": round(sum(m["seconds"] for m in gold["exported"].values()), 3),
