@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 
+from benchmarks.output import AsJson
 
-def bench_rag(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-) -> None:
+
+def bench_rag(as_json: AsJson = False) -> None:
     """Questions generated from the lake's rows (every route) through the in-process app."""
     import os
 
