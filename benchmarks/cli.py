@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from benchmarks import api_cmd, freshness_cmd, ingest_cmd, produce_cmd, rag_cmd, topics_cmd, ui_cmd
-from benchmarks.output import AsJson, figures_table
+from benchmarks.output import AsJson, figures_table, print_json
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -22,15 +22,13 @@ def bench_validate(
     as_json: AsJson = False,
 ) -> None:
     """Throughput of the event contract (validate_batch, events_to_arrow) vs orjson / DuckDB."""
-    import json
-
     from rich.console import Console
 
     from benchmarks.contracts import run_validation_bench
 
     result = run_validation_bench(files or None, repeat=repeat, duckdb=duckdb)
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        print_json(result)
         return
     table = figures_table(
         f"contract throughput: {result['events']:,} events, {len(result['files'])} file(s)",

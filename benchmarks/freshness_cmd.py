@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from benchmarks.output import AsJson, figures_table, progress
+from benchmarks.output import AsJson, figures_table, print_json, progress
 
 
 def bench_freshness(
@@ -52,7 +51,7 @@ def bench_freshness(
         say=progress(),
     )
     if as_json:
-        typer.echo(json.dumps(result, indent=2, default=str))
+        print_json(result)
         return
 
     def fmt(value: float | None) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from benchmarks.output import AsJson, figures_table, progress
+from benchmarks.output import AsJson, figures_table, print_json, progress
 
 
 def bench_ingest(
@@ -46,7 +45,7 @@ def bench_ingest(
         say=progress(),
     )
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        print_json(result)
         return
     table = figures_table(
         f"lakehouse ingest: {', '.join(result['files'])}",

@@ -5,6 +5,7 @@ rich is imported inside the functions, so registering the commands stays light (
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +15,11 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")]
+
+
+def print_json(result: dict) -> None:
+    """The figures as indented JSON on stdout (values JSON lacks, such as datetimes, as text)."""
+    typer.echo(json.dumps(result, indent=2, default=str))
 
 
 def progress() -> Callable[[str], None]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 
-import typer
-
-from benchmarks.output import AsJson
+from benchmarks.output import AsJson, print_json
 
 
 def bench_rag(as_json: AsJson = False) -> None:
@@ -22,6 +20,6 @@ def bench_rag(as_json: AsJson = False) -> None:
     result = run_rag_bench(Settings())
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     if as_json:
-        typer.echo(json.dumps(result, indent=2, default=str))
+        print_json(result)
         return
     Console().print_json(json.dumps(result, default=str))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from benchmarks.output import figures_table
+from benchmarks.output import figures_table, print_json
 
 console = Console(width=120)
 
@@ -55,7 +54,7 @@ def bench_ui(
         "cpus": os.cpu_count(),
     }
     if as_json:
-        print(json.dumps(summary, indent=2))
+        print_json(summary)
         return
     table = figures_table(
         f"explorer pages on {lake_info['events']:,} events, {iterations} requests each",
