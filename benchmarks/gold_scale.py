@@ -140,7 +140,7 @@ def run_gold_scale_bench(
             started = time.monotonic()
             catch_up = build_gold(settings)
             say(f"{size} h: gold caught up ({catch_up['mode']}) in {time.monotonic() - started:.0f} s")
-            lines = minute_lines(templates, size, minute_events)
+            lines = minute_lines(files, size, minute_events)
             label = f"bench-minute-{size}"
             minute = run_minute(settings, lines, label)
             row = {

@@ -25,6 +25,7 @@ from ghintel_pipeline.lib.gharchive.reader import event_lines
 from ghintel_pipeline.lib.lake.silver import merge_events, validate_rows
 from ghintel_pipeline.lib.lake.storage import BRONZE_SCHEMA, SILVER, ensure_table
 from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.topics.publish import published_app_id, record
 
 START = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 ENTITY_SHIFT = 1_000_000_000  # 2015 repo/actor/org ids are < 10^9
@@ -123,44 +124,28 @@ def extend_history(
         events += merge_events(ensure_table(settings, SILVER), table, [], meta)
         commits += 1
         say(f"history: hours {first_hour}..{hours[-1]} in silver ({events:,} events)")
+    # A live lake published each minute as it came; the history is not sent to the clean topic.
+    version = ensure_table(settings, SILVER).version()
+    record(settings, published_app_id(settings.ghintel_clean_topic), version, {"ghintel.operation": LABEL})
     return {"events": events, "commits": commits, "seconds": round(time.monotonic() - started, 1)}
 
 
-def minute_lines(
-    templates: list[tuple[dt.datetime, pa.Table]], hour_index: int, minute_events: int
-) -> list[bytes]:
-    """Raw GH Archive JSON lines for the first minute of history hour ``hour_index``: the template
-    hour's events re-timed to that minute, new ids, entities from the recurring id ranges (the
-    minute touches known repositories and people, as a live minute does)."""
+def minute_lines(files: list[Path], hour_index: int, minute_events: int) -> list[bytes]:
+    """Raw GH Archive lines for the first minute of history hour ``hour_index``: the events of the
+    shared hours' own first minute, replayed (``benchmarks.api``'s replay: new ids, times moved to
+    the target hour) as many times as it takes. Their repositories and actors are the recurring
+    ones of the history, as a live minute touches mostly known entities."""
     import orjson
 
-    source_hour, events = templates[hour_index % len(templates)]
+    from benchmarks.api import _replayed_lines
+
     target = START + dt.timedelta(hours=hour_index)
-    raws = events.column("payload_json").to_pylist()
-    rows = events.select(
-        ["event_id", "event_type", "actor_id", "actor_login", "repo_id", "repo_name"]
-    ).to_pylist()
-    out = []
-    copy = 0
+    out: list[bytes] = []
+    copy = hour_index * 1000
     while len(out) < minute_events:
-        entity = copy % 2
-        for index, row in enumerate(rows):
-            if len(out) >= minute_events:
-                break
-            created = target + dt.timedelta(seconds=(index * 60) // len(rows))
-            suffix = f"-x{entity}" if entity else ""
-            event = {
-                "id": f"9{hour_index:04d}{copy:02d}{row['event_id']}",
-                "type": row["event_type"],
-                "actor": {
-                    "id": row["actor_id"] + entity * ENTITY_SHIFT,
-                    "login": row["actor_login"] + suffix,
-                },
-                "repo": {"id": row["repo_id"] + entity * ENTITY_SHIFT, "name": row["repo_name"] + suffix},
-                "payload": orjson.loads(raws[index]) if raws[index] else {},
-                "public": True,
-                "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }
-            out.append(orjson.dumps(event))
+        path = files[copy % len(files)]
+        for line in _replayed_lines(path, copy, target):
+            if orjson.loads(line)["created_at"][14:16] == "00":
+                out.append(line)
         copy += 1
-    return out
+    return out[:minute_events]
