@@ -1,8 +1,10 @@
 """The amplified silver history of ``ghintel bench gold-scale``, written fast.
 
-The shared GH Archive 2015 hours are validated once by the production contract (``validate_rows``,
-the same code bronze -> silver runs). Every history hour is then ``copies`` shifted replicas of one
-of them, made with Arrow compute instead of re-parsing JSON: event ids get a unique prefix,
+The template is one 2025-shaped hour of ``benchmarks.workload`` (every shared 2015 hour replayed
+once into it, payloads trimmed as since 2025-10-07), validated once by the production contract
+(``validate_rows``, the code bronze -> silver runs). Every history hour is then ``copies`` shifted
+replicas of it, made with Arrow compute instead of re-parsing JSON: event ids get a prefix that
+grows with time (new ids sort after old ones, as GitHub's do),
 ``created_at`` / ``event_hour`` / ``event_date`` move to the target hour, and repo / actor / org ids
 move to another id range per copy. Half of the copies keep the same entities every day (recurring
 repositories and people), the other half get new ones each day, so the dims grow with history as
@@ -21,42 +23,37 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ghintel_pipeline.lib.gharchive.reader import event_lines
+from benchmarks.workload import HOUR0, _hour_lines
 from ghintel_pipeline.lib.lake.silver import merge_events, validate_rows
 from ghintel_pipeline.lib.lake.storage import BRONZE_SCHEMA, SILVER, ensure_table
 from ghintel_pipeline.lib.settings import Settings
 from ghintel_pipeline.lib.topics.publish import published_app_id, record
 
-START = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+START = HOUR0
+MINUTE_COPIES = 100_000  # workload copy numbers of the measured minutes: far above the template's
 ENTITY_SHIFT = 1_000_000_000  # 2015 repo/actor/org ids are < 10^9
 HOURS_PER_COMMIT = 3
-LABEL = "amplified replay of GH Archive 2015-01-01 hours (ids, entities and times shifted)"
+LABEL = "amplified replay of the shared 2015 hours, 2025-shaped (ids, entities and times shifted)"
 
 
-def template_hours(settings: Settings, files: list[Path]) -> list[tuple[dt.datetime, pa.Table]]:
-    """Each source hour as silver rows (contract-validated), with the hour it was recorded in."""
-    now = dt.datetime.now(dt.UTC)
-    out = []
-    for path in files:
-        lines = list(event_lines(path))
-        n = len(lines)
-        rows = pa.table(
-            {
-                "value": pa.array(lines, pa.binary()),
-                "source": pa.array(["gharchive"] * n, pa.string()),
-                "kafka_topic": pa.nulls(n, pa.string()),
-                "kafka_partition": pa.nulls(n, pa.int32()),
-                "kafka_offset": pa.array(range(n), pa.int64()),
-                "kafka_epoch": pa.nulls(n, pa.int32()),
-                "gharchive_hour": pa.array([path.name.removesuffix(".json.gz")] * n, pa.string()),
-                "line_number": pa.array(range(n), pa.int64()),
-                "ingested_at": pa.array([now] * n, BRONZE_SCHEMA.field("ingested_at").type),
-            }
-        )
-        date, hour = path.name.removesuffix(".json.gz").rsplit("-", 1)
-        recorded = dt.datetime.fromisoformat(date).replace(hour=int(hour), tzinfo=dt.UTC)
-        out.append((recorded, validate_rows(settings, rows).events))
-    return out
+def template_hour(settings: Settings, files: list[Path]) -> pa.Table:
+    """One copy of every source hour as a 2025-shaped hour of silver rows (contract-validated)."""
+    lines = list(_hour_lines(files, START, 0, 1))
+    n = len(lines)
+    rows = pa.table(
+        {
+            "value": pa.array(lines, pa.binary()),
+            "source": pa.array(["gharchive"] * n, pa.string()),
+            "kafka_topic": pa.nulls(n, pa.string()),
+            "kafka_partition": pa.nulls(n, pa.int32()),
+            "kafka_offset": pa.array(range(n), pa.int64()),
+            "kafka_epoch": pa.nulls(n, pa.int32()),
+            "gharchive_hour": pa.array([f"{START:%Y-%m-%d}-{START.hour}"] * n, pa.string()),
+            "line_number": pa.array(range(n), pa.int64()),
+            "ingested_at": pa.array([dt.datetime.now(dt.UTC)] * n, BRONZE_SCHEMA.field("ingested_at").type),
+        }
+    )
+    return validate_rows(settings, rows).events
 
 
 def _shift_ids(column: pa.ChunkedArray, shift: int) -> pa.ChunkedArray:
@@ -90,11 +87,8 @@ def replica(
     return out
 
 
-def history_hour(
-    templates: list[tuple[dt.datetime, pa.Table]], hour_index: int, events_per_hour: int
-) -> pa.Table:
+def history_hour(events: pa.Table, hour_index: int, events_per_hour: int) -> pa.Table:
     """``events_per_hour`` events (rounded up to whole copies) for history hour ``hour_index``."""
-    source_hour, events = templates[hour_index % len(templates)]
     copies = math.ceil(events_per_hour / events.num_rows)
     day = hour_index // 24
     target = START + dt.timedelta(hours=hour_index)
@@ -102,14 +96,14 @@ def history_hour(
     for copy in range(copies):
         # first half: the same entities every day; second half: new entities each day
         entity = copy if copy < copies // 2 else copies * (day + 1) + copy
-        parts.append(replica(events, source_hour, target, f"{hour_index + 1:04d}{copy:03d}", entity))
+        parts.append(replica(events, START, target, f"{hour_index + 1:04d}{copy:03d}", entity))
     table = pa.concat_tables(parts)
     return table.slice(0, events_per_hour) if table.num_rows > events_per_hour else table
 
 
 def extend_history(
     settings: Settings,
-    templates: list[tuple[dt.datetime, pa.Table]],
+    template: pa.Table,
     first_hour: int,
     last_hour: int,
     events_per_hour: int,
@@ -119,7 +113,7 @@ def extend_history(
     started, events, commits = time.monotonic(), 0, 0
     for chunk in range(first_hour, last_hour, HOURS_PER_COMMIT):
         hours = range(chunk, min(chunk + HOURS_PER_COMMIT, last_hour))
-        table = pa.concat_tables([history_hour(templates, h, events_per_hour) for h in hours])
+        table = pa.concat_tables([history_hour(template, h, events_per_hour) for h in hours])
         meta = {"ghintel.operation": "bench_gold_scale_history", "ghintel.note": LABEL}
         events += merge_events(ensure_table(settings, SILVER), table, [], meta)
         commits += 1
@@ -131,21 +125,20 @@ def extend_history(
 
 
 def minute_lines(files: list[Path], hour_index: int, minute_events: int) -> list[bytes]:
-    """Raw GH Archive lines for the first minute of history hour ``hour_index``: the events of the
-    shared hours' own first minute, replayed (``benchmarks.api``'s replay: new ids, times moved to
-    the target hour) as many times as it takes. Their repositories and actors are the recurring
-    ones of the history, as a live minute touches mostly known entities."""
+    """Raw 2025-shaped lines for the first minute of history hour ``hour_index``: the shared hours'
+    own first minute, replayed by ``benchmarks.workload`` (new ids above every history id) as many
+    times as it takes. Their repositories and actors are the recurring ones of the history, as a
+    live minute touches mostly known entities."""
     import orjson
-
-    from benchmarks.api import _replayed_lines
 
     target = START + dt.timedelta(hours=hour_index)
     out: list[bytes] = []
-    copy = hour_index * 1000
+    copy = MINUTE_COPIES + hour_index * 100
     while len(out) < minute_events:
-        path = files[copy % len(files)]
-        for line in _replayed_lines(path, copy, target):
-            if orjson.loads(line)["created_at"][14:16] == "00":
-                out.append(line)
+        out.extend(
+            line
+            for line in _hour_lines(files, target, copy, 1)
+            if orjson.loads(line)["created_at"][14:16] == "00"
+        )
         copy += 1
     return out[:minute_events]
