@@ -5,7 +5,16 @@ from typing import Annotated
 
 import typer
 
-from benchmarks import api_cmd, freshness_cmd, ingest_cmd, produce_cmd, rag_cmd, topics_cmd, ui_cmd
+from benchmarks import (
+    api_cmd,
+    freshness_cmd,
+    gold_scale_cmd,
+    ingest_cmd,
+    produce_cmd,
+    rag_cmd,
+    topics_cmd,
+    ui_cmd,
+)
 from benchmarks.output import AsJson, figures_table, print_json
 
 app = typer.Typer(no_args_is_help=True)
@@ -71,3 +80,4 @@ app.command("api")(api_cmd.bench_api)
 app.command("rag")(rag_cmd.bench_rag)
 app.command("ui")(ui_cmd.bench_ui)
 app.command("topics")(topics_cmd.bench_topics)
+app.command("gold-scale")(gold_scale_cmd.bench_gold_scale)

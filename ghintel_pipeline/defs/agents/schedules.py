@@ -20,6 +20,3 @@ def build_digest_schedule(settings: Settings) -> dg.ScheduleDefinition:
         settings.ghintel_digest_cron,
         "Writes the reporter's digest of GHINTEL_DIGEST_WINDOW on GHINTEL_DIGEST_CRON.",
     )
-
-
-agent_digest_schedule = build_digest_schedule(Settings())

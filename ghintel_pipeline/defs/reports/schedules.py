@@ -23,7 +23,3 @@ def build_report_schedule(settings: Settings) -> dg.ScheduleDefinition:
         settings.ghintel_report_cron,
         "Writes a report a few minutes after each hour, once gold has the hour's events.",
     )
-
-
-# The cron is part of the definition, so it is read when the code location loads.
-anomaly_report_schedule = build_report_schedule(Settings())
