@@ -6,10 +6,8 @@ Each table is loaded under a versioned physical name (``dim_repos__v7``); querie
 through :meth:`Lake.rel`, which maps a whitelisted logical name to the current physical one, so a
 reload is an atomic swap and readers of the old copy finish undisturbed.
 
-Silver is not copied (it is large): ``/events`` scans its Arrow dataset with partition pruning. One
-small aggregate *is* derived from silver — actor activity per (hour, org, actor), see
-``actor_hours.py`` — because no gold mart has actors at hour grain or per org; it is refreshed only
-for the event_date partitions whose files changed.
+Silver is not copied (it is large): ``/events`` scans its Arrow dataset with partition pruning.
+Every number the API serves comes from a gold mart (metric rules live in dbt only).
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,9 +28,8 @@ import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from ghintel_api.core import actor_hours
 from ghintel_api.core.watchdog import QueryWatchdog
-from ghintel_pipeline.lib.gold.marts import MART_NAMES
+from ghintel_pipeline.lib.gold.marts import MART_NAMES, MARTS
 from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import ApiSettings
 
@@ -64,16 +61,9 @@ if importlib.util.find_spec("pandas") is None and not any(isinstance(f, _KnownAb
 INDEX_TABLES: tuple[str, ...] = ("rag_documents",)
 GOLD_TABLES: tuple[str, ...] = (*MART_NAMES, *INDEX_TABLES)
 SILVER_TABLE = "github_events"
-# Sorting the copies lets DuckDB's zone maps skip row groups for the usual window filters.
-_SORT_KEYS = {
-    # repo_name starts with the owner, so this order also keeps each org's repos together
-    "fct_repo_activity_hourly": "repo_name, event_hour",
-    "fct_org_activity_daily": "event_date",
-    "fct_actor_activity_daily": "event_date",
-    "repo_trending": '"window", as_of, rank',
-    "anomalies": "event_hour",
-    "data_coverage": "event_hour",
-}
+# Sorting the copies lets DuckDB's zone maps skip row groups for the usual window filters; each
+# mart's order is its ``meta.gold.sort_by`` in the dbt properties.
+_SORT_KEYS = {m.name: ", ".join(f'"{c}"' for c in m.sort_by) for m in MARTS if m.sort_by}
 
 
 @dataclass(frozen=True)
@@ -101,7 +91,6 @@ class TableState:
     rows: int = 0
     loaded_at: datetime | None = None
     last_commit: datetime | None = None
-    files_by_partition: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _table_uri(settings: ApiSettings, layer: str, table: str) -> str:
@@ -112,6 +101,12 @@ def _storage_options(settings: ApiSettings) -> dict[str, str] | None:
     from ghintel_pipeline.lib.lake.storage import storage_options
 
     return storage_options(settings)
+
+
+def _row_count(dt: DeltaTable) -> int:
+    """Rows of the table's current version, from the Delta log's per-file statistics."""
+    counts = pa.table(dt.get_add_actions(flatten=True)).column("num_records").to_pylist()
+    return int(sum(c or 0 for c in counts))
 
 
 def _last_commit_time(dt: DeltaTable) -> datetime | None:
@@ -156,8 +151,6 @@ class Lake:
         self.coverage_by_hour: dict[datetime, HourCoverage] = {}
         self.state_token = "empty"
         self.reloads = 0
-        self.actor_hour_rows = 0
-        actor_hours.create(self._loader)
 
     # ---- lifecycle -------------------------------------------------------------------------
     def open(self) -> None:
@@ -256,18 +249,9 @@ class Lake:
         state = self.silver
         dt = state.dt
         assert dt is not None
-        dataset = table_dataset(dt)
-        files = actor_hours.files_by_partition(dt)
-        stale = sorted(
-            key
-            for key in set(files) | set(state.files_by_partition)
-            if files.get(key) != state.files_by_partition.get(key)
-        )
         started = time.perf_counter()
-        self.actor_hour_rows = actor_hours.refresh_partitions(self._loader, dt, stale)
-        state.rows = actor_hours.row_count(dt)
-        self.silver_dataset = dataset
-        state.files_by_partition = files
+        self.silver_dataset = table_dataset(dt)
+        state.rows = _row_count(dt)
         state.version = dt.version()
         state.physical = SILVER_TABLE
         state.loaded_at = datetime.now(UTC)
@@ -278,7 +262,6 @@ class Lake:
             extra={
                 "table": "silver.github_events",
                 "version": state.version,
-                "partitions": len(stale),
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
@@ -340,8 +323,6 @@ class Lake:
     # ---- queries ---------------------------------------------------------------------------
     def rel(self, logical: str) -> str:
         """Physical table name for a whitelisted logical name; 503 when it is not loaded yet."""
-        if logical in (actor_hours.TABLE, actor_hours.ORG_TABLE):
-            return logical
         state = self.tables[logical]
         if state.physical is None:
             raise LakeNotReady(f"gold table {logical} is not available yet")

@@ -1,5 +1,6 @@
 """Top actors over any window: whole days from gold ``fct_actor_activity_daily``, the partial days at
-the window's edges (and everything per org) from the silver-derived hourly aggregate."""
+the window's edges from ``fct_actor_activity_hourly``, everything per org from
+``fct_org_actor_activity_hourly``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from enum import StrEnum
 
 import duckdb
 
-from ghintel_api.core import actor_hours
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Span
 from ghintel_api.models import TopActor
@@ -46,7 +46,7 @@ def top_actors_counted(
     """The top actors, and how many distinct actors matched at all (one query for both)."""
     bots = "" if include_bots else " AND NOT coalesce(is_bot, false)"
     full_days = span.full_days() if org is None and lake.has("fct_actor_activity_daily") else None
-    source = actor_hours.TABLE if org is None else actor_hours.ORG_TABLE
+    source = lake.rel("fct_actor_activity_hourly" if org is None else "fct_org_actor_activity_hourly")
     hourly = f"""SELECT actor_login, is_bot, {_MEASURES} FROM {source}
                  WHERE event_hour >= ? AND event_hour < ?{bots}"""
     params: list = [span.first_hour, span.end]

@@ -1,5 +1,5 @@
 """Organisation summary: totals, top repos and series from gold hourly repo activity; distinct and
-top actors from the silver-derived (hour, org, actor) aggregate (gold has no per-org actors)."""
+top actors from gold `fct_org_actor_activity_hourly`."""
 
 from __future__ import annotations
 

@@ -42,6 +42,8 @@ def test_incremental_export_replaces_only_touched_days(late):
         "fct_repo_activity_hourly",
         "fct_org_activity_daily",
         "fct_actor_activity_daily",
+        "fct_actor_activity_hourly",
+        "fct_org_actor_activity_hourly",
         "anomalies",
     ):
         assert exported[name]["mode"] == "replace_days" and exported[name]["days"] == ["2015-01-01"]

@@ -64,6 +64,41 @@ def test_events_per_actor_day(con):
     )
 
 
+def test_activity_per_actor_hour(con):
+    same(
+        con,
+        """select actor.id, date_trunc('hour', created_at), count(*),
+                  count(*) filter (where type = 'PushEvent'),
+                  sum(cast(payload ->> 'size' as bigint)) filter (where type = 'PushEvent'),
+                  count(*) filter (where type = 'PullRequestEvent' and payload ->> 'action' = 'opened'),
+                  count(distinct repo.id)
+           from raw group by all""",
+        """select actor_id, event_hour, events, pushes, commits, prs_opened, repos
+           from fct_actor_activity_hourly""",
+    )
+
+
+def test_activity_per_org_actor_hour(con):
+    same(
+        con,
+        """select org.id, actor.id, date_trunc('hour', created_at), count(*), count(distinct repo.id)
+           from raw where org.id is not null group by all""",
+        "select org_id, actor_id, event_hour, events, repos from fct_org_actor_activity_hourly",
+    )
+
+
+def test_actor_days_are_the_sum_of_their_hours(con):
+    same(
+        con,
+        """select actor_id, event_date, sum(events), sum(pushes), sum(commits), sum(prs_opened),
+                  sum(prs_merged), sum(reviews), sum(comments), sum(issues_opened), sum(stars), sum(forks)
+           from fct_actor_activity_hourly group by all""",
+        """select actor_id, event_date, events, pushes, commits, prs_opened, prs_merged, reviews,
+                  comments, issues_opened, stars, forks
+           from fct_actor_activity_daily""",
+    )
+
+
 def test_events_per_org_day(con):
     same(
         con,

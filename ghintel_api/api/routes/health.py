@@ -111,6 +111,5 @@ def get_metrics(request: Request, lake: LakeDep) -> Response:
     for state in lake.tables.values():
         metrics.table_rows.labels(f"gold.{state.logical}").set(state.rows)
     metrics.table_rows.labels("silver.github_events").set(lake.silver.rows)
-    metrics.table_rows.labels("api.actor_org_hourly").set(lake.actor_hour_rows)
     metrics.reloads.set(lake.reloads)
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -21,6 +21,7 @@ class Mart:
     name: str
     grain: str  # hour | day | horizon | full
     partition_by: tuple[str, ...] = ()
+    sort_by: tuple[str, ...] = ()  # the order the API keeps its in-memory copy in (zone maps)
 
     @property
     def incremental(self) -> bool:
@@ -36,7 +37,14 @@ def _registered_marts(project_dir=DBT_PROJECT_DIR) -> tuple[Mart, ...]:
             for model in yaml.safe_load(fh).get("models", []):
                 gold = (model.get("config") or {}).get("meta", {}).get("gold")
                 if gold:
-                    marts.append(Mart(model["name"], gold["grain"], tuple(gold.get("partition_by", ()))))
+                    marts.append(
+                        Mart(
+                            model["name"],
+                            gold["grain"],
+                            tuple(gold.get("partition_by", ())),
+                            tuple(gold.get("sort_by", ())),
+                        )
+                    )
     return tuple(marts)
 
 
@@ -53,6 +61,8 @@ STATE_MODELS: tuple[str, ...] = (
     "fct_repo_activity_hourly",
     "fct_org_activity_daily",
     "fct_actor_activity_daily",
+    "fct_actor_activity_hourly",
+    "fct_org_actor_activity_hourly",
     "anomalies",
 )
 
