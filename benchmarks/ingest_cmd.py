@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from benchmarks.output import AsJson, figures_table, print_json, progress
 
 
 def bench_ingest(
@@ -29,17 +30,15 @@ def bench_ingest(
         bool,
         typer.Option(help="Time DuckDB reading the same files (typed columns, auto-detect) as baselines."),
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Events/s, events per CPU-second and peak RSS of the lakehouse paths, next to DuckDB reading
     the same files with typed columns in the same run."""
     from rich.console import Console
-    from rich.table import Table
 
     from benchmarks.data import hours_or_shared
     from benchmarks.ingest import run_ingest_bench
 
-    console = Console(stderr=True)
     files = hours_or_shared(files)
     result = run_ingest_bench(
         files,
@@ -47,14 +46,15 @@ def bench_ingest(
         kafka=kafka,
         bootstrap=bootstrap,
         duckdb=duckdb,
-        say=lambda m: console.print(f"[dim]{m}[/dim]"),
+        say=progress(),
     )
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        print_json(result)
         return
-    table = Table(title=f"lakehouse ingest: {', '.join(result['files'])}")
-    for column in ("path", "events", "seconds", "events/s", "events/CPU-s", "peak RSS MB"):
-        table.add_column(column, justify="left" if column == "path" else "right")
+    table = figures_table(
+        f"lakehouse ingest: {', '.join(result['files'])}",
+        ("path", "events", "seconds", "events/s", "events/CPU-s", "peak RSS MB"),
+    )
 
     def row(name: str, fig: dict | None) -> None:
         if fig:
