@@ -8,7 +8,6 @@ hundred URLs per route after a warm-up pass (answers from memory).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from benchmarks.output import print_json
 
 console = Console()
 GOALS_P99_MS = {"mix": 50.0, "events": 100.0}
@@ -114,7 +115,7 @@ def bench_api(
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
     if as_json:
-        print(json.dumps(summary, indent=2))
+        print_json(summary)
         return
     _print(summary)
 

@@ -64,6 +64,7 @@ STATE_MODELS: tuple[str, ...] = (
     "fct_actor_activity_hourly",
     "fct_org_actor_activity_hourly",
     "anomalies",
+    "repo_trending_history",
 )
 
 
