@@ -39,12 +39,15 @@ LakeDep = Annotated[Lake, Depends(get_lake)]
 
 
 async def get_cursor(lake: LakeDep) -> AsyncIterator[duckdb.DuckDBPyConnection]:
-    """One DuckDB cursor per request: a connection object must not be shared between threads."""
-    cur = lake.cursor()
+    """One DuckDB cursor per request (a cursor must not serve two threads at once), lent from the
+    lake's pool; closed instead of returned when the request failed."""
+    cur = lake.cursors.take()
+    reusable = False
     try:
         yield cur
+        reusable = True
     finally:
-        cur.close()
+        lake.cursors.give_back(cur, reusable)
 
 
 CursorDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_cursor)]

@@ -28,6 +28,8 @@ import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from ghintel_api.core.cursor_pool import CursorPool
+from ghintel_api.core.delta_log import last_commit_time, log_stamp, row_count
 from ghintel_api.core.event_files import EventFile, FileCache, event_files
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES, MARTS
@@ -92,6 +94,7 @@ class TableState:
     rows: int = 0
     loaded_at: datetime | None = None
     last_commit: datetime | None = None
+    log_stamp: tuple[int, int] | None = None  # see delta_log.log_stamp
 
 
 def _table_uri(settings: ApiSettings, layer: str, table: str) -> str:
@@ -102,19 +105,6 @@ def _storage_options(settings: ApiSettings) -> dict[str, str] | None:
     from ghintel_pipeline.lib.lake.storage import storage_options
 
     return storage_options(settings)
-
-
-def _row_count(dt: DeltaTable) -> int:
-    """Rows of the table's current version, from the Delta log's per-file statistics."""
-    counts = pa.table(dt.get_add_actions(flatten=True)).column("num_records").to_pylist()
-    return int(sum(c or 0 for c in counts))
-
-
-def _last_commit_time(dt: DeltaTable) -> datetime | None:
-    history = dt.history(1)
-    if not history or "timestamp" not in history[0]:
-        return None
-    return datetime.fromtimestamp(history[0]["timestamp"] / 1000, tz=UTC)
 
 
 class Lake:
@@ -138,6 +128,7 @@ class Lake:
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
         self._loader = self.con.cursor()
+        self.cursors = CursorPool(self.con)
         self._watchdog = QueryWatchdog()
         self._refresh_lock = threading.Lock()
         self._last_check = float("-inf")
@@ -161,6 +152,7 @@ class Lake:
 
     def close(self) -> None:
         self._watchdog.stop()
+        self.cursors.close()
         self._loader.close()
         self.con.close()
 
@@ -201,6 +193,9 @@ class Lake:
 
     def _check_version(self, state: TableState) -> bool:
         """True when the table's Delta version differs from the loaded copy."""
+        stamp = log_stamp(state.uri)
+        if stamp is not None and stamp == state.log_stamp:
+            return False
         try:
             if state.dt is None:
                 if not DeltaTable.is_deltatable(state.uri, storage_options=self._storage):
@@ -211,7 +206,9 @@ class Lake:
         except Exception:  # a half-written or unreachable table must not take the API down
             log.exception("lake_version_check_failed", extra={"table": state.logical})
             return False
-        return state.dt.version() != state.version
+        changed = state.dt.version() != state.version
+        state.log_stamp = None if changed else stamp  # trusted only once the copy is loaded
+        return changed
 
     def _load_gold(self, state: TableState) -> None:
         dt = state.dt
@@ -236,7 +233,7 @@ class Lake:
             self._retired.append((state.physical, time.monotonic()))
         state.physical, state.version, state.rows = physical, version, rows
         state.loaded_at = datetime.now(UTC)
-        state.last_commit = _last_commit_time(dt)
+        state.last_commit = last_commit_time(dt)
         self.reloads += 1
         log.info(
             "lake_table_loaded",
@@ -256,11 +253,11 @@ class Lake:
         dataset = table_dataset(dt)
         self.silver_files = event_files(dt, dataset)
         self.silver_dataset = dataset
-        state.rows = _row_count(dt)
+        state.rows = row_count(dt)
         state.version = dt.version()
         state.physical = SILVER_TABLE
         state.loaded_at = datetime.now(UTC)
-        state.last_commit = _last_commit_time(dt)
+        state.last_commit = last_commit_time(dt)
         self.reloads += 1
         log.info(
             "lake_silver_refreshed",

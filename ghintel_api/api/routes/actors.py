@@ -6,12 +6,13 @@ from fastapi import APIRouter, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted
 from ghintel_api.api.params import TopActorsParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import clamp_as_of, window_span
 from ghintel_api.models import TopActorsPublic
 from ghintel_api.queries.actors import top_actors
 from ghintel_api.queries.coverage import span_coverage
 
-router = APIRouter(prefix="/actors", tags=["actors"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(prefix="/actors", tags=["actors"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
 
 
 @router.get("/top", response_model=TopActorsPublic, operation_id="getTopActors")

@@ -6,11 +6,14 @@ from fastapi import APIRouter, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, org_or_404, repo_or_404
 from ghintel_api.api.params import AnomaliesParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import parse_time
 from ghintel_api.models import AnomaliesPublic
 from ghintel_api.queries.anomalies import list_anomalies
 
-router = APIRouter(prefix="/anomalies", tags=["anomalies"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(
+    prefix="/anomalies", tags=["anomalies"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute
+)
 
 
 @router.get(

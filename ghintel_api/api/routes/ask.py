@@ -5,8 +5,11 @@ from pydantic import BaseModel, Field
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS
 from ghintel_api.core.middleware import provided_key
+from ghintel_api.core.routing import OneHopRoute
 
-router = APIRouter(prefix="/ask", tags=["ask"], dependencies=[DATA_DEPENDENCIES[0], NO_QUERY_PARAMS])
+router = APIRouter(
+    prefix="/ask", tags=["ask"], dependencies=[DATA_DEPENDENCIES[0], NO_QUERY_PARAMS], route_class=OneHopRoute
+)
 
 
 class AskRequest(BaseModel):

@@ -8,13 +8,14 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep, noted
 from ghintel_api.api.params import LOGIN, ActorActivityParams, EntitiesParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import clamp_as_of, default_granularity
 from ghintel_api.history_models import ActorActivityPublic
 from ghintel_api.models import ActorPublic, EntitySearchPublic
 from ghintel_api.queries.actors import actor_activity
 from ghintel_api.queries.entities import actor_profile, find_entities
 
-router = APIRouter(tags=["entities"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(tags=["entities"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
 
 LoginPath = Annotated[str, Path(pattern=LOGIN, description="Actor login (exact)")]
 

@@ -6,12 +6,13 @@ from fastapi import APIRouter, HTTPException, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, CursorKeyDep, LakeDep, repo_or_404
 from ghintel_api.api.params import EventsParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import parse_time
 from ghintel_api.models import EventsPage
 from ghintel_api.queries.actors import actor_exists
 from ghintel_api.queries.events import list_events
 
-router = APIRouter(prefix="/events", tags=["events"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(prefix="/events", tags=["events"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
 
 
 @router.get(

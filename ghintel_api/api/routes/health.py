@@ -7,10 +7,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ghintel_api.api.deps import NO_QUERY_PARAMS, LakeDep, api_key_scheme
 from ghintel_api.core.lake import INDEX_TABLES, Lake, TableState
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import HOUR
 from ghintel_api.models import HealthPublic, HealthReason, HealthStatusPublic, TableHealth
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=OneHopRoute)
 
 
 def _marts_loaded(lake: Lake) -> tuple[int, int]:

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted, org_or_404
 from ghintel_api.api.params import OrgPath, OrgSummaryParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.models import OrgSummaryPublic
 from ghintel_api.queries.orgs import org_summary
 
-router = APIRouter(prefix="/org", tags=["orgs"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(prefix="/org", tags=["orgs"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
 
 
 @router.get(

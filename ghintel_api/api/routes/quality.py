@@ -7,12 +7,15 @@ from fastapi import APIRouter, Query, Request
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
 from ghintel_api.api.params import CoverageParams, QuarantineParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import HOUR, Span, floor_hour, parse_time
 from ghintel_api.models import CoverageReportPublic, QuarantineReportPublic
 from ghintel_api.queries.coverage import coverage_hours, span_coverage
 from ghintel_pipeline.lib.lake.quality import quarantine_report
 
-router = APIRouter(prefix="/quality", tags=["quality"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(
+    prefix="/quality", tags=["quality"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute
+)
 
 
 @router.get("/coverage", response_model=CoverageReportPublic, operation_id="getCoverage")

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep, noted, repo_or_404
 from ghintel_api.api.params import NamePath, OwnerPath, RepoActivityParams, TrendingHistoryParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.history_models import TrendingHistoryPublic
 from ghintel_api.models import RepoActivityPublic, RepoOverviewPublic
 from ghintel_api.queries.repos import repo_activity, repo_overview
 from ghintel_api.queries.trending import trending_history
 
-router = APIRouter(tags=["repos"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(tags=["repos"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
 _NOT_FOUND = {404: {"description": "Unknown repository"}}
 
 

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Query
 
 from ghintel_api.agent_models import SearchPublic
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.queries.search import search_documents
 
-router = APIRouter(prefix="/search", tags=["search"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(prefix="/search", tags=["search"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
 
 
 @router.get("", response_model=SearchPublic, operation_id="searchDocuments")

@@ -7,10 +7,11 @@ from fastapi import APIRouter, HTTPException, Query
 from ghintel_api.agent_models import StargazersPublic
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted, repo_or_404
 from ghintel_api.api.params import NamePath, OwnerPath, StargazersParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import clamp_as_of, window_span
 from ghintel_api.queries.stargazers import repo_stargazers
 
-router = APIRouter(tags=["repos"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(tags=["repos"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
 
 
 @router.get(

@@ -6,11 +6,14 @@ from fastapi import APIRouter, Query
 
 from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted
 from ghintel_api.api.params import TrendingParams
+from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.models import TrendingPublic
 from ghintel_api.queries.trending import trending_repos
 
-router = APIRouter(prefix="/trending-repos", tags=["trending"], dependencies=DATA_DEPENDENCIES)
+router = APIRouter(
+    prefix="/trending-repos", tags=["trending"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute
+)
 
 
 @router.get("", response_model=TrendingPublic, operation_id="getTrendingRepos")
