@@ -151,3 +151,45 @@ def test_empty_lake_serves_503_not_500(tmp_path):
         assert client.get("/health").status_code == 503
         response = client.get("/trending-repos")
         assert response.status_code == 503 and response.json()["error"] == "lake_not_ready"
+
+
+def test_delta_log_stamp_sees_every_commit(tmp_path):
+    import os
+
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    from ghintel_api.core.delta_log import log_stamp
+
+    uri = str(tmp_path / "t")
+    assert log_stamp(uri) is None  # no table yet
+    write_deltalake(uri, pa.table({"x": [1]}))
+    assert log_stamp(uri) is None  # just written: not trusted yet
+    log_dir = tmp_path / "t" / "_delta_log"
+    os.utime(log_dir, ns=(1_000_000_000, 1_000_000_000))
+    first = log_stamp(uri)
+    assert first is not None and log_stamp(uri) == first
+    write_deltalake(uri, pa.table({"x": [2]}), mode="append")
+    assert log_stamp(uri) is None  # the commit touched the folder: Delta is asked again
+    assert log_stamp("s3://bucket/t") is None  # object stores: Delta is asked every time
+
+
+def test_cursor_pool_reuses_only_clean_cursors():
+    import duckdb
+
+    from ghintel_api.core.cursor_pool import CursorPool
+
+    pool = CursorPool(duckdb.connect(), max_idle=1)
+    first = pool.take()
+    pool.give_back(first)
+    assert pool.take() is first
+    pool.give_back(first, reusable=False)  # a failed request's cursor is closed, not kept
+    with pytest.raises(duckdb.ConnectionException):
+        first.execute("SELECT 1")
+    second, third = pool.take(), pool.take()
+    assert second is not first and second is not third
+    pool.give_back(second)
+    pool.give_back(third)  # over max_idle: closed
+    assert pool.take() is second
+    with pytest.raises(duckdb.ConnectionException):
+        third.execute("SELECT 1")
