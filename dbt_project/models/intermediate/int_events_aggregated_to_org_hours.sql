@@ -18,12 +18,7 @@ final as (
         event_hour,
         min(event_date) as event_date,
         arg_max(org_login, last_event_at) as org_login,
-        sum(events) as events,
-        sum(pushes) as pushes,
-        sum(stars) as stars,
-        sum(forks) as forks,
-        sum(prs_opened) as prs_opened,
-        sum(issues_opened) as issues_opened,
+        {{ sum_counts(['events', 'pushes', 'stars', 'forks', 'prs_opened', 'issues_opened']) }},
         count(distinct repo_id) as repos,
         count(distinct actor_id) as actors
     from activity

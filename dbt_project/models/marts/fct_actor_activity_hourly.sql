@@ -20,19 +20,7 @@ final as (
         actor_id,
         arg_max(actor_login, last_event_at) as actor_login,
         bool_or(is_bot) as is_bot,
-        sum(events) as events,
-        sum(pushes) as pushes,
-        sum(commits) as commits,
-        sum(prs_opened) as prs_opened,
-        sum(prs_merged) as prs_merged,
-        sum(reviews) as reviews,
-        sum(comments) as comments,
-        sum(issues_opened) as issues_opened,
-        count(distinct repo_id) as repos,
-        sum(stars) as stars,
-        sum(forks) as forks,
-        min(first_event_at) as first_event_at,
-        max(last_event_at) as last_event_at
+        {{ actor_activity_counts() }}
     from activity
     group by event_hour, actor_id
 

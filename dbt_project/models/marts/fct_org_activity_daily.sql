@@ -20,12 +20,7 @@ final as (
         sum(events) as events,
         count(distinct repo_id) as repos,
         count(distinct actor_id) as actors,
-        sum(pushes) as pushes,
-        sum(stars) as stars,
-        sum(forks) as forks,
-        sum(prs_opened) as prs_opened,
-        sum(prs_merged) as prs_merged,
-        sum(issues_opened) as issues_opened,
+        {{ sum_counts(['pushes', 'stars', 'forks', 'prs_opened', 'prs_merged', 'issues_opened']) }},
         min(first_event_at) as first_event_at,
         max(last_event_at) as last_event_at
     from activity
