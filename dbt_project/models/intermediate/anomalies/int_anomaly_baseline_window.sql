@@ -1,6 +1,5 @@
 -- The span of hours an anomalies run reads: from anomaly_baseline_hours before the first rescored
 -- hour to the last one. One row (since, until); nulls when nothing is rescored.
-{{ config(materialized='ephemeral') }}
 
 with rescored as (
 

@@ -1,8 +1,6 @@
 -- Each candidate with its trailing baseline: the median and MAD of the metric over the covered
 -- hours of the last anomaly_baseline_hours before it (a covered hour without a row counts as 0),
 -- and the spread the score divides by.
-{{ config(materialized='ephemeral') }}
-{%- set baseline_hours = var('anomaly_baseline_hours') %}
 
 with candidates as (
 
@@ -40,7 +38,7 @@ baseline_values as (
     from candidates
     inner join covered_hours as covered
         on covered.event_hour < candidates.event_hour
-        and covered.event_hour >= candidates.event_hour - interval {{ baseline_hours }} hour
+        and covered.event_hour >= candidates.event_hour - interval {{ var('anomaly_baseline_hours') }} hour
     left join series as history
         on history.entity_type = candidates.entity_type
         and history.entity_id = candidates.entity_id

@@ -1,6 +1,5 @@
 -- Entity-hours to score: per (repo | org, metric), the rescored hours where the metric reaches its
 -- minimum volume (anomaly_min_volume / anomaly_org_min_volume).
-{{ config(materialized='ephemeral') }}
 
 with final as (
 

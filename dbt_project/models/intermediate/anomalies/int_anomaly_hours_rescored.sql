@@ -1,6 +1,5 @@
 -- The covered hours an anomalies run scores: every covered hour on a full build; on an incremental
 -- run each touched hour and the anomaly_baseline_hours after it (their baselines changed too).
-{{ config(materialized='ephemeral') }}
 
 with covered_hours as (
 

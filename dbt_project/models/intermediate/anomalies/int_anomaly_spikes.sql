@@ -1,6 +1,5 @@
 -- Robust z-score spikes: candidates with at least anomaly_min_baseline_hours covered baseline
 -- hours whose (observed - baseline) / spread reaches anomaly_min_score.
-{{ config(materialized='ephemeral') }}
 
 with baselines as (
 

@@ -1,7 +1,6 @@
 -- Star spikes dominated by low-activity accounts: a repo star spike whose low-activity stargazers
 -- are at least low_activity_min_share of its stargazers and exceed the hour's overall
 -- low-activity share by low_activity_min_excess. Scored against the binomial expectation.
-{{ config(materialized='ephemeral') }}
 
 with star_spikes as (
 

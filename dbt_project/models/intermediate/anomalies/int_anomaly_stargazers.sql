@@ -1,7 +1,5 @@
 -- Who starred which repository in a rescored hour, and whether that account is low-activity: in
 -- the trailing anomaly_baseline_hours up to that hour it did nothing anywhere but star.
-{{ config(materialized='ephemeral') }}
-{%- set baseline_hours = var('anomaly_baseline_hours') %}
 
 with activity as (
 
@@ -45,7 +43,7 @@ stargazer_history as (
     inner join activity as history
         on history.actor_id = stargazers.actor_id
         and history.event_hour <= stargazers.event_hour
-        and history.event_hour >= stargazers.event_hour - interval {{ baseline_hours }} hour
+        and history.event_hour >= stargazers.event_hour - interval {{ var('anomaly_baseline_hours') }} hour
     -- bounds the scan to the rescored window, not the whole history
     where history.event_hour between baseline_window.since and baseline_window.until
     group by stargazers.event_hour, stargazers.actor_id
