@@ -123,3 +123,17 @@
     {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
     {{- return(relation is not none and relation.type == 'table' and not flags.FULL_REFRESH) -}}
 {%- endmacro %}
+
+
+{#-
+  The import CTE of an incremental model: every row of `relation` matching `where` (optional SQL),
+  and on an incremental run only the recomputed ones. In a model:
+  {{ recomputed_rows(ref('x'), incremental_by_recompute('hour', 'event_hour', 'event_date')) }}.
+-#}
+{% macro recomputed_rows(relation, recompute, where=none) -%}
+    select * from {{ relation }}
+    {%- set filters = ([where] if where else []) + ([recompute_filter(recompute)] if is_incremental() else []) %}
+    {%- if filters %}
+    where {{ filters | join('\n    and ') }}
+    {%- endif %}
+{%- endmacro %}

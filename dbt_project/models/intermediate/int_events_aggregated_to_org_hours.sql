@@ -1,13 +1,8 @@
 -- Activity per (organisation, hour): the series org-level anomaly detection scores.
-{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    where org_id is not null
-    {% if is_incremental() %}
-    and {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('hour', 'event_hour', 'event_date'), where='org_id is not null') }}
 
 ),
 

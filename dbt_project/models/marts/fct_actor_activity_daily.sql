@@ -1,12 +1,8 @@
 -- Activity per actor and UTC day. Incremental: a run replaces the days of touched hours.
-{% set recompute = incremental_by_recompute('day', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    {% if is_incremental() %}
-    where {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('day', 'event_date')) }}
 
 ),
 

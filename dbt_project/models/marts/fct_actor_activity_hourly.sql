@@ -1,14 +1,10 @@
 -- Activity per actor and UTC hour. Incremental: a run replaces the touched hours.
 -- The API's window queries (top actors over 1h/24h/7d edges) read it; fct_actor_activity_daily
 -- applies the same counters per day.
-{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    {% if is_incremental() %}
-    where {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('hour', 'event_hour', 'event_date')) }}
 
 ),
 

@@ -1,13 +1,8 @@
 -- Activity per organisation and UTC day. Incremental: a run replaces the days of touched hours.
-{% set recompute = incremental_by_recompute('day', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    where org_id is not null
-    {% if is_incremental() %}
-    and {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('day', 'event_date'), where='org_id is not null') }}
 
 ),
 

@@ -1,15 +1,10 @@
 -- Activity per organisation, actor and UTC hour, over the events whose repository belonged to the
 -- organisation at event time. Incremental: a run replaces the touched hours. The API's per-org
 -- top actors and distinct actor counts for any window read it.
-{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    where org_id is not null
-    {% if is_incremental() %}
-    and {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('hour', 'event_hour', 'event_date'), where='org_id is not null') }}
 
 ),
 
