@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from benchmarks.output import print_json
 
 console = Console()
 
@@ -82,7 +83,7 @@ def bench_api(
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
     if as_json:
-        print(json.dumps(summary, indent=2))
+        print_json(summary)
         return
     console.print(
         f"lake: {lake_info['events']:,} events, {lake_info['label']}"

@@ -5,7 +5,17 @@ from typing import Annotated
 
 import typer
 
-from benchmarks import api_cmd, freshness_cmd, ingest_cmd, produce_cmd, rag_cmd, topics_cmd, ui_cmd
+from benchmarks import (
+    api_cmd,
+    freshness_cmd,
+    gold_scale_cmd,
+    ingest_cmd,
+    produce_cmd,
+    rag_cmd,
+    topics_cmd,
+    ui_cmd,
+)
+from benchmarks.output import AsJson, figures_table, print_json
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -18,23 +28,21 @@ def bench_validate(
     ] = None,
     repeat: Annotated[int, typer.Option(min=1, help="Runs per figure; the best is reported.")] = 3,
     duckdb: Annotated[bool, typer.Option(help="Also time DuckDB read_json on the same files.")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Throughput of the event contract (validate_batch, events_to_arrow) vs orjson / DuckDB."""
-    import json
-
     from rich.console import Console
-    from rich.table import Table
 
     from benchmarks.contracts import run_validation_bench
 
     result = run_validation_bench(files or None, repeat=repeat, duckdb=duckdb)
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        print_json(result)
         return
-    table = Table(title=f"contract throughput: {result['events']:,} events, {len(result['files'])} file(s)")
-    for column in ("step", "events", "seconds", "events/s", "cpu s", "events/cpu-s"):
-        table.add_column(column, justify="left" if column == "step" else "right")
+    table = figures_table(
+        f"contract throughput: {result['events']:,} events, {len(result['files'])} file(s)",
+        ("step", "events", "seconds", "events/s", "cpu s", "events/cpu-s"),
+    )
     rows = [
         ("validate_batch", result["events"], result["validate_batch"]),
         ("events_to_arrow", result["valid"], result["events_to_arrow"]),
@@ -72,3 +80,4 @@ app.command("api")(api_cmd.bench_api)
 app.command("rag")(rag_cmd.bench_rag)
 app.command("ui")(ui_cmd.bench_ui)
 app.command("topics")(topics_cmd.bench_topics)
+app.command("gold-scale")(gold_scale_cmd.bench_gold_scale)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from benchmarks.output import AsJson, figures_table, print_json, progress
 
 
 def bench_freshness(
@@ -26,7 +27,7 @@ def bench_freshness(
     keep_running: Annotated[
         bool, typer.Option(help="Leave the private platform running afterwards.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Delivery -> visible in the API (silver /events and gold /org summary): p50/p95 and where the time goes.
 
@@ -34,13 +35,11 @@ def bench_freshness(
     produces synthetic copies of real events at random moments and reads the Dagster runs' timings.
     """
     from rich.console import Console
-    from rich.table import Table
 
     from benchmarks.freshness import run_freshness_bench
     from benchmarks.freshness_runs import SEGMENT_NAMES
     from ghintel_pipeline.lib.settings import Settings
 
-    console = Console(stderr=True)
     result = run_freshness_bench(
         Settings(),
         sensor_interval_s=sensor_interval,
@@ -49,21 +48,20 @@ def bench_freshness(
         reuse=reuse,
         source=source,
         keep_running=keep_running,
-        say=lambda m: console.print(f"[dim]{m}[/dim]"),
+        say=progress(),
     )
     if as_json:
-        typer.echo(json.dumps(result, indent=2, default=str))
+        print_json(result)
         return
 
     def fmt(value: float | None) -> str:
         return "-" if value is None else f"{value:.1f}"
 
     out = Console()
-    latency = Table(
-        title=f"freshness: {result['probes']} events, sensor interval {result['sensor_interval_s']}s"
+    latency = figures_table(
+        f"freshness: {result['probes']} events, sensor interval {result['sensor_interval_s']}s",
+        ("visible in", "n", "p50 s", "p95 s", "max s", "mean s"),
     )
-    for column in ("visible in", "n", "p50 s", "p95 s", "max s", "mean s"):
-        latency.add_column(column, justify="left" if column == "visible in" else "right")
     for label, key in (("silver (/events)", "silver_latency_s"), ("gold (/org summary)", "gold_latency_s")):
         fig = result[key]
         latency.add_row(
@@ -71,14 +69,13 @@ def bench_freshness(
         )
     out.print(latency)
 
-    parts = Table(title="where the time goes (delivery -> gold visible), per event")
-    for column in ("segment", "p50 s", "p95 s", "mean s"):
-        parts.add_column(column, justify="left" if column == "segment" else "right")
+    parts = figures_table(
+        "where the time goes (delivery -> gold visible), per event", ("segment", "p50 s", "p95 s", "mean s")
+    )
     for name, fig in result["gold_breakdown_s"].items():
         parts.add_row(SEGMENT_NAMES.get(name, name), fmt(fig["p50"]), fmt(fig["p95"]), fmt(fig["mean"]))
     out.print(parts)
 
-    runs = Table(title="ingest runs (Dagster instance)")
     columns = (
         "run_id",
         "status",
@@ -89,8 +86,7 @@ def bench_freshness(
         "gold_s",
         "total_s",
     )
-    for column in columns:
-        runs.add_column(column, justify="left" if column in ("run_id", "status") else "right")
+    runs = figures_table("ingest runs (Dagster instance)", columns, names=2)
     for row in result["runs"]:
         runs.add_row(*(str(row[c]) if row[c] is not None else "-" for c in columns))
     out.print(runs)

@@ -1,6 +1,7 @@
 """``ghintel bench ingest``: lakehouse throughput on real GH Archive hours, with a same-run baseline.
 
-Volume beyond the shared hours comes from an *amplified replay*: copy k of an hour gets its event
+Volume beyond the shared hours comes from amplified 2025-shaped hours (benchmarks/workload.py).
+``amplified_lines`` is the simpler replay other benchmarks use: copy k of an hour gets its event
 ids prefixed with k (ids stay unique: every 2015 id has 10 digits) and its ``created_at`` moved k
 days later, so it lands as a new hour of new events. The output says so.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks.workload import amplified_2025_hours
 from ghintel_pipeline.lib.gharchive.reader import event_lines
 from ghintel_pipeline.lib.lake.backfill import backfill_lines
 from ghintel_pipeline.lib.settings import Settings
@@ -91,48 +93,60 @@ def _rate(events: int, seconds: float, cpu: float | None = None) -> dict:
     return out
 
 
-def duckdb_read_json(files: list[Path]) -> dict:
+DUCKDB_TYPED_COLUMNS = {
+    "id": "VARCHAR",
+    "type": "VARCHAR",
+    "actor": "STRUCT(id BIGINT, login VARCHAR, gravatar_id VARCHAR, url VARCHAR, avatar_url VARCHAR)",
+    "repo": "STRUCT(id BIGINT, name VARCHAR, url VARCHAR)",
+    "org": "STRUCT(id BIGINT, login VARCHAR, gravatar_id VARCHAR, url VARCHAR, avatar_url VARCHAR)",
+    "created_at": "TIMESTAMP",
+    "public": "BOOLEAN",
+    "payload": "JSON",
+}
+
+
+def duckdb_read(files: list[Path], *, typed: bool) -> dict:
+    """DuckDB reading ``files`` into a table: with the explicit columns of an event (``typed``, the
+    strong baseline) or with ``read_json``'s auto-detection."""
     import duckdb
 
     con = duckdb.connect()
     names = [str(f) for f in files]
+    if typed:
+        sql = "create table t as select * from read_ndjson(?, columns=?, maximum_object_size=16777216)"
+        params: list = [names, DUCKDB_TYPED_COLUMNS]
+    else:
+        sql = "create table t as select * from read_json(?, format='newline_delimited')"
+        params = [names]
     with PeakRss() as meter:
         started = time.perf_counter()
-        con.execute("create table t as select * from read_json(?, format='newline_delimited')", [names])
+        con.execute(sql, params)
         seconds = time.perf_counter() - started
     events = con.execute("select count(*) from t").fetchone()[0]
     con.close()
     return _rate(events, seconds, meter.cpu)
 
 
-def bench_file_to_silver(
-    settings: Settings, files: list[Path], amplify: int, say: Callable[[str], None]
-) -> dict:
-    out = {}
-    for label, copies in (("original", range(1)), ("amplified", range(1, amplify))):
-        events, seconds, bronze_seconds = 0, 0.0, 0.0
-        with PeakRss() as rss:
-            for copy in copies:
-                for path in files:
-                    result = backfill_lines(
-                        settings, hour_label(path, copy), amplified_lines(path, copy), label=path.name
-                    )
-                    events += result["lines"]
-                    seconds += result["seconds"]
-                    bronze_seconds += result["bronze_seconds"]
-        if events:
-            out[label] = {
-                **_rate(events, seconds, rss.cpu),
-                "bronze_seconds": round(bronze_seconds, 3),
-                "peak_rss_mb": rss.mb,
-            }
-            say(f"file -> silver ({label}): {events:,} events in {seconds:.1f}s")
-    return out
+def bench_file_to_silver(settings: Settings, files: list[Path], say: Callable[[str], None]) -> dict:
+    """Each file backfilled (GH Archive file -> bronze -> silver) into the lake of ``settings``."""
+    events, seconds, bronze_seconds = 0, 0.0, 0.0
+    with PeakRss() as rss:
+        for path in files:
+            hour = path.name.removesuffix(".json.gz")
+            result = backfill_lines(settings, hour, event_lines(path), label=path.name)
+            events += result["lines"]
+            seconds += result["seconds"]
+            bronze_seconds += result["bronze_seconds"]
+    say(f"file -> silver: {events:,} events in {seconds:.1f}s ({', '.join(f.name for f in files)})")
+    return {
+        **_rate(events, seconds, rss.cpu),
+        "bronze_seconds": round(bronze_seconds, 3),
+        "peak_rss_mb": rss.mb,
+    }
 
 
-def bench_kafka_to_silver(
-    settings: Settings, files: list[Path], amplify: int, say: Callable[[str], None]
-) -> dict:
+def bench_kafka_to_silver(settings: Settings, files: list[Path], say: Callable[[str], None]) -> dict:
+    """Produce every line of ``files`` to the topic, then time one ``run_ingest`` draining it."""
     from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
     from ghintel_pipeline.lib.kafka.producer import RawEventProducer
     from ghintel_pipeline.lib.lake.ingest import run_ingest
@@ -140,54 +154,82 @@ def bench_kafka_to_silver(
     bootstrap = resolve_bootstrap(settings)
     started = time.perf_counter()
     with RawEventProducer(bootstrap, settings.ghintel_topic) as producer:
-        for copy in range(amplify):
-            for path in files:
-                label = hour_label(path, copy)
-                for line in amplified_lines(path, copy):
-                    producer.send(line, None, [("source", b"gharchive"), ("hour", label.encode())])
+        for path in files:
+            headers = [("source", b"gharchive"), ("hour", path.name.removesuffix(".json.gz").encode())]
+            for line in event_lines(path):
+                producer.send(line, None, headers)
         report = producer.flush()
     produce = _rate(report.produced, time.perf_counter() - started)
     say(f"produced {report.produced:,} records ({report.failed} failed) in {produce['seconds']:.1f}s")
     with PeakRss() as rss:
         summary = run_ingest(settings)
     events = summary.bronze.rows_written
+    # The same records again into a fresh lake (no stored offsets: read from the start) with the
+    # subscriber topics off, to show what publishing them costs inside run_ingest.
+    quiet = settings.model_copy(
+        update={"ghintel_lake_root": f"{settings.lake_root}-unpublished", "ghintel_topics_publish": False}
+    )
+    with PeakRss() as rss_quiet:
+        unpublished = run_ingest(quiet)
     return {
         "produce": produce,
         "kafka_to_silver": {**_rate(events, summary.seconds, rss.cpu), "peak_rss_mb": rss.mb},
         "kafka_to_bronze": _rate(events, summary.bronze.seconds),
         "bronze_to_silver": _rate(summary.silver.rows_read, summary.silver.seconds),
+        "kafka_to_silver_unpublished": {
+            **_rate(unpublished.bronze.rows_written, unpublished.seconds, rss_quiet.cpu),
+            "peak_rss_mb": rss_quiet.mb,
+        },
         "silver_written": summary.silver.silver_written,
         "duplicates": summary.silver.duplicates,
         "quarantined": summary.silver.quarantined,
     }
 
 
+def _ratios(result: dict, path: str, baseline: str) -> None:
+    ours, base = result.get(path), result.get(baseline)
+    if not ours or not base:
+        return
+    key = f"ratio_{path}_vs_{baseline}"
+    result[key] = round(ours["events_per_s"] / base["events_per_s"], 3)
+    if "events_per_cpu_s" in ours and "events_per_cpu_s" in base:
+        result[f"{key}_per_cpu_s"] = round(ours["events_per_cpu_s"] / base["events_per_cpu_s"], 3)
+
+
 def run_ingest_bench(
     files: list[Path],
     *,
-    amplify: int = 10,
+    hours: int = 1,
     kafka: bool = True,
     bootstrap: str | None = None,
     duckdb: bool = True,
     workdir: Path | None = None,
     say: Callable[[str], None] = lambda _m: None,
 ) -> dict:
-    """Run every figure on fresh lakes under ``workdir`` (a temp dir, removed afterwards). Kafka runs
-    first and DuckDB last, so that memory kept by allocators of one phase does not inflate the
-    peak RSS of the Kafka run."""
+    """Run every figure on fresh lakes under ``workdir`` (a temp dir, removed afterwards).
+
+    Two workloads: the real ``files``, and ``hours`` amplified 2025-shaped hours built from them
+    (benchmarks/workload.py). Each is timed file -> silver next to DuckDB reading the same files
+    with typed columns (the strong baseline) and with auto-detection. Kafka drains the amplified
+    hours. Kafka runs first and DuckDB last, so that memory kept by the allocators of one phase
+    does not inflate the peak RSS of the next."""
     from ghintel_pipeline.lib.kafka.broker import free_port, start_broker, stop_broker
 
     own_dir = workdir is None
     work = Path(tempfile.mkdtemp(prefix="ghintel-bench-")) if own_dir else workdir
-    result: dict = {
-        "files": [f.name for f in files],
-        "amplify": amplify,
-        "note": f"amplified replay: {amplify - 1} extra copies per hour, ids prefixed, created_at +k days",
-        "cpu_count": psutil.cpu_count(),
-    }
+    result: dict = {"files": [f.name for f in files], "cpu_count": psutil.cpu_count()}
     broker_home = None
     try:
-        if kafka:
+        amplified = amplified_2025_hours(files, hours, work / "amplified") if hours else []
+        if amplified:
+            events = sum(1 for path in amplified for _ in event_lines(path))
+            result["amplified_files"] = [f.name for f in amplified]
+            result["note"] = (
+                f"amplified: {hours} synthetic 2025-shaped hour(s) of {events // hours:,} events, replays"
+                " of the real hours with new ids, created_at moved, payloads trimmed as since 2025-10-07"
+            )
+            say(result["note"])
+        if kafka and amplified:
             if bootstrap is None:
                 broker_home = work / "broker"
                 start_broker(broker_home, port=free_port(), topic="bench_events", partitions=3)
@@ -200,25 +242,31 @@ def run_ingest_bench(
                 from ghintel_pipeline.lib.kafka.broker import ensure_topic
 
                 ensure_topic(bootstrap, kafka_lake.ghintel_topic, 3)
-            result["kafka"] = bench_kafka_to_silver(kafka_lake, files, amplify, say)
-        file_lake = Settings(ghintel_home=work / "file", kafka_bootstrap_servers=bootstrap or "unused:0")
-        result["file_to_silver"] = bench_file_to_silver(file_lake, files, amplify, say)
+            result["kafka"] = bench_kafka_to_silver(kafka_lake, amplified, say)
+        for name, group in (("original", files), ("amplified", amplified)):
+            if not group:
+                continue
+            home = work / f"file-{name}"
+            lake = Settings(ghintel_home=home, kafka_bootstrap_servers=bootstrap or "unused:0")
+            result[f"file_to_silver_{name}"] = bench_file_to_silver(lake, group, say)
         # Last, so that DuckDB's memory (kept by its allocator) does not inflate our RSS figures.
         if duckdb:
-            result["duckdb_read_json"] = duckdb_read_json(files)
-            say(f"duckdb read_json: {result['duckdb_read_json']['events']:,} events")
+            for name, group in (("original", files), ("amplified", amplified)):
+                if group:
+                    result[f"duckdb_typed_{name}"] = duckdb_read(group, typed=True)
+                    say(f"duckdb typed read ({name}): {result[f'duckdb_typed_{name}']['events']:,} events")
+            result["duckdb_auto_original"] = duckdb_read(files, typed=False)
     finally:
         if broker_home is not None:
             stop_broker(broker_home)
         if own_dir:
             shutil.rmtree(work, ignore_errors=True)
-    original = result["file_to_silver"].get("original")
-    if duckdb and original:
-        duck = result["duckdb_read_json"]
-        result["ratio_file_to_silver_vs_duckdb"] = round(original["events_per_s"] / duck["events_per_s"], 3)
-        if "events_per_cpu_s" in original and "events_per_cpu_s" in duck:
-            result["ratio_file_to_silver_vs_duckdb_per_cpu_s"] = round(
-                original["events_per_cpu_s"] / duck["events_per_cpu_s"], 3
-            )
+    for name in ("original", "amplified"):
+        _ratios(result, f"file_to_silver_{name}", f"duckdb_typed_{name}")
+    _ratios(result, "file_to_silver_original", "duckdb_auto_original")
+    if "kafka" in result:
+        result["kafka_to_silver"] = result["kafka"]["kafka_to_silver"]
+        _ratios(result, "kafka_to_silver", "duckdb_typed_amplified")
+        del result["kafka_to_silver"]
     result["load_average"] = [round(x, 2) for x in psutil.getloadavg()]
     return result

@@ -2,55 +2,59 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from benchmarks.output import AsJson, figures_table, print_json, progress
 
 
 def bench_ingest(
     files: Annotated[
         list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
     ] = None,
-    amplify: Annotated[
-        int, typer.Option(min=1, help="Copies of each hour (amplified replay, shifted ids/times).")
-    ] = 10,
+    hours: Annotated[
+        int,
+        typer.Option(min=0, help="Amplified 2025-shaped hours (>= 150k events each) built from the files."),
+    ] = 1,
     kafka: Annotated[
-        bool, typer.Option(help="Also produce to Kafka and time Kafka -> bronze -> silver.")
+        bool,
+        typer.Option(help="Also produce the amplified hours to Kafka and time Kafka -> bronze -> silver."),
     ] = True,
     bootstrap: Annotated[
         str | None,
         typer.Option(help="Use this Kafka cluster (a fresh topic) instead of a private embedded broker."),
     ] = None,
     duckdb: Annotated[
-        bool, typer.Option(help="Time DuckDB read_json on the same files as a baseline.")
+        bool,
+        typer.Option(help="Time DuckDB reading the same files (typed columns, auto-detect) as baselines."),
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
-    """Events/s and peak RSS of the lakehouse paths, next to DuckDB's read_json on the same files."""
+    """Events/s, events per CPU-second and peak RSS of the lakehouse paths, next to DuckDB reading
+    the same files with typed columns in the same run."""
     from rich.console import Console
-    from rich.table import Table
 
     from benchmarks.data import hours_or_shared
     from benchmarks.ingest import run_ingest_bench
 
-    console = Console(stderr=True)
     files = hours_or_shared(files)
     result = run_ingest_bench(
         files,
-        amplify=amplify,
+        hours=hours,
         kafka=kafka,
         bootstrap=bootstrap,
         duckdb=duckdb,
-        say=lambda m: console.print(f"[dim]{m}[/dim]"),
+        say=progress(),
     )
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        print_json(result)
         return
-    table = Table(title=f"lakehouse ingest: {', '.join(result['files'])}")
-    for column in ("path", "events", "seconds", "events/s", "events/CPU-s", "peak RSS MB"):
-        table.add_column(column, justify="left" if column == "path" else "right")
+    table = figures_table(
+        f"lakehouse ingest: {', '.join(result['files'])}",
+        ("path", "events", "seconds", "events/s", "events/CPU-s", "peak RSS MB"),
+    )
 
     def row(name: str, fig: dict | None) -> None:
         if fig:
@@ -63,21 +67,26 @@ def bench_ingest(
                 str(fig.get("peak_rss_mb", "")),
             )
 
-    if "duckdb_read_json" in result:
-        row("baseline: duckdb read_json", result["duckdb_read_json"])
-    row("file -> bronze -> silver (original hours)", result["file_to_silver"].get("original"))
-    row(f"file -> bronze -> silver (amplified x{amplify})", result["file_to_silver"].get("amplified"))
+    row("baseline: duckdb read_ndjson, typed columns (real hours)", result.get("duckdb_typed_original"))
+    row("baseline: duckdb read_json, auto-detect (real hours)", result.get("duckdb_auto_original"))
+    row("file -> bronze -> silver (real hours)", result.get("file_to_silver_original"))
+    row("baseline: duckdb read_ndjson, typed columns (amplified)", result.get("duckdb_typed_amplified"))
+    row("file -> bronze -> silver (amplified 2025-shaped)", result.get("file_to_silver_amplified"))
     if "kafka" in result:
         k = result["kafka"]
-        row("produce to Kafka (RawEventProducer)", k["produce"])
-        row("Kafka -> bronze -> silver (one run_ingest)", k["kafka_to_silver"])
+        row("produce amplified hours to Kafka (RawEventProducer)", k["produce"])
+        row("Kafka -> bronze -> silver (one run_ingest, amplified)", k["kafka_to_silver"])
         row("  Kafka -> bronze (overlaps the line below)", k["kafka_to_bronze"])
         row("  bronze -> silver (worker thread)", k["bronze_to_silver"])
+        row("Kafka -> bronze -> silver, topics publishing off", k["kafka_to_silver_unpublished"])
     out = Console()
     out.print(table)
-    out.print(f"note: {result['note']}; {result['cpu_count']} CPUs, load average {result['load_average']}")
-    if "ratio_file_to_silver_vs_duckdb" in result:
-        out.print(
-            f"file -> silver / duckdb read_json speed ratio: {result['ratio_file_to_silver_vs_duckdb']:.2f}x"
-            f" (per CPU-second: {result.get('ratio_file_to_silver_vs_duckdb_per_cpu_s', 'n/a')}x)"
-        )
+    out.print(
+        f"note: {result.get('note', 'no amplified hours')}; {result['cpu_count']} CPUs,"
+        f" load average {result['load_average']}"
+    )
+    for key, value in result.items():
+        if key.startswith("ratio_") and not key.endswith("_per_cpu_s"):
+            per_cpu = result.get(f"{key}_per_cpu_s", "n/a")
+            name = key.removeprefix("ratio_").replace("_vs_", " / ")
+            out.print(f"speed ratio {name}: {value:.2f}x (per CPU-second: {per_cpu}x)")

@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
-import typer
+from benchmarks.output import AsJson, print_json
 
 
-def bench_rag(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-) -> None:
+def bench_rag(as_json: AsJson = False) -> None:
     """Questions generated from the lake's rows (every route) through the in-process app."""
     import os
 
@@ -23,6 +20,6 @@ def bench_rag(
     result = run_rag_bench(Settings())
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     if as_json:
-        typer.echo(json.dumps(result, indent=2, default=str))
+        print_json(result)
         return
     Console().print_json(json.dumps(result, default=str))

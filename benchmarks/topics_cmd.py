@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from benchmarks.output import AsJson, figures_table, progress
+
 
 def bench_topics(
     files: Annotated[
@@ -14,26 +16,23 @@ def bench_topics(
     ] = None,
     amplify: Annotated[int, typer.Option(min=1, help="Copies of each hour (shifted ids/times).")] = 1,
     rate: Annotated[float, typer.Option(min=1, help="Events/s produced during the latency phase.")] = 2000.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Ingest events/s with and without publishing (same run), and p50/p95 clean-event latency."""
     from rich.console import Console
-    from rich.table import Table
 
     from benchmarks.data import hours_or_shared
     from benchmarks.topics import run_topics_bench, to_json
 
-    console = Console(stderr=True)
     files = hours_or_shared(files)
-    result = run_topics_bench(
-        files, amplify=amplify, rate=rate, say=lambda m: console.print(f"[dim]{m}[/dim]")
-    )
+    result = run_topics_bench(files, amplify=amplify, rate=rate, say=progress())
     if as_json:
         typer.echo(to_json(result))
         return
-    table = Table(title=f"ingest with/without publishing: {', '.join(result['files'])}")
-    for column in ("run", "events", "published", "seconds", "events/s", "CPU s"):
-        table.add_column(column, justify="left" if column == "run" else "right")
+    table = figures_table(
+        f"ingest with/without publishing: {', '.join(result['files'])}",
+        ("run", "events", "published", "seconds", "events/s", "CPU s"),
+    )
     for name, key in (
         ("baseline: ingest, publishing off", "without_publishing"),
         ("ingest + publish", "with_publishing"),
@@ -51,9 +50,10 @@ def bench_topics(
     out.print(table)
     out.print(f"with / without publishing speed ratio: {result['ratio_with_vs_without']:.2f}x")
     live = result["live"]
-    latency = Table(title=f"live: {live['events_produced']:,} events at {live['rate_per_s']:,.0f}/s")
-    for column in ("latency", "messages", "p50 s", "p95 s", "max s"):
-        latency.add_column(column, justify="left" if column == "latency" else "right")
+    latency = figures_table(
+        f"live: {live['events_produced']:,} events at {live['rate_per_s']:,.0f}/s",
+        ("latency", "messages", "p50 s", "p95 s", "max s"),
+    )
     for name, key in (
         ("raw record -> clean record", "raw_to_clean"),
         ("silver commit -> clean record", "silver_commit_to_clean"),

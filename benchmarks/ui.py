@@ -50,6 +50,7 @@ def cases_of(client) -> list[PageCase]:
             f"/repo/{name}/activity?window={w}&granularity={gran}",
             f"/anomalies?repo={name}&limit=20",
             f"/events?repo={name}&since={last_active_hour(f'/repos/{name}')}&limit=20",
+            f"/repos/{name}/trending/history?window={w}",
         ]
 
     def org(r):
@@ -58,9 +59,13 @@ def cases_of(client) -> list[PageCase]:
         return f"/ui/org/{name}?window={w}", json_urls
 
     def actor(r):
-        login = r.choice(actors)
+        login, w = r.choice(actors), r.choice(windows)
         since = last_active_hour(f"/actor/{login}")
-        return f"/ui/actor/{login}", [f"/actor/{login}", f"/events?actor={login}&since={since}&limit=50"]
+        return f"/ui/actor/{login}?window={w}", [
+            f"/actor/{login}",
+            f"/actor/{login}/activity?window={w}",
+            f"/events?actor={login}&since={since}&limit=50",
+        ]
 
     def anomaly(r):
         a = r.choice(anomalies)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from pathlib import Path
@@ -10,7 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from benchmarks.output import figures_table, print_json
 
 console = Console(width=120)
 
@@ -54,11 +54,12 @@ def bench_ui(
         "cpus": os.cpu_count(),
     }
     if as_json:
-        print(json.dumps(summary, indent=2))
+        print_json(summary)
         return
-    table = Table(title=f"explorer pages on {lake_info['events']:,} events, {iterations} requests each")
-    for col in ("page", "data p50", "data p95", "page p50", "page p95", "JSON p50", "page/JSON", "goal"):
-        table.add_column(col, justify="left" if col == "page" else "right")
+    table = figures_table(
+        f"explorer pages on {lake_info['events']:,} events, {iterations} requests each",
+        ("page", "data p50", "data p95", "page p50", "page p95", "JSON p50", "page/JSON", "goal"),
+    )
     for name, row in pages.items():
         goal = "met" if row["data"]["p95"] <= GOAL_MS else "MISSED"
         table.add_row(

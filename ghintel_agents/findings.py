@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ghintel_agents.core.citations import Citation
-from ghintel_agents.runtime import Draft
+from ghintel_agents.runtime import Draft, Gathered
 
 
 def trend_word(now: int, before: int) -> str:
@@ -34,3 +35,18 @@ def describe_anomaly(row: dict[str, Any], citation: Citation) -> Draft:
         f"severity {row['severity']}).",
         [citation],
     )
+
+
+def row_drafts(
+    rows: Iterable[dict[str, Any]], citations: Iterable[Citation], sentence: Callable[[dict[str, Any]], str]
+) -> list[Draft]:
+    """One finding per row, each citing that row (rows without a citation are left out)."""
+    return [Draft(sentence(row), [citation]) for row, citation in zip(rows, citations, strict=False)]
+
+
+def anomaly_drafts(gathered: Gathered) -> list[Draft]:
+    """A finding per anomaly the ``anomalies`` tool returned (none when it was not called)."""
+    found = gathered.get("anomalies")
+    if found is None:
+        return []
+    return [describe_anomaly(r, c) for r, c in zip(found.data["data"], found.citations, strict=True)]

@@ -1,36 +1,47 @@
 """The ghintel Dagster code location (``workspace.yaml`` loads this module).
 
-Definitions are discovered, not listed: every module under ``ghintel_pipeline/defs`` that has a
-module-level ``defs`` (``dagster.Definitions``) is merged, so a new ``defs/<domain>/`` folder shows
-up in the UI without editing this file.
+Each domain under ``ghintel_pipeline/defs`` contributes its ``defs`` (or, when settings shape its
+definitions - sensor intervals, schedule crons, the first backfill hour - ``build_defs(settings)``);
+they are merged here, in the data's order. ``defs`` is built when the code location loads, so the
+environment is read then, never at import.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from types import ModuleType
-
 import dagster as dg
 
-import ghintel_pipeline.defs as defs_package
+from ghintel_pipeline.defs import (
+    agents,
+    bronze,
+    gold_dbt,
+    jobs,
+    maintenance,
+    rag,
+    reports,
+    resources,
+    silver,
+    sources,
+)
+from ghintel_pipeline.lib.settings import Settings
 
 
-def discover_definitions(package: ModuleType = defs_package) -> dg.Definitions:
-    """Merge the ``defs`` of ``package`` and of every module below it (imported in name order)."""
-    found: dict[int, dg.Definitions] = {}
-    modules = [package] + [
-        importlib.import_module(info.name)
-        for info in sorted(
-            pkgutil.walk_packages(package.__path__, package.__name__ + "."), key=lambda i: i.name
-        )
-    ]
-    for module in modules:
-        candidate = getattr(module, "defs", None)
-        # A package may re-export a submodule's object; merging it once keeps the result the same.
-        if isinstance(candidate, dg.Definitions):
-            found.setdefault(id(candidate), candidate)
-    return dg.Definitions.merge(*found.values())
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """Every domain's definitions, with ``settings`` (default: the environment now)."""
+    settings = settings or Settings()
+    return dg.Definitions.merge(
+        resources.defs,
+        jobs.defs,
+        sources.build_defs(settings),
+        bronze.build_defs(settings),
+        silver.defs,
+        gold_dbt.defs,
+        rag.defs,
+        reports.build_defs(settings),
+        agents.build_defs(settings),
+        maintenance.defs,
+    )
 
 
-defs = discover_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -3,7 +3,7 @@ flow and trend of one organisation, each finding cited."""
 
 from __future__ import annotations
 
-from ghintel_agents.findings import coverage_caveat, describe_anomaly, trend_word
+from ghintel_agents.findings import anomaly_drafts, coverage_caveat, trend_word
 from ghintel_agents.org_health.prompts import SYSTEM_PROMPT, question
 from ghintel_agents.org_health.state import OrgTarget
 from ghintel_agents.org_health.tools import TOOL_NAMES, plan
@@ -64,10 +64,7 @@ def compose(gathered: Gathered, target: OrgTarget) -> Composed:
         caveat = coverage_caveat(data["coverage"], now.citations[1])
         if caveat is not None:
             drafts.append(caveat)
-    found = gathered.get("anomalies")
-    if found is not None:
-        drafts += [describe_anomaly(r, c) for r, c in zip(found.data["data"], found.citations, strict=True)]
-    return Composed(drafts)
+    return Composed(drafts + anomaly_drafts(gathered))
 
 
 SPEC = AgentSpec("org-health", plan, compose, TOOL_NAMES, SYSTEM_PROMPT, question)

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -118,58 +118,84 @@ class GoldReader:
         return Source(f"gold.{table}", {k: row[k] for k in key_fields}, self.versions.get(table), row)
 
 
-def _repo_docs(gold: GoldReader) -> Iterator[Document]:
-    trending: dict[str, list[dict]] = defaultdict(list)
-    for row in gold.rows("repo_trending", '"window", rank'):
-        trending[row["repo_name"]].append(row)
-    for row in gold.rows("dim_repos", "repo_id"):
-        name = row["repo_name"]
-        lines = [
-            f"Repository {name} (owner {row['owner']}"
-            + (f", org {row['org_login']}" if row.get("org_login") else "")
-            + f"): {num(row['events'])} events, {num(row['stars'])} stars, {num(row['forks'])} forks, "
-            f"{num(row['pushes'])} pushes, {num(row['prs_opened'])} pull requests opened, "
-            f"{num(row['issues_opened'])} issues opened by {num(row['actors'])} actors over "
-            f"{num(row['active_hours'])} active hours, first seen {hour(row['first_seen'])}, "
-            f"last seen {hour(row['last_seen'])}."
-        ]
-        sources = [gold.source("dim_repos", row, ("repo_id",))]
-        for t in trending.get(name, []):
-            lines.append(
-                f"Trending {t['window']} as of {hour(t['as_of'])}: rank {num(t['rank'])}, "
-                f"score {num(t['score'])}, {num(t['stargazers'])} stargazers."
-            )
-            sources.append(gold.source("repo_trending", t, ("window", "as_of", "repo_name")))
+@dataclass(frozen=True)
+class _Profile:
+    """An entity document: a headline from its row in ``table``, then a line per row of ``details``
+    (the rows whose ``name`` column equals the entity's), each row cited."""
+
+    kind: str
+    label: str
+    table: str
+    key: str
+    name: str
+    headline: Callable[[dict], str]
+    details: str
+    details_order: str
+    details_key: tuple[str, ...]
+    detail_line: Callable[[dict], str]
+
+
+def _profile_docs(gold: GoldReader, p: _Profile) -> Iterator[Document]:
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    for row in gold.rows(p.details, p.details_order):
+        by_name[row[p.name]].append(row)
+    for row in gold.rows(p.table, p.key):
+        name = row[p.name]
+        lines = [p.headline(row)]
+        sources = [gold.source(p.table, row, (p.key,))]
+        for d in by_name.get(name, []):
+            lines.append(p.detail_line(d))
+            sources.append(gold.source(p.details, d, p.details_key))
         yield Document(
-            f"repo:{name}", "repo", name, f"Repository {name}", " ".join(lines),
+            f"{p.kind}:{name}", p.kind, name, f"{p.label} {name}", " ".join(lines),
             row["first_seen"], row["last_seen"], sources,
         )  # fmt: skip
 
 
-def _org_docs(gold: GoldReader) -> Iterator[Document]:
-    days: dict[str, list[dict]] = defaultdict(list)
-    for row in gold.rows("fct_org_activity_daily", "event_date"):
-        days[row["org_login"]].append(row)
-    for row in gold.rows("dim_orgs", "org_id"):
-        org = row["org_login"]
-        lines = [
-            f"Organisation {org}: {num(row['events'])} events, {num(row['repos'])} repositories, "
-            f"{num(row['actors'])} actors, {num(row['active_days'])} active days, first seen "
-            f"{hour(row['first_seen'])}, last seen {hour(row['last_seen'])}."
-        ]
-        sources = [gold.source("dim_orgs", row, ("org_id",))]
-        for d in days.get(org, []):
-            lines.append(
-                f"On {day(d['event_date'])}: {num(d['events'])} events in {num(d['repos'])} repositories "
-                f"by {num(d['actors'])} actors, {num(d['stars'])} stars, {num(d['forks'])} forks, "
-                f"{num(d['pushes'])} pushes, {num(d['prs_opened'])} pull requests opened, "
-                f"{num(d['prs_merged'])} merged, {num(d['issues_opened'])} issues opened."
-            )
-            sources.append(gold.source("fct_org_activity_daily", d, ("org_id", "event_date")))
-        yield Document(
-            f"org:{org}", "org", org, f"Organisation {org}", " ".join(lines),
-            row["first_seen"], row["last_seen"], sources,
-        )  # fmt: skip
+def _repo_headline(row: dict) -> str:
+    return (
+        f"Repository {row['repo_name']} (owner {row['owner']}"
+        + (f", org {row['org_login']}" if row.get("org_login") else "")
+        + f"): {num(row['events'])} events, {num(row['stars'])} stars, {num(row['forks'])} forks, "
+        f"{num(row['pushes'])} pushes, {num(row['prs_opened'])} pull requests opened, "
+        f"{num(row['issues_opened'])} issues opened by {num(row['actors'])} actors over "
+        f"{num(row['active_hours'])} active hours, first seen {hour(row['first_seen'])}, "
+        f"last seen {hour(row['last_seen'])}."
+    )
+
+
+def _trending_line(t: dict) -> str:
+    return (
+        f"Trending {t['window']} as of {hour(t['as_of'])}: rank {num(t['rank'])}, "
+        f"score {num(t['score'])}, {num(t['stargazers'])} stargazers."
+    )
+
+
+def _org_headline(row: dict) -> str:
+    return (
+        f"Organisation {row['org_login']}: {num(row['events'])} events, {num(row['repos'])} repositories, "
+        f"{num(row['actors'])} actors, {num(row['active_days'])} active days, first seen "
+        f"{hour(row['first_seen'])}, last seen {hour(row['last_seen'])}."
+    )
+
+
+def _org_day_line(d: dict) -> str:
+    return (
+        f"On {day(d['event_date'])}: {num(d['events'])} events in {num(d['repos'])} repositories "
+        f"by {num(d['actors'])} actors, {num(d['stars'])} stars, {num(d['forks'])} forks, "
+        f"{num(d['pushes'])} pushes, {num(d['prs_opened'])} pull requests opened, "
+        f"{num(d['prs_merged'])} merged, {num(d['issues_opened'])} issues opened."
+    )
+
+
+_REPO = _Profile(
+    "repo", "Repository", "dim_repos", "repo_id", "repo_name", _repo_headline,
+    "repo_trending", '"window", rank', ("window", "as_of", "repo_name"), _trending_line,
+)  # fmt: skip
+_ORG = _Profile(
+    "org", "Organisation", "dim_orgs", "org_id", "org_login", _org_headline,
+    "fct_org_activity_daily", "event_date", ("org_id", "event_date"), _org_day_line,
+)  # fmt: skip
 
 
 def _actor_docs(gold: GoldReader) -> Iterator[Document]:
@@ -256,8 +282,8 @@ def _metric_docs(path: Path) -> Iterator[Document]:
 
 def render_documents(gold: GoldReader, metrics_doc: Path = METRICS_DOC) -> list[Document]:
     docs = [
-        *_repo_docs(gold),
-        *_org_docs(gold),
+        *_profile_docs(gold, _REPO),
+        *_profile_docs(gold, _ORG),
         *_actor_docs(gold),
         *_anomaly_docs(gold),
         *_trending_docs(gold),

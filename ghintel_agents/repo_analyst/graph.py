@@ -3,7 +3,7 @@ rank, anomalies and coverage caveats of one repository, each finding cited."""
 
 from __future__ import annotations
 
-from ghintel_agents.findings import coverage_caveat, describe_anomaly, trend_word
+from ghintel_agents.findings import anomaly_drafts, coverage_caveat, row_drafts, trend_word
 from ghintel_agents.repo_analyst.prompts import SYSTEM_PROMPT, question
 from ghintel_agents.repo_analyst.state import RepoTarget
 from ghintel_agents.repo_analyst.tools import TOOL_NAMES, plan
@@ -51,19 +51,15 @@ def compose(gathered: Gathered, target: RepoTarget) -> Composed:
                     [overview.citations[0]],
                 )
             )
-        for rank, citation in zip(data["trending"], overview.citations[1:], strict=False):
-            drafts.append(
-                Draft(
-                    f"{data['repo_name']} ranks {rank['rank']} in the {rank['window']} trending list "
-                    f"with score {rank['score']}.",
-                    [citation],
-                )
-            )
-    found = gathered.get("anomalies")
-    if found is not None:
-        for row, citation in zip(found.data["data"], found.citations, strict=True):
-            drafts.append(describe_anomaly(row, citation))
-    return Composed(drafts)
+        drafts += row_drafts(
+            data["trending"],
+            overview.citations[1:],
+            lambda rank: (
+                f"{data['repo_name']} ranks {rank['rank']} in the {rank['window']} trending list "
+                f"with score {rank['score']}."
+            ),
+        )
+    return Composed(drafts + anomaly_drafts(gathered))
 
 
 SPEC = AgentSpec("repo-analyst", plan, compose, TOOL_NAMES, SYSTEM_PROMPT, question)

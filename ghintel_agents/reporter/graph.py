@@ -3,7 +3,7 @@ coverage -- as cited findings; ``digest.py`` renders the verified report as Mark
 
 from __future__ import annotations
 
-from ghintel_agents.findings import coverage_caveat, describe_anomaly
+from ghintel_agents.findings import anomaly_drafts, coverage_caveat, row_drafts
 from ghintel_agents.reporter.prompts import SYSTEM_PROMPT, question
 from ghintel_agents.reporter.state import WindowTarget
 from ghintel_agents.reporter.tools import TOOL_NAMES, plan
@@ -16,18 +16,18 @@ def compose(gathered: Gathered, target: WindowTarget) -> Composed:
     trending = gathered.get("trending")
     if trending is not None:
         extra.update(as_of=trending.data["as_of"], trending=trending.data["data"])
-        for row, citation in list(zip(trending.data["data"], trending.citations, strict=True))[:5]:
-            drafts.append(
-                Draft(
-                    f"Trending {row['rank']} in the {trending.data['window']} window: {row['repo_name']} "
-                    f"with score {row['score']}, {row['stars']} stars and {row['forks']} forks.",
-                    [citation],
-                )
-            )
+        drafts += row_drafts(
+            trending.data["data"][:5],
+            trending.citations,
+            lambda row: (
+                f"Trending {row['rank']} in the {trending.data['window']} window: {row['repo_name']} "
+                f"with score {row['score']}, {row['stars']} stars and {row['forks']} forks."
+            ),
+        )
     found = gathered.get("anomalies")
     if found is not None:
         extra["anomalies"] = found.data["data"]
-        drafts += [describe_anomaly(r, c) for r, c in zip(found.data["data"], found.citations, strict=True)]
+    drafts += anomaly_drafts(gathered)
     for run in gathered.all("investigate"):
         by_id = {c.id: c for c in run.citations}
         extra["investigations"].append({"anomaly_id": run.data["anomaly_id"], "signals": run.data["signals"]})

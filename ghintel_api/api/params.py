@@ -86,6 +86,22 @@ class RepoActivityParams(_Params):
     as_of: AsOf = None
 
 
+class TrendingHistoryParams(_Params):
+    window: Annotated[Window, Field(description="Trending window of every point")] = Window.h24
+    as_of: AsOf = None
+    hours: Annotated[
+        int, Field(ge=1, le=2160, description="Scored hours to look back over, ending at as_of (1..2160)")
+    ] = 168
+
+
+class ActorActivityParams(_Params):
+    window: WindowField = Window.d7
+    as_of: AsOf = None
+    granularity: Annotated[
+        Granularity | None, Field(description="Series buckets; default hour up to 24h, else day")
+    ] = None
+
+
 class StargazersParams(_Params):
     window: WindowField = Window.h1
     as_of: AsOf = None
@@ -150,6 +166,8 @@ QUERY_MODELS = (
     TrendingParams,
     OrgSummaryParams,
     RepoActivityParams,
+    TrendingHistoryParams,
+    ActorActivityParams,
     StargazersParams,
     TopActorsParams,
     AnomaliesParams,

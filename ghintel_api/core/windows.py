@@ -31,6 +31,11 @@ class Granularity(StrEnum):
     day = "day"
 
 
+def default_granularity(window: Window) -> Granularity:
+    """Series buckets when none are asked for: hours up to 24h, days above."""
+    return Granularity.hour if window in (Window.h1, Window.h24) else Granularity.day
+
+
 class BadTime(ValueError):
     """A user-supplied time outside the range the API accepts (422)."""
 

@@ -1,16 +1,20 @@
 """Top actors over any window: whole days from gold ``fct_actor_activity_daily``, the partial days at
 the window's edges from ``fct_actor_activity_hourly``, everything per org from
-``fct_org_actor_activity_hourly``."""
+``fct_org_actor_activity_hourly``; one actor's activity per hour or day from the same marts."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import Span
+from ghintel_api.core.windows import Granularity, Span, Window, window_span
+from ghintel_api.history_models import ActorActivityPoint, ActorActivityPublic, ActorActivityTotals
 from ghintel_api.models import TopActor
+from ghintel_api.queries.common import bucket_level, buckets
+from ghintel_api.queries.coverage import hour_levels, span_coverage
 
 
 class ActorMetric(StrEnum):
@@ -82,3 +86,86 @@ def top_actors_counted(
 def actor_exists(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str) -> bool:
     rows = lake.query(cur, f"SELECT 1 FROM {lake.rel('dim_actors')} WHERE login = ? LIMIT 1", [login])
     return bool(rows)
+
+
+_ACTOR_COUNTS = (
+    "events",
+    "pushes",
+    "prs_opened",
+    "prs_merged",
+    "reviews",
+    "comments",
+    "issues_opened",
+    "stars",
+    "forks",
+)
+
+
+def actor_activity(
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    login: str,
+    window: Window,
+    as_of: datetime | None,
+    granularity: Granularity,
+) -> ActorActivityPublic:
+    """An actor's activity per hour (gold ``fct_actor_activity_hourly``) or per UTC day
+    (``fct_actor_activity_daily``) over the window; day buckets are whole days, so the first one
+    may start before the window's first hour."""
+    span = window_span(window, as_of) if as_of is not None else None
+    if span is not None and granularity is Granularity.day:
+        span = Span(first_hour=span.first_hour.replace(hour=0), last_hour=span.last_hour)
+    totals = ActorActivityTotals(**dict.fromkeys(_ACTOR_COUNTS, 0))
+    series: list[ActorActivityPoint] = []
+    if span is not None:
+        if granularity is Granularity.hour:
+            table, bucket, bounds = (
+                "fct_actor_activity_hourly",
+                "event_hour",
+                [span.first_hour, span.last_hour],
+            )
+        else:
+            table, bucket = "fct_actor_activity_daily", "event_date"
+            bounds = [span.first_hour.date(), span.last_hour.date()]
+        sums = ", ".join(f"coalesce(sum({c}), 0)::BIGINT AS {c}" for c in _ACTOR_COUNTS)
+        rows = lake.query(
+            cur,
+            f"""SELECT {bucket} AS bucket, {sums}, sum(commits)::BIGINT AS commits,
+                       sum(repos)::BIGINT AS repos
+                FROM {lake.rel(table)}
+                WHERE actor_login = ? AND {bucket} BETWEEN ? AND ?
+                GROUP BY bucket""",
+            [login, *bounds],
+        )
+        found = {_bucket_start(r.pop("bucket")): r for r in rows}
+        commits = [r["commits"] for r in rows if r["commits"] is not None]
+        totals = ActorActivityTotals(
+            **{c: sum(r[c] for r in rows) for c in _ACTOR_COUNTS}, commits=sum(commits) if commits else None
+        )
+        levels = hour_levels(lake, span)
+        zero = {**dict.fromkeys(_ACTOR_COUNTS, 0), "commits": None, "repos": 0}
+        series = [
+            ActorActivityPoint(
+                **{**zero, **found.get(ts, {})},
+                ts=ts,
+                coverage=bucket_level(levels, span, ts, granularity),
+            )
+            for ts in buckets(span, granularity)
+        ]
+    return ActorActivityPublic(
+        login=login,
+        window=window.value,
+        as_of=as_of,
+        window_start=span.first_hour if span else None,
+        window_end=span.end if span else None,
+        granularity=granularity.value,
+        totals=totals,
+        series=series,
+        coverage=span_coverage(lake, span),
+    )
+
+
+def _bucket_start(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), UTC)

@@ -8,7 +8,7 @@ from datetime import datetime
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import Granularity, Window, window_span
+from ghintel_api.core.windows import Granularity, Window, default_granularity, window_span
 from ghintel_api.models import OrgSeriesPoint, OrgSummaryPublic, TopRepo
 from ghintel_api.queries.actors import top_actors_counted
 from ghintel_api.queries.common import as_utc, buckets
@@ -53,7 +53,7 @@ def org_summary(
     top: int,
 ) -> OrgSummaryPublic:
     if granularity is None:
-        granularity = Granularity.hour if window in (Window.h1, Window.h24) else Granularity.day
+        granularity = default_granularity(window)
     span = window_span(window, as_of) if as_of is not None else None
     empty = {
         "events": 0,

@@ -1,4 +1,5 @@
-"""Trending repositories, read from gold ``repo_trending`` (scores are computed by dbt)."""
+"""Trending repositories, read from gold ``repo_trending`` (the current ranking) and
+``repo_trending_history`` (every scored hour); the scores are computed by dbt."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import datetime
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import Window, window_span
+from ghintel_api.core.windows import HOUR, Span, Window, window_span
+from ghintel_api.history_models import TrendingHistoryPoint, TrendingHistoryPublic
 from ghintel_api.models import TrendingPublic, TrendingRepo
 from ghintel_api.queries.coverage import span_coverage
 
@@ -19,16 +21,15 @@ _COLUMNS = """rank, repo_id, repo_name, score, coalesce(stars, 0) AS stars, coal
 def trending_repos(
     lake: Lake, cur: duckdb.DuckDBPyConnection, window: Window, as_of: datetime | None, limit: int
 ) -> TrendingPublic:
-    """The ranking at ``as_of`` or, when gold has none for that hour, at the latest hour before it."""
+    """The ranking at ``as_of`` or, when gold has none for that hour, at the latest hour before it:
+    the current ranking (``repo_trending``), or an earlier hour's from ``repo_trending_history``."""
     table = lake.rel("repo_trending")
     ranked_at = None
     if as_of is not None:
-        (row,) = lake.query(
-            cur,
-            f'SELECT max(as_of) AS at FROM {table} WHERE "window" = ? AND as_of <= ?',
-            [window.value, as_of],
-        )
-        ranked_at = row["at"]
+        ranked_at = _ranked_at(lake, cur, table, window, as_of)
+        if ranked_at is None and lake.has("repo_trending_history"):
+            table = lake.rel("repo_trending_history")
+            ranked_at = _ranked_at(lake, cur, table, window, as_of)
     rows = []
     if ranked_at is not None:
         rows = lake.query(
@@ -42,4 +43,66 @@ def trending_repos(
         as_of=ranked_at,
         coverage=span_coverage(lake, span),
         data=[TrendingRepo(**row) for row in rows],
+    )
+
+
+def _ranked_at(
+    lake: Lake, cur: duckdb.DuckDBPyConnection, table: str, window: Window, as_of: datetime
+) -> datetime | None:
+    (row,) = lake.query(
+        cur, f'SELECT max(as_of) AS at FROM {table} WHERE "window" = ? AND as_of <= ?', [window.value, as_of]
+    )
+    return row["at"]
+
+
+_HISTORY_COLUMNS = """rank, score, stargazers, forkers, contributors, star_component, fork_component,
+    activity_component, velocity_per_hour"""
+
+
+def trending_history(
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    repo: dict,
+    window: Window,
+    as_of: datetime | None,
+    hours: int,
+) -> TrendingHistoryPublic:
+    """The repository's rank and score in ``window`` for every hour gold scored in the ``hours``
+    ending at ``as_of`` (gold ``repo_trending_history``); hours where it did not rank say so."""
+    span = Span(first_hour=as_of - (hours - 1) * HOUR, last_hour=as_of) if as_of is not None else None
+    rows = []
+    if span is not None and lake.has("repo_trending_history"):
+        table = lake.rel("repo_trending_history")
+        rows = lake.query(
+            cur,
+            f"""SELECT s.as_of, t.rank IS NOT NULL AS ranked, {_HISTORY_COLUMNS}
+                FROM (SELECT DISTINCT as_of FROM {table}
+                      WHERE "window" = ? AND as_of >= ? AND as_of <= ?) s
+                LEFT JOIN (SELECT as_of, {_HISTORY_COLUMNS} FROM {table}
+                           WHERE "window" = ? AND repo_id = ? AND as_of >= ? AND as_of <= ?) t
+                  USING (as_of)
+                ORDER BY s.as_of""",
+            [
+                window.value,
+                span.first_hour,
+                span.last_hour,
+                window.value,
+                repo["repo_id"],
+                span.first_hour,
+                span.last_hour,
+            ],
+        )
+    points = [TrendingHistoryPoint(**row) for row in rows]
+    ranks = [p.rank for p in points if p.rank is not None]
+    return TrendingHistoryPublic(
+        repo=repo["repo_name"],
+        window=window.value,
+        as_of=as_of,
+        since=span.first_hour if span else None,
+        hours=hours,
+        scored_hours=len(points),
+        ranked_hours=len(ranks),
+        best_rank=min(ranks) if ranks else None,
+        coverage=span_coverage(lake, span),
+        data=points,
     )

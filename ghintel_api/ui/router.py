@@ -37,6 +37,7 @@ templates.env.globals.update(
     windows=list(Window),
     activity_fields=views.ACTIVITY_SERIES,
     org_fields=views.ORG_SERIES,
+    actor_fields=views.ACTOR_SERIES,
 )
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -114,8 +115,15 @@ def actor(
     cur: CursorDep,
     key: CursorKeyDep,
     login: Annotated[str, Path(pattern=LOGIN)],
+    window: WindowParam = Window.d7,
 ):
-    return _page(request, "actor.html", lambda: views.actor_page(lake, cur, login, key), page="actor")
+    return _page(
+        request,
+        "actor.html",
+        lambda: views.actor_page(lake, cur, login, window, key),
+        page="actor",
+        window=window,
+    )
 
 
 @router.get("/anomalies", response_class=HTMLResponse)

@@ -17,8 +17,9 @@ from ghintel_api.api.params import CoverageParams
 from ghintel_api.api.routes.health import lake_inventory, lake_status
 from ghintel_api.api.routes.quality import get_coverage
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import Granularity, Window, floor_hour
+from ghintel_api.core.windows import Granularity, Window, default_granularity, floor_hour
 from ghintel_api.models import Anomaly
+from ghintel_api.queries.actors import actor_activity
 from ghintel_api.queries.anomalies import list_anomalies
 from ghintel_api.queries.common import as_utc
 from ghintel_api.queries.entities import actor_profile, find_entities
@@ -26,10 +27,14 @@ from ghintel_api.queries.events import list_events
 from ghintel_api.queries.investigations import investigation_for
 from ghintel_api.queries.orgs import org_summary, resolve_org
 from ghintel_api.queries.repos import repo_activity, repo_overview, resolve_repo
-from ghintel_api.queries.trending import trending_repos
+from ghintel_api.queries.trending import trending_history, trending_repos
 
 # The activity categories charted per bucket (fields of ActivityPoint).
 ACTIVITY_SERIES = ("events", "pushes", "stars", "forks", "prs_opened", "issues_opened", "comments")
+# An actor's categories per bucket (fields of ActorActivityPoint).
+ACTOR_SERIES = ("events", "pushes", "prs_opened", "reviews", "comments", "issues_opened", "stars", "forks")
+# Scored hours of trending history on the repo page (the route's default look-back).
+HISTORY_HOURS = 168
 ORG_SERIES = ("events", "pushes", "stars", "prs_opened")
 # An anomaly's metric -> the series field that shows it (star bursts are stars).
 _METRIC_FIELD = {"low_activity_stars": "stars"}
@@ -41,10 +46,6 @@ class AnomalyKey:
     entity: str
     metric: str
     event_hour: datetime
-
-
-def default_granularity(window: Window) -> Granularity:
-    return Granularity.hour if window in (Window.h1, Window.h24) else Granularity.day
 
 
 def overview(lake: Lake, cur: duckdb.DuckDBPyConnection, window: Window) -> dict[str, Any]:
@@ -76,6 +77,7 @@ def repo_page(
         "events_since": _last_active_hour(repo.get("last_seen")),
         "overview": repo_overview(lake, cur, repo, lake.newest_hour),
         "activity": repo_activity(lake, cur, name, window, lake.newest_hour, granularity),
+        "history": trending_history(lake, cur, repo, window, lake.newest_hour, HISTORY_HOURS),
         "anomalies": _anomalies(lake, cur, repo=name, limit=20),
         "events": list_events(
             lake,
@@ -102,7 +104,9 @@ def org_page(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str, window: Windo
     }
 
 
-def actor_page(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str, cursor_key: bytes) -> dict[str, Any]:
+def actor_page(
+    lake: Lake, cur: duckdb.DuckDBPyConnection, login: str, window: Window, cursor_key: bytes
+) -> dict[str, Any]:
     profile = actor_profile(lake, cur, login)
     if profile is None:
         raise HTTPException(status_code=404, detail=f"unknown actor {login}")
@@ -123,7 +127,13 @@ def actor_page(lake: Lake, cur: duckdb.DuckDBPyConnection, login: str, cursor_ke
     for event in events.data:
         repos[event.repo_name] = repos.get(event.repo_name, 0) + 1
     ranked = sorted(repos.items(), key=lambda kv: (-kv[1], kv[0]))
-    return {"profile": profile, "events_since": since, "events": events, "repos": ranked}
+    return {
+        "profile": profile,
+        "activity": actor_activity(lake, cur, login, window, lake.newest_hour, default_granularity(window)),
+        "events_since": since,
+        "events": events,
+        "repos": ranked,
+    }
 
 
 def _last_active_hour(last_seen: datetime | None) -> datetime | None:

@@ -7,6 +7,7 @@ the UI's history and the sensor sees the backfilled partitions.
 
 import time
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import dagster as dg
 
@@ -17,7 +18,7 @@ from ghintel_pipeline.defs.run_health import cli_run_tags, reap_dead_cli_runs
 from ghintel_pipeline.defs.sources.assets import (
     PARTITION_FMT,
     gharchive_hour,
-    hourly_partitions_def,
+    hourly_partitions,
 )
 from ghintel_pipeline.lib.dagster_instance import write_instance_config
 from ghintel_pipeline.lib.gharchive import hours as gharchive_hours
@@ -25,10 +26,12 @@ from ghintel_pipeline.lib.lake import plan_ingest
 from ghintel_pipeline.lib.settings import Settings
 
 
+@lru_cache(maxsize=1)
 def load_definitions() -> dg.Definitions:
-    from ghintel_pipeline.definitions import defs
+    """The code location, built once per process (a backfill resolves it for its hours and for gold)."""
+    from ghintel_pipeline.definitions import build_definitions
 
-    return defs
+    return build_definitions()
 
 
 def persistent_instance(settings: Settings) -> dg.DagsterInstance:
@@ -119,8 +122,9 @@ def ingest_until_caught_up(
 def hour_range(first: str, last: str) -> list[str]:
     """Partition keys from ``first`` to ``last`` inclusive (hours as ``YYYY-MM-DD-H``)."""
     keys = [f"{hour:{PARTITION_FMT}}" for hour in gharchive_hours.hour_range(first, last)]
+    partitions_def = hourly_partitions(Settings())
     for key in (keys[0], keys[-1]):
-        if not hourly_partitions_def.has_partition_key(key):
+        if not partitions_def.has_partition_key(key):
             raise ValueError(f"hour {key} is not a partition: before GHINTEL_GHARCHIVE_START or not yet over")
     return keys
 

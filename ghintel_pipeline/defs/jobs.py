@@ -1,4 +1,5 @@
-"""Jobs that span domains: the ingest run the Kafka sensor launches and ``ghintel ingest`` executes.
+"""Jobs that span domains (the ingest run the Kafka sensor launches and ``ghintel ingest`` executes)
+and the one way every domain builds its schedule (``running_utc_schedule``).
 
 The selection is by key prefix/group, resolved when the code location loads, so gold assets added
 later under ``defs/gold_dbt/`` (keys ``gold/...`` or group ``gold``) run in the same Dagster run
@@ -6,6 +7,8 @@ right after silver without touching this file.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import dagster as dg
 
@@ -40,5 +43,20 @@ ingest_github_events_job = dg.define_asset_job(
     # the whole code location again (~10 s of CPU here) -- too slow for a run every minute.
     executor_def=dg.in_process_executor,
 )
+
+
+def running_utc_schedule(
+    name: str, job: Any, cron: str, description: str | None = None
+) -> dg.ScheduleDefinition:
+    """A schedule of ``job`` (a job or an asset job) on ``cron`` read in UTC, on by default."""
+    return dg.ScheduleDefinition(
+        name=name,
+        job=job,
+        cron_schedule=cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=description,
+    )
+
 
 defs = dg.Definitions(jobs=[ingest_github_events_job])

@@ -25,17 +25,7 @@ STAR_ANOMALY = "repo:ghintel-synthetic/star-burst:stars:2015-01-01T01"
 
 def co_stars(hour: dt.datetime) -> list[dict]:
     """The first CO_STARS burst accounts also star a second repo a minute after the first."""
-    return [
-        syn.event(
-            "WatchEvent",
-            910_000_000 + i,
-            f"ghintel-synthetic-stargazer-{i}",
-            CO_STAR_REPO,
-            hour + dt.timedelta(minutes=6, seconds=50 * i),
-            {"action": "started"},
-        )
-        for i in range(CO_STARS)
-    ]
+    return syn.stars_from_burst_accounts(CO_STAR_REPO, hour + dt.timedelta(minutes=6), CO_STARS)
 
 
 @pytest.fixture(scope="session")

@@ -17,13 +17,17 @@ def window_totals(agents_home) -> dict:
     return GoldRows(agents_home).one(sql, [REPO, HOUR_1])
 
 
+def run_analyst_with(api, model) -> dict:
+    """The repo-analyst on REPO's 1h window ending HOUR_1, driven by ``model``."""
+    target = make_target("repo-analyst", repo=REPO, window="1h", as_of=HOUR_1)
+    return run_agent("repo-analyst", target, api, model=model)
+
+
 def test_model_chooses_tools_and_its_supported_sentence_is_kept(api, agents_home):
     totals = window_totals(agents_home)
     sentence = f"{REPO} had {totals['events']} events and {totals['stars']} stars in the window."
     model = scripted(tool_call("repo_activity", repo=REPO, window="1h", as_of=HOUR_1), sentence)
-    report = run_agent(
-        "repo-analyst", make_target("repo-analyst", repo=REPO, window="1h", as_of=HOUR_1), api, model=model
-    )
+    report = run_analyst_with(api, model)
     # only what the model asked for was fetched
     assert [c["tool"] for c in report["tool_calls"]] == ["repo_activity"]
     assert report["tool_calls"][0]["args"] == {"repo": REPO, "window": "1h", "as_of": HOUR_1}
@@ -36,9 +40,7 @@ def test_adversarial_model_with_wrong_numbers_is_rejected(api, agents_home):
     totals = window_totals(agents_home)
     wrong = f"{REPO} had {totals['events'] * 7 + 1} events and {totals['stars'] + 4242} stars in the window."
     model = scripted(tool_call("repo_activity", repo=REPO, window="1h", as_of=HOUR_1), wrong)
-    report = run_agent(
-        "repo-analyst", make_target("repo-analyst", repo=REPO, window="1h", as_of=HOUR_1), api, model=model
-    )
+    report = run_analyst_with(api, model)
     assert [r["text"] for r in report["rejected"]] == [wrong]
     assert report["rejected"][0]["reason"]
     texts = [f["text"] for f in report["findings"]]

@@ -66,7 +66,7 @@ def investigations(home) -> dict[str, dict]:
 
 
 def test_sensor_runs_the_investigator_and_writes_gold(agents_home, tmp_path, monkeypatch, webhook):
-    from ghintel_pipeline.definitions import discover_definitions
+    from ghintel_pipeline.definitions import build_definitions
 
     home = tmp_path / "home"
     shutil.copytree(agents_home, home)
@@ -74,7 +74,7 @@ def test_sensor_runs_the_investigator_and_writes_gold(agents_home, tmp_path, mon
     monkeypatch.setenv("GHINTEL_HOME", str(home))
     monkeypatch.setenv("GHINTEL_AGENT_WEBHOOK_URL", url)
     monkeypatch.delenv("GHINTEL_API_URL", raising=False)
-    defs = discover_definitions()
+    defs = build_definitions()
 
     _, ids = current_anomalies(api_settings(home))
     first = tick(defs, None)
@@ -110,14 +110,14 @@ def test_sensor_runs_the_investigator_and_writes_gold(agents_home, tmp_path, mon
 
 
 def test_digest_schedule_runs_the_reporter(agents_home, tmp_path, monkeypatch):
-    from ghintel_pipeline.definitions import discover_definitions
+    from ghintel_pipeline.definitions import build_definitions
     from ghintel_pipeline.lib.settings import Settings
 
     home = tmp_path / "home"
     shutil.copytree(agents_home, home)
     monkeypatch.setenv("GHINTEL_HOME", str(home))
     monkeypatch.delenv("GHINTEL_API_URL", raising=False)
-    defs = discover_definitions()
+    defs = build_definitions()
     schedule = defs.resolve_schedule_def("agent_digest_schedule")
     assert schedule.cron_schedule == Settings().ghintel_digest_cron
     assert schedule.job_name == "build_agent_digest_job"

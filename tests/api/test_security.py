@@ -44,6 +44,8 @@ QUERY_PARAMS = {
     "/events": ["repo", "actor", "type", "since", "until", "limit", "cursor"],
     "/quality/coverage": ["since", "until", "limit"],
     "/repos/mozilla/gecko-dev": [],
+    "/repos/mozilla/gecko-dev/trending/history": ["window", "as_of", "hours"],
+    "/actor/KenanSulayman/activity": ["window", "as_of"],
 }
 PATH_TEMPLATES = [
     "/org/{}/summary",
@@ -51,6 +53,8 @@ PATH_TEMPLATES = [
     "/repo/x/{}/activity",
     "/repos/{}/x",
     "/repos/x/{}",
+    "/repos/{}/x/trending/history",
+    "/actor/{}/activity",
 ]
 
 

@@ -33,19 +33,24 @@ def event(kind: str, actor_id: int, login: str, repo: dict, created_at: dt.datet
     }
 
 
-def star_burst(hour: dt.datetime) -> list[dict]:
-    """STAR_BURST_SIZE stars from brand-new accounts that do nothing else: a fake-star campaign."""
+def stars_from_burst_accounts(repo: dict, start: dt.datetime, count: int) -> list[dict]:
+    """``count`` stars on ``repo`` from the burst accounts (ghintel-synthetic-stargazer-<i>), 50 s apart."""
     return [
         event(
             "WatchEvent",
             910_000_000 + i,
             f"ghintel-synthetic-stargazer-{i}",
-            STAR_BURST_REPO,
-            hour + dt.timedelta(minutes=5, seconds=50 * i),
+            repo,
+            start + dt.timedelta(seconds=50 * i),
             {"action": "started"},
         )
-        for i in range(STAR_BURST_SIZE)
+        for i in range(count)
     ]
+
+
+def star_burst(hour: dt.datetime) -> list[dict]:
+    """STAR_BURST_SIZE stars from brand-new accounts that do nothing else: a fake-star campaign."""
+    return stars_from_burst_accounts(STAR_BURST_REPO, hour + dt.timedelta(minutes=5), STAR_BURST_SIZE)
 
 
 def push_burst(hour: dt.datetime) -> list[dict]:

@@ -45,6 +45,7 @@ def test_incremental_export_replaces_only_touched_days(late):
         "fct_actor_activity_hourly",
         "fct_org_actor_activity_hourly",
         "anomalies",
+        "repo_trending_history",
     ):
         assert exported[name]["mode"] == "replace_days" and exported[name]["days"] == ["2015-01-01"]
     for name in ("dim_repos", "repo_trending", "data_coverage"):

@@ -72,11 +72,24 @@ def test_an_hour_too_big_to_hold_is_read_back_from_bronze(tmp_path, monkeypatch)
     from ghintel_pipeline.lib.lake import backfill
 
     monkeypatch.setenv("GHINTEL_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(backfill, "CACHE_BYTES", 1 << 20)
-    monkeypatch.setattr(backfill, "SILVER_CHUNK_ROWS", 3000)
+    # ~2.4 MB per 1000-line batch: about three batches are held, the rest is read back.
+    monkeypatch.setattr(backfill, "BATCH_ROWS", 1000)
+    monkeypatch.setattr(backfill, "CACHE_BYTES", 8 << 20)
+    monkeypatch.setattr(backfill, "SILVER_CHUNK_ROWS", 2000)
+    validated: list[int] = []
+    real_validate = backfill.validate_rows
+
+    def counting_validate(settings, rows):
+        validated.append(rows.num_rows)
+        return real_validate(settings, rows)
+
+    monkeypatch.setattr(backfill, "validate_rows", counting_validate)
     settings = Settings()
     result = backfill_gharchive_hour(settings, "2015-01-01-1", path_or_url=str(HOUR_1))
     lines = file_lines(HOUR_1)
     assert result["silver_written"] == len(lines) and result["duplicates"] == 0
+    # The lines validated while bronze was written are not validated again after the read-back.
+    assert result["bronze_rows"] == len(lines) and len(validated) > 2
+    assert sum(validated) == len(lines)
     assert set(silver_ids(settings)) == {event_id(line) for line in lines}
     assert len(silver_ids(settings)) == len(lines)

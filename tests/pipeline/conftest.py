@@ -53,8 +53,9 @@ def resources(ghintel_env) -> dict:
 @pytest.fixture
 def lake_only_location(monkeypatch):
     """`ghintel ingest/backfill` on the lake domains only (gold's dbt build is tested by its owner)."""
-    from tests.pipeline.location import defs
+    from tests.pipeline.location import lake_definitions
 
+    defs = lake_definitions()
     monkeypatch.setattr("ghintel_pipeline.defs.inprocess.load_definitions", lambda: defs)
     return defs
 

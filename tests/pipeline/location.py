@@ -4,7 +4,19 @@ objects, so daemon and CLI tests exercise our part without waiting for dbt."""
 import dagster as dg
 
 from ghintel_pipeline.defs import bronze, jobs, maintenance, resources, silver, sources
+from ghintel_pipeline.lib.settings import Settings
 
-defs = dg.Definitions.merge(
-    resources.defs, jobs.defs, sources.defs, bronze.defs, silver.defs, maintenance.defs
-)
+
+def lake_definitions() -> dg.Definitions:
+    settings = Settings()
+    return dg.Definitions.merge(
+        resources.defs,
+        jobs.defs,
+        sources.build_defs(settings),
+        bronze.build_defs(settings),
+        silver.defs,
+        maintenance.defs,
+    )
+
+
+defs = dg.definitions(lake_definitions)

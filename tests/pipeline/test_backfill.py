@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ghintel_pipeline.cli.main import app
 from ghintel_pipeline.defs.inprocess import hour_range
-from ghintel_pipeline.defs.sources.assets import gharchive_hour, gharchive_hourly
+from ghintel_pipeline.defs.sources.assets import build_gharchive_hourly, gharchive_hour, hourly_partitions
 from ghintel_pipeline.defs.sources.checks import gharchive_event_ids_unique_in_silver
 from ghintel_pipeline.lib.lake import lake_table_uri
 from tests.conftest import GHARCHIVE_DIR, HOUR_1
@@ -37,6 +37,7 @@ def test_partition_twice_gives_identical_tables(instance, resources, settings, h
         partition_key="2015-01-01-01",
         run_config=run_config,
     )
+    gharchive_hourly = build_gharchive_hourly(hourly_partitions(settings))
     first = dg.materialize([gharchive_hourly, gharchive_event_ids_unique_in_silver], **kwargs)
     meta = {
         k: v.value

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
-from ghintel_pipeline.definitions import defs, discover_definitions
+from ghintel_pipeline.definitions import build_definitions
 from ghintel_pipeline.defs.keys import BRONZE_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_TAG, instance_config, write_instance_config
 from ghintel_pipeline.lib.lake import lake_table_uri
@@ -32,7 +33,12 @@ EXPECTED_CHECKS = {
 }
 
 
-def test_everything_is_defined():
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    return build_definitions()
+
+
+def test_everything_is_defined(defs):
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
     assert EXPECTED_ASSETS <= keys
     graph = defs.resolve_asset_graph()
@@ -47,7 +53,7 @@ def test_everything_is_defined():
     assert set(defs.resources) >= {"kafka", "lake"}
 
 
-def test_ingest_job_runs_bronze_silver_and_checks_but_not_the_backfill():
+def test_ingest_job_runs_bronze_silver_and_checks_but_not_the_backfill(defs):
     job = defs.resolve_job_def("ingest_github_events_job")
     selected = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
     assert {"bronze/github_events", "silver/github_events", "silver/github_events_quarantine"} <= selected
@@ -64,7 +70,7 @@ def test_asset_keys_are_the_delta_paths(tmp_path):
         assert Path(uri).relative_to(tmp_path / "lake").parts == tuple(key.path)
 
 
-def test_writers_share_one_pool():
+def test_writers_share_one_pool(defs):
     pools = {
         key.to_user_string(): defs.resolve_assets_def(key).op.pool
         for key in (BRONZE_KEY, SILVER_KEY, dg.AssetKey(["sources", "gharchive_hourly"]))
@@ -72,22 +78,49 @@ def test_writers_share_one_pool():
     assert set(pools.values()) == {"ghintel_lake_writer"}
 
 
-def test_a_gold_folder_joins_the_ingest_job_without_registration(tmp_path, monkeypatch):
-    pkg = tmp_path / "fake_defs"
-    (pkg / "gold_dbt").mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    (pkg / "gold_dbt" / "__init__.py").write_text(
-        "import dagster as dg\n"
-        "@dg.asset(key=['gold', 'fct_x'], deps=[['silver', 'github_events']])\n"
-        "def fct_x() -> None: ...\n"
-        "defs = dg.Definitions(assets=[fct_x])\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    import fake_defs
+def test_a_gold_asset_joins_the_ingest_job_by_its_key(defs):
+    @dg.asset(key=["gold", "fct_x"], deps=[["silver", "github_events"]])
+    def fct_x() -> None: ...
 
-    merged = dg.Definitions.merge(defs, discover_definitions(fake_defs))
+    merged = dg.Definitions.merge(defs, dg.Definitions(assets=[fct_x]))
     job = merged.resolve_job_def("ingest_github_events_job")
     assert dg.AssetKey(["gold", "fct_x"]) in job.asset_layer.executable_asset_keys
+
+
+def test_settings_shape_the_definitions_when_they_are_built(monkeypatch):
+    """Nothing reads the environment at import: the same modules give other definitions later."""
+    monkeypatch.setenv("GHINTEL_SENSOR_INTERVAL_S", "90")
+    monkeypatch.setenv("GHINTEL_GHARCHIVE_START", "2015-01-01-00")
+    monkeypatch.setenv("GHINTEL_REPORT_CRON", "7 * * * *")
+    monkeypatch.setenv("GHINTEL_DIGEST_CRON", "0 6 * * *")
+    monkeypatch.setenv("GHINTEL_MONITOR_INTERVAL_S", "120")
+    built = build_definitions()
+    assert built.resolve_sensor_def("kafka_github_events_sensor").minimum_interval_seconds == 90
+    assert built.resolve_sensor_def("gold_anomalies_sensor").minimum_interval_seconds == 120
+    first = built.resolve_job_def("backfill_gharchive_job").partitions_def.get_first_partition_key()
+    assert first == "2015-01-01-00"
+    assert built.resolve_schedule_def("anomaly_report_schedule").cron_schedule == "7 * * * *"
+    assert built.resolve_schedule_def("agent_digest_schedule").cron_schedule == "0 6 * * *"
+
+
+def test_no_settings_are_read_at_import():
+    code = (
+        "import pydantic_settings as ps, sys\n"
+        "built = []\n"
+        "init = ps.BaseSettings.__init__\n"
+        "def counting(self, **kw):\n"
+        "    built.append(type(self).__name__)\n"
+        "    init(self, **kw)\n"
+        "ps.BaseSettings.__init__ = counting\n"
+        "import ghintel_pipeline.definitions\n"
+        "import ghintel_pipeline.defs.inprocess\n"
+        "print(built)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
 
 
 def test_instance_config_sqlite_by_default_postgres_by_env(tmp_path):
@@ -123,3 +156,22 @@ def test_workspace_yaml_loads_with_the_dagster_cli(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_gold_dbt_resource_knows_its_dbt_version_without_a_subprocess(monkeypatch, tmp_path):
+    import importlib.metadata
+
+    from ghintel_pipeline.defs.gold_dbt.assets import GoldDbtResource, gold_dbt_project
+    from ghintel_pipeline.lib.gold.project import dbt_executable
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"subprocess {args}")
+
+    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
+    resource = GoldDbtResource(project_dir=gold_dbt_project, dbt_executable=dbt_executable())
+    assert str(resource._cli_version) == importlib.metadata.version("dbt-core")
+    # Another dbt executable: its version is asked for, as dagster-dbt does.
+    other = tmp_path / "dbt"
+    other.symlink_to(dbt_executable())
+    with pytest.raises(AssertionError, match="--version"):
+        assert GoldDbtResource(project_dir=gold_dbt_project, dbt_executable=str(other))._cli_version

@@ -8,17 +8,18 @@ import subprocess
 import dagster as dg
 from deltalake import CommitProperties, Transaction, write_deltalake
 
-from ghintel_pipeline.defs.bronze.sensors import kafka_github_events_sensor
+from ghintel_pipeline.defs.bronze.sensors import build_kafka_sensor
 from ghintel_pipeline.defs.jobs import INGEST_JOB_NAME
 from ghintel_pipeline.defs.run_health import cli_run_tags
 from ghintel_pipeline.defs.silver.assets import ingest_github_events
 from ghintel_pipeline.lib.lake import BRONZE_SCHEMA, bronze_app_id, lake_table_uri
+from ghintel_pipeline.lib.settings import Settings
 from tests.pipeline.conftest import produce
 
 
 def tick(instance, resources, cursor=None):
     context = dg.build_sensor_context(cursor=cursor, resources=resources, instance=instance)
-    result = kafka_github_events_sensor(context)
+    result = build_kafka_sensor(Settings())(context)
     return result, context
 
 

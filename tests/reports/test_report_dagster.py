@@ -8,9 +8,9 @@ import datetime as dt
 import dagster as dg
 import pytest
 
-from ghintel_pipeline.defs.reports import defs as report_defs
+from ghintel_pipeline.defs.reports import build_defs as build_report_defs
 from ghintel_pipeline.defs.reports.assets import ANOMALY_REPORT_KEY, GOLD_DEPS, anomaly_report
-from ghintel_pipeline.defs.reports.schedules import anomaly_report_schedule, build_report_schedule
+from ghintel_pipeline.defs.reports.schedules import build_report_schedule
 from ghintel_pipeline.defs.resources import LakeResource
 from ghintel_pipeline.lib.settings import Settings
 from tests.reports.conftest import PNG_SIGNATURE, assert_report_matches_gold
@@ -70,6 +70,7 @@ def test_report_asset_depends_on_gold_marts():
 
 
 def test_schedule_is_hourly_by_default_and_requests_a_run():
+    anomaly_report_schedule = build_report_schedule(Settings())
     assert anomaly_report_schedule.name == "anomaly_report_schedule"
     assert Settings().ghintel_report_cron == "5 * * * *"
     assert anomaly_report_schedule.cron_schedule == Settings().ghintel_report_cron
@@ -92,7 +93,10 @@ def test_schedule_cron_comes_from_settings(monkeypatch):
 
 
 def test_code_location_discovers_the_report_definitions():
-    from ghintel_pipeline.definitions import defs
+    from ghintel_pipeline.definitions import build_definitions
+
+    defs = build_definitions()
+    report_defs = build_report_defs(Settings())
 
     assert defs.resolve_schedule_def("anomaly_report_schedule").cron_schedule == "5 * * * *"
     # the merged location supplies the `lake` resource the report's own Definitions leave out

@@ -1,20 +1,45 @@
 -- One row per organisation ever seen. repos/actors count the repositories whose latest known
--- organisation is this one and the distinct actors seen on them.
-with org_days as (
+-- organisation is this one and the distinct actors seen on them. Merged by key: an incremental
+-- run recomputes the organisations with events in the recomputed hours plus every organisation a
+-- touched repository ever belonged to (a transfer changes the old one's counts too).
+{{ incremental_by_key('org_id') }}
+-- depends_on: {{ ref('int_events_aggregated_to_org_hours') }}, {{ ref('int_events_aggregated_to_repo_actor_hours') }}
+-- depends_on: {{ ref('fct_repo_activity_hourly') }}
+
+with
+{% if is_incremental() %}
+scope as (
+
+    {{ recomputed_keys(ref('int_events_aggregated_to_org_hours'), 'org_id') }}
+    union
+    select distinct org_id
+    from {{ ref('fct_repo_activity_hourly') }}
+    where org_id is not null
+        and repo_id in (
+            {{ recomputed_keys(ref('int_events_aggregated_to_repo_actor_hours'), 'repo_id') }}
+        )
+),
+{% endif %}
+
+org_days as (
 
     select * from {{ ref('fct_org_activity_daily') }}
+    {{ only_keys_in('scope', 'org_id') }}
 
 ),
 
 repos as (
 
     select * from {{ ref('dim_repos') }}
+    where org_id is not null
+    {{ only_keys_in('scope', 'org_id', 'and') }}
 
 ),
 
 repo_actors as (
 
     select * from {{ ref('int_repo_actors_collected') }}
+    {{ only_keys_in('repos', 'repo_id') }}
 
 ),
 

@@ -1,14 +1,28 @@
--- One row per repository ever seen, rebuilt each run from the hourly facts (small: one row per
--- repo) and the repo/actor pairs for the distinct-actor count.
-with repo_hours as (
+-- One row per repository ever seen, from the hourly facts and the repo/actor pairs for the
+-- distinct-actor count. Merged by key: an incremental run recomputes only the repositories with
+-- events in the recomputed hours (macros/merge_by_key.sql).
+{{ incremental_by_key('repo_id') }}
+-- depends_on: {{ ref('int_events_aggregated_to_repo_actor_hours') }}
+
+with
+{% if is_incremental() %}
+scope as (
+
+    {{ recomputed_keys(ref('int_events_aggregated_to_repo_actor_hours'), 'repo_id') }}
+),
+{% endif %}
+
+repo_hours as (
 
     select * from {{ ref('fct_repo_activity_hourly') }}
+    {{ only_keys_in('scope', 'repo_id') }}
 
 ),
 
 repo_actors as (
 
     select * from {{ ref('int_repo_actors_collected') }}
+    {{ only_keys_in('scope', 'repo_id') }}
 
 ),
 

@@ -3,12 +3,15 @@
 import dagster as dg
 
 from ghintel_pipeline.defs.agents.assets import agent_digest, anomaly_investigations
-from ghintel_pipeline.defs.agents.schedules import agent_digest_schedule, build_agent_digest_job
-from ghintel_pipeline.defs.agents.sensors import gold_anomalies_sensor, investigate_anomalies_job
+from ghintel_pipeline.defs.agents.schedules import build_agent_digest_job, build_digest_schedule
+from ghintel_pipeline.defs.agents.sensors import build_sensor, investigate_anomalies_job
+from ghintel_pipeline.lib.settings import Settings
 
-defs = dg.Definitions(
-    assets=[anomaly_investigations, agent_digest],
-    jobs=[investigate_anomalies_job, build_agent_digest_job],
-    sensors=[gold_anomalies_sensor],
-    schedules=[agent_digest_schedule],
-)
+
+def build_defs(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[anomaly_investigations, agent_digest],
+        jobs=[investigate_anomalies_job, build_agent_digest_job],
+        sensors=[build_sensor(settings)],
+        schedules=[build_digest_schedule(settings)],
+    )

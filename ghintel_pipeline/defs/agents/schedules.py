@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from ghintel_pipeline.defs.agents.assets import DIGEST_KEY
+from ghintel_pipeline.defs.jobs import running_utc_schedule
 from ghintel_pipeline.lib.settings import Settings
 
 build_agent_digest_job = dg.define_asset_job(
@@ -13,14 +14,9 @@ build_agent_digest_job = dg.define_asset_job(
 
 
 def build_digest_schedule(settings: Settings) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
-        name="agent_digest_schedule",
-        job=build_agent_digest_job,
-        cron_schedule=settings.ghintel_digest_cron,
-        execution_timezone="UTC",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Writes the reporter's digest of GHINTEL_DIGEST_WINDOW on GHINTEL_DIGEST_CRON.",
+    return running_utc_schedule(
+        "agent_digest_schedule",
+        build_agent_digest_job,
+        settings.ghintel_digest_cron,
+        "Writes the reporter's digest of GHINTEL_DIGEST_WINDOW on GHINTEL_DIGEST_CRON.",
     )
-
-
-agent_digest_schedule = build_digest_schedule(Settings())

@@ -62,6 +62,3 @@ def build_sensor(settings: Settings) -> dg.SensorDefinition:
         )
 
     return gold_anomalies_sensor
-
-
-gold_anomalies_sensor = build_sensor(Settings())

@@ -2,6 +2,9 @@
 
 import dagster as dg
 
-from ghintel_pipeline.defs.bronze.sensors import kafka_github_events_sensor
+from ghintel_pipeline.defs.bronze.sensors import build_kafka_sensor
+from ghintel_pipeline.lib.settings import Settings
 
-defs = dg.Definitions(sensors=[kafka_github_events_sensor])
+
+def build_defs(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(sensors=[build_kafka_sensor(settings)])

@@ -66,16 +66,21 @@ def fresh_run_key(instance: dg.DagsterInstance, base: str) -> str:
     return f"{base}-{n}"
 
 
-@dg.sensor(
-    name="kafka_github_events_sensor",
-    job=ingest_github_events_job,
-    minimum_interval_seconds=Settings().ghintel_sensor_interval_s,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Plans an ingest run when the raw-events topic has records bronze has not stored.",
-)
-def kafka_github_events_sensor(
+def build_kafka_sensor(settings: Settings) -> dg.SensorDefinition:
+    """The sensor, ticking at most every ``GHINTEL_SENSOR_INTERVAL_S`` (read when the location loads)."""
+    return dg.sensor(
+        name="kafka_github_events_sensor",
+        job=ingest_github_events_job,
+        minimum_interval_seconds=settings.ghintel_sensor_interval_s,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Plans an ingest run when the raw-events topic has records bronze has not stored.",
+    )(plan_ingest_run)
+
+
+def plan_ingest_run(
     context: dg.SensorEvaluationContext, kafka: KafkaResource, lake: LakeResource
 ) -> dg.SensorResult | dg.SkipReason:
+    """One tick: skip, or request an ingest run with a key no run of the instance has used."""
     cursor = IngestCursor.parse(context.cursor)
     for run_id in reap_dead_cli_runs(context.instance):
         context.log.warning(f"marked CLI run {run_id} failed: its process is gone")

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ghintel_pipeline.defs.jobs import LAKE_WRITER_RUN_TAGS
+from ghintel_pipeline.defs.jobs import LAKE_WRITER_RUN_TAGS, running_utc_schedule
 from ghintel_pipeline.defs.resources import LakeResource
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
 from ghintel_pipeline.lib.lake import maintain_tables
@@ -35,10 +35,4 @@ def maintain_lake_job():
     maintain_lake_tables()
 
 
-maintain_lake_schedule = dg.ScheduleDefinition(
-    name="maintain_lake_schedule",
-    job=maintain_lake_job,
-    cron_schedule="17 3 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
+maintain_lake_schedule = running_utc_schedule("maintain_lake_schedule", maintain_lake_job, "17 3 * * *")

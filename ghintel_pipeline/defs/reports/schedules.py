@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ghintel_pipeline.defs.jobs import running_utc_schedule
 from ghintel_pipeline.defs.reports.assets import ANOMALY_REPORT_KEY
 from ghintel_pipeline.lib.settings import Settings
 
@@ -16,15 +17,9 @@ build_anomaly_report_job = dg.define_asset_job(
 
 def build_report_schedule(settings: Settings) -> dg.ScheduleDefinition:
     """The report schedule on ``GHINTEL_REPORT_CRON`` (UTC); on by default."""
-    return dg.ScheduleDefinition(
-        name="anomaly_report_schedule",
-        job=build_anomaly_report_job,
-        cron_schedule=settings.ghintel_report_cron,
-        execution_timezone="UTC",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Writes a report a few minutes after each hour, once gold has the hour's events.",
+    return running_utc_schedule(
+        "anomaly_report_schedule",
+        build_anomaly_report_job,
+        settings.ghintel_report_cron,
+        "Writes a report a few minutes after each hour, once gold has the hour's events.",
     )
-
-
-# The cron is part of the definition, so it is read when the code location loads.
-anomaly_report_schedule = build_report_schedule(Settings())

@@ -29,31 +29,35 @@ def dates_of_hours(hours: list[str]) -> list[str]:
     return sorted({hour[:10] for hour in hours})
 
 
+def _lake_table_spec(key: dg.AssetKey, dep: dg.AssetKey, description: str, *kinds: str) -> dg.AssetSpec:
+    """A Delta table the ingest step writes: grouped by its layer (the key's first part)."""
+    return dg.AssetSpec(
+        key,
+        deps=[dep],
+        group_name=key.path[0],
+        kinds={"delta", *kinds},
+        skippable=True,
+        description=description,
+    )
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
+        _lake_table_spec(
             BRONZE_KEY,
-            deps=[KAFKA_TOPIC_KEY],
-            group_name="bronze",
-            kinds={"delta", "kafka"},
-            skippable=True,
-            description="Raw Kafka records (bytes as received) with topic/partition/offset, one row each.",
+            KAFKA_TOPIC_KEY,
+            "Raw Kafka records (bytes as received) with topic/partition/offset, one row each.",
+            "kafka",
         ),
-        dg.AssetSpec(
+        _lake_table_spec(
             SILVER_KEY,
-            deps=[BRONZE_KEY],
-            group_name="silver",
-            kinds={"delta"},
-            skippable=True,
-            description="Events that passed the contract, enriched, one row per event_id, by event_date.",
+            BRONZE_KEY,
+            "Events that passed the contract, enriched, one row per event_id, by event_date.",
         ),
-        dg.AssetSpec(
+        _lake_table_spec(
             QUARANTINE_KEY,
-            deps=[BRONZE_KEY],
-            group_name="silver",
-            kinds={"delta"},
-            skippable=True,
-            description="Raw records the contract rejected, with reason and Kafka coordinates.",
+            BRONZE_KEY,
+            "Raw records the contract rejected, with reason and Kafka coordinates.",
         ),
     ],
     pool=LAKE_WRITER_POOL,

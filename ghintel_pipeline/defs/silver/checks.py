@@ -76,13 +76,8 @@ def future_events(settings: Settings, limit: dt.datetime) -> dict:
     }
 
 
-@dg.asset_check(
-    asset=SILVER_KEY,
-    blocking=True,
-    description="event_id is unique in silver (checked in the event_date partitions the run changed).",
-)
-def silver_event_id_unique(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
-    found = duplicate_event_ids(lake.settings(), dates_to_check(context.instance))
+def uniqueness_result(found: dict) -> dg.AssetCheckResult:
+    """The check result of a ``duplicate_event_ids`` scan: passed when no event_id repeats."""
     return dg.AssetCheckResult(
         passed=found["duplicates"] == 0,
         metadata={
@@ -92,6 +87,15 @@ def silver_event_id_unique(context: dg.AssetCheckExecutionContext, lake: LakeRes
             "scope": found["scope"],
         },
     )
+
+
+@dg.asset_check(
+    asset=SILVER_KEY,
+    blocking=True,
+    description="event_id is unique in silver (checked in the event_date partitions the run changed).",
+)
+def silver_event_id_unique(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    return uniqueness_result(duplicate_event_ids(lake.settings(), dates_to_check(context.instance)))
 
 
 @dg.asset_check(

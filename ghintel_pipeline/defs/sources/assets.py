@@ -28,10 +28,13 @@ github_raw_events_topic = dg.AssetSpec(
     description="Kafka topic of raw GitHub events (GHINTEL_TOPIC), fed by `ghintel produce ...`.",
 )
 
-# Partition keys are zero-padded (sortable in the UI); GH Archive names hours without padding.
-hourly_partitions_def = dg.HourlyPartitionsDefinition(
-    start_date=Settings().ghintel_gharchive_start, fmt=PARTITION_FMT, timezone="UTC"
-)
+
+def hourly_partitions(settings: Settings) -> dg.HourlyPartitionsDefinition:
+    """One partition per hour from ``GHINTEL_GHARCHIVE_START``. Keys are zero-padded (sortable in
+    the UI); GH Archive names hours without padding."""
+    return dg.HourlyPartitionsDefinition(
+        start_date=settings.ghintel_gharchive_start, fmt=PARTITION_FMT, timezone="UTC"
+    )
 
 
 def gharchive_hour(partition_key: str) -> str:
@@ -57,20 +60,14 @@ def hour_source(config: GharchiveConfig, settings: Settings, hour: str) -> str |
     return None
 
 
-@dg.asset(
-    key=GHARCHIVE_KEY,
-    partitions_def=hourly_partitions_def,
-    pool=LAKE_WRITER_POOL,
-    group_name="sources",
-    kinds={"delta"},
-    description="One GH Archive hour per partition, loaded into bronze and merged into silver.",
-)
-def gharchive_hourly(
+def load_gharchive_partition(
     context: dg.AssetExecutionContext, config: GharchiveConfig, lake: LakeResource
 ) -> dg.MaterializeResult:
-    settings = lake.settings()
+    """The body of ``gharchive_hourly``: the partition's hour into bronze and silver."""
+    lake_settings = lake.settings()
     hour = gharchive_hour(context.partition_key)
-    report = backfill_gharchive_hour(settings, hour, path_or_url=hour_source(config, settings, hour))
+    source = hour_source(config, lake_settings, hour)
+    report = backfill_gharchive_hour(lake_settings, hour, path_or_url=source)
     context.log.info(
         f"{hour}: {report['lines']} lines, {report['silver_written']} new silver events, "
         f"{report['duplicates']} duplicates, {report['quarantined']} quarantined in {report['seconds']:.1f}s"
@@ -91,11 +88,30 @@ def gharchive_hourly(
     )
 
 
-backfill_gharchive_job = dg.define_asset_job(
-    "backfill_gharchive_job",
-    selection=[GHARCHIVE_KEY],
-    partitions_def=hourly_partitions_def,
-    description="Load GH Archive hours; launch a backfill over an hour range from this job's page.",
-    tags=LAKE_WRITER_RUN_TAGS,
-    executor_def=dg.in_process_executor,
-)
+def build_gharchive_hourly(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=GHARCHIVE_KEY,
+        partitions_def=partitions_def,
+        pool=LAKE_WRITER_POOL,
+        group_name="sources",
+        kinds={"delta"},
+        description="One GH Archive hour per partition, loaded into bronze and merged into silver.",
+    )
+    def gharchive_hourly(
+        context: dg.AssetExecutionContext, config: GharchiveConfig, lake: LakeResource
+    ) -> dg.MaterializeResult:
+        return load_gharchive_partition(context, config, lake)
+
+    return gharchive_hourly
+
+
+def build_backfill_job(partitions_def: dg.PartitionsDefinition):
+    """``backfill_gharchive_job``: the job the UI's backfills and ``ghintel backfill`` run."""
+    return dg.define_asset_job(
+        "backfill_gharchive_job",
+        selection=[GHARCHIVE_KEY],
+        partitions_def=partitions_def,
+        description="Load GH Archive hours; launch a backfill over an hour range from this job's page.",
+        tags=LAKE_WRITER_RUN_TAGS,
+        executor_def=dg.in_process_executor,
+    )

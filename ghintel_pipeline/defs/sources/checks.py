@@ -8,7 +8,7 @@ import dagster as dg
 
 from ghintel_pipeline.defs.keys import GHARCHIVE_KEY
 from ghintel_pipeline.defs.resources import LakeResource
-from ghintel_pipeline.defs.silver.checks import dates_to_check, duplicate_event_ids
+from ghintel_pipeline.defs.silver.checks import dates_to_check, duplicate_event_ids, uniqueness_result
 
 
 @dg.asset_check(
@@ -19,12 +19,4 @@ def gharchive_event_ids_unique_in_silver(
     context: dg.AssetCheckExecutionContext, lake: LakeResource
 ) -> dg.AssetCheckResult:
     found = duplicate_event_ids(lake.settings(), dates_to_check(context.instance, GHARCHIVE_KEY))
-    return dg.AssetCheckResult(
-        passed=found["duplicates"] == 0,
-        metadata={
-            "rows_checked": found["rows"],
-            "duplicates": found["duplicates"],
-            "sample_event_ids": dg.MetadataValue.json(found["sample"]),
-            "scope": found["scope"],
-        },
-    )
+    return uniqueness_result(found)

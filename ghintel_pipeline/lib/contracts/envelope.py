@@ -8,44 +8,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import field_validator
 
 from ghintel_pipeline.lib.contracts.payloads import GitHubObject, payload_model_for
 
 
-class EventActor(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class EventAccount(GitHubObject):
+    """A user or organisation as the envelope refers to it."""
 
     id: int
     login: str
-    display_login: str | None = None  # added by GitHub after 2015
     gravatar_id: str | None = None
     url: str | None = None
     avatar_url: str | None = None
 
 
-class EventRepo(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class EventActor(EventAccount):
+    display_login: str | None = None  # added by GitHub after 2015
 
+
+class EventOrg(EventAccount):
+    """An organisation: the same reference as an actor's, without ``display_login``."""
+
+
+class EventRepo(GitHubObject):
     id: int
     name: str  # "owner/name"
     url: str | None = None
 
 
-class EventOrg(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    id: int
-    login: str
-    gravatar_id: str | None = None
-    url: str | None = None
-    avatar_url: str | None = None
-
-
-class GitHubEvent(BaseModel):
+class GitHubEvent(GitHubObject):
     """One event as GitHub sends it. ``org`` appears only when the repo belongs to one."""
-
-    model_config = ConfigDict(extra="allow")
 
     id: str
     type: str

@@ -29,9 +29,13 @@ class LeanModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
 
-class LeanActor(LeanModel):
+class LeanAccount(LeanModel):
     id: I64
     login: str
+
+
+class LeanActor(LeanAccount):
+    """The account that acted (a user or a bot)."""
 
 
 class LeanRepo(LeanModel):
@@ -39,9 +43,8 @@ class LeanRepo(LeanModel):
     name: str
 
 
-class LeanOrg(LeanModel):
-    id: I64
-    login: str
+class LeanOrg(LeanAccount):
+    """The organisation the repository belongs to."""
 
 
 class LeanEnvelope(LeanModel):
@@ -83,10 +86,12 @@ class LeanNumbered(LeanModel):
     number: I64 | None = None
 
 
-class LeanPullRequest(LeanModel):
-    # The 2025 slim pull_request keeps url/id/number/head/base only: the rest stays None.
-    number: I64 | None = None
+class LeanIssue(LeanNumbered):
     state: str | None = None
+
+
+class LeanPullRequest(LeanIssue):
+    # The 2025 slim pull_request keeps url/id/number/head/base only: the rest stays None.
     merged: bool | None = None
     additions: I64 | None = None
     deletions: I64 | None = None
@@ -102,11 +107,6 @@ class PullRequestChildPayload(ActionPayload):
     """PullRequestReview / PullRequestReviewComment / PullRequestReviewThread."""
 
     pull_request: LeanNumbered | None = None
-
-
-class LeanIssue(LeanModel):
-    number: I64 | None = None
-    state: str | None = None
 
 
 class IssuePayload(ActionPayload):

@@ -60,34 +60,41 @@ class GitHubLabel(GitHubObject):
     color: str | None = None
 
 
-class GitHubIssue(GitHubObject):
+class _Written(GitHubObject):
+    """What a user writes (comment, review, issue, pull request, discussion) has in common."""
+
     id: int | None = None
+    user: GitHubUser | None = None
+    body: str | None = None
+    html_url: str | None = None
+
+
+class _Post(_Written):
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class _Thread(_Post):
+    """An issue, pull request or discussion: numbered, titled, with a state and a comment count."""
+
     number: int | None = None
     title: str | None = None
     state: str | None = None
-    user: GitHubUser | None = None
+    comments: int | None = None
+
+
+class GitHubIssue(_Thread):
     labels: list[GitHubLabel] | None = None
     assignee: GitHubUser | None = None
-    comments: int | None = None
-    body: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
     closed_at: str | None = None
     pull_request: dict[str, Any] | None = None
     url: str | None = None
-    html_url: str | None = None
 
 
-class GitHubComment(GitHubObject):
+class GitHubComment(_Post):
     """Issue, commit or review comment; the review-only keys are None elsewhere."""
 
-    id: int | None = None
-    user: GitHubUser | None = None
-    body: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
     url: str | None = None
-    html_url: str | None = None
     commit_id: str | None = None
     path: str | None = None
     position: int | None = None
@@ -106,43 +113,31 @@ class GitHubBranchRef(GitHubObject):
     user: GitHubUser | None = None
 
 
-class GitHubPullRequest(GitHubObject):
+class GitHubPullRequest(_Thread):
+    # The 2025 slim shape keeps url, id, number, head and base only: the rest is absent from it.
     id: int
     number: int
     url: str | None = None
     node_id: str | None = None
     head: GitHubBranchRef | None = None
     base: GitHubBranchRef | None = None
-    # Everything below is absent from the 2025 slim shape.
-    state: str | None = None
-    title: str | None = None
-    user: GitHubUser | None = None
-    body: str | None = None
     draft: bool | None = None
     merged: bool | None = None
     merged_at: str | None = None
     merge_commit_sha: str | None = None
     merged_by: GitHubUser | None = None
-    comments: int | None = None
     review_comments: int | None = None
     commits: int | None = None
     additions: int | None = None
     deletions: int | None = None
     changed_files: int | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
     closed_at: str | None = None
-    html_url: str | None = None
 
 
-class GitHubReview(GitHubObject):
-    id: int | None = None
-    user: GitHubUser | None = None
-    body: str | None = None
+class GitHubReview(_Written):
     state: str | None = None
     commit_id: str | None = None
     submitted_at: str | None = None
-    html_url: str | None = None
 
 
 class GitHubReviewThread(GitHubObject):
@@ -165,19 +160,9 @@ class GitHubRelease(GitHubObject):
     html_url: str | None = None
 
 
-class GitHubDiscussion(GitHubObject):
-    id: int | None = None
-    number: int | None = None
-    title: str | None = None
-    state: str | None = None
-    user: GitHubUser | None = None
+class GitHubDiscussion(_Thread):
     category: dict[str, Any] | None = None
-    body: str | None = None
-    comments: int | None = None
     answer_html_url: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
-    html_url: str | None = None
 
 
 class GollumPage(GitHubObject):

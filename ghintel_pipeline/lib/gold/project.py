@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ghintel_pipeline.lib.lake import storage_options
 from ghintel_pipeline.lib.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
@@ -51,6 +50,10 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "GHINTEL_DBT_DUCKDB_PATH": str(duckdb_path(settings)),
     }
     # The delta plugin opens silver with delta-rs, which takes S3 settings from the environment.
+    # Imported here: the lake's storage module loads pyarrow and deltalake, which `ghintel status`
+    # (it only needs the mart names from this package) must not pay for.
+    from ghintel_pipeline.lib.lake.storage import storage_options
+
     for key, value in (storage_options(settings) or {}).items():
         env[key if key.isupper() else f"AWS_{key.upper()}"] = value
     return env

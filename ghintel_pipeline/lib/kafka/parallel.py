@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Hashable
 from multiprocessing.connection import Connection
 
-from ghintel_pipeline.lib.kafka.producer import DeliveryReport, ProducerError, RawEventProducer
+from ghintel_pipeline.lib.kafka.producer import DeliveryReport, EventProducer, ProducerError, RawEventProducer
 
 BATCH_RECORDS = 1000
 MAX_INFLIGHT = 4
@@ -67,8 +67,8 @@ class _Slot:
         self.dead: str | None = None
 
 
-class ParallelProducer:
-    """``send`` / ``flush`` / ``close`` / ``totals`` / ``broker_unreachable`` like RawEventProducer."""
+class ParallelProducer(EventProducer):
+    """The ``EventProducer`` interface of RawEventProducer, spread over worker processes."""
 
     def __init__(self, bootstrap: str, topic: str, *, workers: int = 2, **producer_kwargs) -> None:
         if workers < 1:
@@ -102,16 +102,9 @@ class ParallelProducer:
                 raise ProducerError(payload or f"producer worker failed to start: {slot.dead}")
 
     # -- routing ---------------------------------------------------------------------------------
-    def send(
-        self,
-        value: bytes,
-        key: bytes | None,
-        headers: list[tuple[str, bytes]],
-        *,
-        tag: Hashable | None = None,
+    def _queue(
+        self, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]], tag: Hashable
     ) -> None:
-        if self._closed:
-            raise ProducerError("producer is closed")
         if key is None:
             index = self._next
             self._next = (self._next + 1) % len(self._slots)
@@ -208,13 +201,11 @@ class ParallelProducer:
         """Everything routed since the previous flush, confirmed or failed (merged over workers)."""
         return self._collect("flush")
 
-    def close(self, timeout_s: float | None = None) -> DeliveryReport:
-        if self._closed:
-            return DeliveryReport()
-        report = self._collect("close")
-        self._closed = True
+    def _final_report(self, timeout_s: float | None) -> DeliveryReport:
+        return self._collect("close")
+
+    def _release(self) -> None:
         self._terminate()
-        return report
 
     def _terminate(self) -> None:
         for slot in self._slots:
@@ -223,9 +214,3 @@ class ParallelProducer:
             if slot.process.is_alive():
                 slot.process.kill()
                 slot.process.join(timeout=5)
-
-    def __enter__(self) -> ParallelProducer:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()

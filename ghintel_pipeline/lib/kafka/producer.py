@@ -108,7 +108,44 @@ class DeliveryReport:
             counts[1] += bad
 
 
-class RawEventProducer:
+class EventProducer:
+    """What every producer offers: ``send`` / ``flush`` / ``close`` / ``totals`` / ``broker_unreachable``,
+    usable as a context manager. Subclasses define ``flush``, ``_queue(value, key, headers, tag)`` (one
+    record), ``_final_report(timeout_s)`` (what is pending, when closing) and ``_release()`` (clients)."""
+
+    _closed = False
+    totals: DeliveryReport
+
+    def send(
+        self,
+        value: bytes,
+        key: bytes | None,
+        headers: list[tuple[str, bytes]],
+        *,
+        tag: Hashable | None = None,
+    ) -> None:
+        """Queue one record. ``tag`` groups records in ``DeliveryReport.by_tag`` (e.g. per file)."""
+        if self._closed:
+            raise ProducerError("producer is closed")
+        self._queue(value, key, headers, tag)
+
+    def close(self, timeout_s: float | None = None) -> DeliveryReport:
+        """Flush what is pending (its report is added to ``totals``) and free the clients."""
+        if self._closed:
+            return DeliveryReport()
+        report = self._final_report(timeout_s)
+        self._closed = True
+        self._release()
+        return report
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class RawEventProducer(EventProducer):
     """Asynchronous producer of raw event bytes; see the module doc for the delivery guarantees.
 
     ``send()`` never blocks on delivery (except for back-pressure once ``max_pending_bytes`` of
@@ -186,35 +223,18 @@ class RawEventProducer:
         self.broker_unreachable = False
         return producer
 
-    def __enter__(self) -> RawEventProducer:
-        return self
+    def _final_report(self, timeout_s: float | None) -> DeliveryReport:
+        return self.flush(timeout_s)
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def close(self, timeout_s: float | None = None) -> DeliveryReport:
-        """Flush what is pending (its report is added to ``totals``) and close the client."""
-        if self._closed:
-            return DeliveryReport()
-        report = self.flush(timeout_s)
-        self._closed = True
+    def _release(self) -> None:
         if self._producer is not None:
             self._producer.close(timeout=5)
             self._producer = None
-        return report
 
     # -- sending ---------------------------------------------------------------------------------
-    def send(
-        self,
-        value: bytes,
-        key: bytes | None,
-        headers: list[tuple[str, bytes]],
-        *,
-        tag: Hashable | None = None,
+    def _queue(
+        self, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]], tag: Hashable
     ) -> None:
-        """Queue one record. ``tag`` groups records in ``DeliveryReport.by_tag`` (e.g. per file)."""
-        if self._closed:
-            raise ProducerError("producer is closed")
         self._send_one(value, key, headers, tag, 0)
         self._sends += 1
         if self._sends % self.SWEEP_EVERY == 0 or self._pending_bytes > self.max_pending_bytes:

@@ -7,6 +7,7 @@ predicate overwrite in one commit each, and silver's insert-only merge keeps the
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import queue
 import threading
 import time
@@ -100,8 +101,8 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
     """Replace bronze rows of ``hour`` with ``lines`` (one atomic commit), then promote them.
 
     While delta-rs writes bronze (Rust, without the GIL) the same batches are validated here; the
-    silver merge only starts once the bronze commit has landed. An hour larger than
-    ``CACHE_BYTES`` is instead read back from bronze in chunks after the commit."""
+    silver merge only starts once the bronze commit has landed. The lines beyond the first
+    ``CACHE_BYTES`` of an hour are instead read back from bronze in chunks after the commit."""
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC)
     counter = [0]
@@ -137,20 +138,20 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
         raise failure[0]
     bronze_seconds = time.monotonic() - started
     fault_point("between")
+    chunks: Iterable[tuple[pa.Table, Validated]] = _drain(early)
     if tee.overflowed:
-        early = []
+        # The lines validated while bronze was written are kept; only the rest is read back.
+        done = sum(rows.num_rows for rows, _ in early)
         scanner = table_dataset(ensure_table(settings, BRONZE)).scanner(
-            filter=ds.field("gharchive_hour") == hour,
+            filter=(ds.field("gharchive_hour") == hour) & (ds.field("line_number") > done),
             columns=BRONZE_READ_COLUMNS,
             batch_size=SILVER_CHUNK_ROWS,
             batch_readahead=2,
             fragment_readahead=1,
         )
-        summary = _promote_chunks(
-            settings, hour, _validated_chunks(settings, scanner.to_batches(), sort=True)
-        )
-    else:
-        summary = _promote_chunks(settings, hour, early)
+        rest = _validated_chunks(settings, scanner.to_batches(), sort=True)
+        chunks = itertools.chain(chunks, rest)
+    summary = _promote_chunks(settings, hour, chunks)
     return {
         "hour": hour,
         "file": label,
@@ -198,6 +199,13 @@ class _Tee:
     def stream(self) -> Iterator[pa.RecordBatch]:
         while (batch := self.queue.get()) is not self._END:
             yield batch
+
+
+def _drain(items: list) -> Iterator:
+    """Yield and forget each item, so that a promoted chunk's memory is freed before the next."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _validated_chunks(

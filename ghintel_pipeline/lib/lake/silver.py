@@ -165,7 +165,17 @@ def merge_events(silver: DeltaTable, events: pa.Table, txns: list[Transaction], 
     version_before = silver.version()
     dates = sorted(d.isoformat() for d in pc.unique(events.column("event_date")).to_pylist())
     scope = ", ".join(f"'{d}'" for d in dates)
-    predicate = f"t.event_id = s.event_id AND t.event_date = s.event_date AND t.event_date IN ({scope})"
+    # Any silver row with one of these ids lies in [lo, hi] (string order, as the file statistics):
+    # the range lets delta-rs skip the partition's files written for other id ranges, so a merge
+    # costs the same into a full partition as into an empty one (it grew with the partition).
+    lo, hi = (
+        _sql_string(pc.min(events.column("event_id")).as_py()),
+        _sql_string(pc.max(events.column("event_id")).as_py()),
+    )
+    predicate = (
+        f"t.event_id = s.event_id AND t.event_date = s.event_date AND t.event_date IN ({scope})"
+        f" AND t.event_id >= {lo} AND t.event_id <= {hi}"
+    )
     metrics = (
         silver.merge(
             events,
@@ -184,6 +194,10 @@ def merge_events(silver: DeltaTable, events: pa.Table, txns: list[Transaction], 
         # delta-rs writes no commit for a merge that changes nothing, dropping its txns with it.
         record_txns_only()
     return inserted
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def touched_hours(events: pa.Table) -> set[str]:

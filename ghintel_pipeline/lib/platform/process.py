@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import IO
 
 import psutil
+
+from ghintel_pipeline.lib.polling import poll_until
 
 
 def create_time(pid: int) -> float | None:
@@ -61,14 +62,6 @@ def group_alive(pgid: int) -> bool:
         except (ProcessLookupError, psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return False
-
-
-def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def connect_host(host: str) -> str:
@@ -137,14 +130,13 @@ def _signal_all(targets: Iterable[Target], sig: int, *, leaders_only: bool = Fal
 
 
 def _wait_gone(targets: list[Target], timeout_s: float) -> list[Target]:
-    deadline = time.monotonic() + timeout_s
-    while True:
+    def alive() -> list[Target]:
         for target in targets:
             target.reap()
-        left = [t for t in targets if group_alive(t.pgid)]
-        if not left or time.monotonic() >= deadline:
-            return left
-        time.sleep(0.05)
+        return [t for t in targets if group_alive(t.pgid)]
+
+    poll_until(lambda: not alive(), timeout_s=timeout_s, interval_s=0.05)
+    return alive()
 
 
 def stop_groups(

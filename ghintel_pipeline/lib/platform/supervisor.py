@@ -17,14 +17,19 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from ghintel_pipeline.lib.kafka.broker import broker_status, ensure_topic, start_broker, stop_broker
+from ghintel_pipeline.lib.kafka.broker import (
+    broker_status,
+    ensure_topic,
+    port_open,
+    start_broker,
+    stop_broker,
+)
 from ghintel_pipeline.lib.platform.drain import drain_to_lake, rebase_offsets
 from ghintel_pipeline.lib.platform.health import HealthWatcher
 from ghintel_pipeline.lib.platform.process import (
     Target,
     connect_host,
     create_time,
-    port_open,
     same_process_alive,
     spawn,
     stop_groups,

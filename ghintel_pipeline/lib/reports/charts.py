@@ -135,6 +135,22 @@ def hour_span(hours: list[dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
     return min(hours), max(hours) + dt.timedelta(hours=1)
 
 
+def _shares(rows: list[dict], column: str) -> list[tuple[dt.datetime, float]]:
+    """(hour, percent) of a share column, hours without a value left out."""
+    return [(r["event_hour"], 100 * r[column]) for r in rows if r[column] is not None]
+
+
+def _line(ax, points: list[tuple], label: str) -> None:
+    if points:
+        ax.plot(*zip(*points, strict=True), marker=".", label=label)
+
+
+def _mark(ax, points: list[tuple], label: str, **style) -> None:
+    """Highlight points over a line; none drawn (and no legend entry) when there are none."""
+    if points:
+        ax.scatter(*zip(*points, strict=True), zorder=3, label=label, **style)
+
+
 def coverage_chart(data: ReportData) -> bytes:
     """Events per hour and source, gaps and low-coverage hours marked; watch/PR share vs baseline."""
     if not data.coverage:
@@ -153,37 +169,18 @@ def coverage_chart(data: ReportData) -> bytes:
         rows = [r for r in data.coverage if r["source"] == source]
         hours = [r["event_hour"] for r in rows]
         events_ax.plot(hours, [r["events"] for r in rows], marker="o", markersize=3, label=source)
-        low = [r for r in rows if r["coverage"] == "low"]
-        if low:
-            events_ax.scatter(
-                [r["event_hour"] for r in low],
-                [r["events"] for r in low],
-                color="#e67e22",
-                zorder=3,
-                label=f"{source}: low coverage",
-            )
-        watch = [(r["event_hour"], 100 * r["watch_share"]) for r in rows if r["watch_share"] is not None]
-        if watch:
-            share_ax.plot(*zip(*watch, strict=True), marker=".", label=f"{source}: watch share")
+        low = [(r["event_hour"], r["events"]) for r in rows if r["coverage"] == "low"]
+        _mark(events_ax, low, f"{source}: low coverage", color="#e67e22")
+        _line(share_ax, _shares(rows, "watch_share"), f"{source}: watch share")
         share_ax.plot(
             hours,
             [100 * (r["baseline_watch_share"] or 0) for r in rows],
             linestyle="--",
             label=f"{source}: watch baseline",
         )
-        star_low = [r for r in rows if r["star_coverage"] == "low" and r["watch_share"] is not None]
-        if star_low:
-            share_ax.scatter(
-                [r["event_hour"] for r in star_low],
-                [100 * r["watch_share"] for r in star_low],
-                color="#c0392b",
-                marker="x",
-                zorder=3,
-                label=f"{source}: low star coverage",
-            )
-        pr = [(r["event_hour"], 100 * r["pr_share"]) for r in rows if r["pr_share"] is not None]
-        if pr:
-            share_ax.plot(*zip(*pr, strict=True), marker=".", label=f"{source}: PR share")
+        star_low = _shares([r for r in rows if r["star_coverage"] == "low"], "watch_share")
+        _mark(share_ax, star_low, f"{source}: low star coverage", color="#c0392b", marker="x")
+        _line(share_ax, _shares(rows, "pr_share"), f"{source}: PR share")
     gaps = sorted({r["event_hour"] for r in data.coverage if r["is_gap"]})
     for i, hour in enumerate(gaps):
         for ax in (events_ax, share_ax):

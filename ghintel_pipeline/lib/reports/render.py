@@ -62,65 +62,39 @@ def summary_table(data: ReportData) -> Table:
 
 
 def anomalies_table(data: ReportData) -> Table:
+    figures = ("observed", "baseline", "spread", "score")
     rows = [
-        [
-            str(i),
-            r["severity"],
-            f"{r['entity_type']} {r['entity']}",
-            r["metric"],
-            hour_label(r["event_hour"]),
-            fmt_num(r["observed"]),
-            fmt_num(r["baseline"]),
-            fmt_num(r["spread"]),
-            fmt_num(r["score"]),
-            r["explanation"] or "",
-        ]
+        [str(i), r["severity"], f"{r['entity_type']} {r['entity']}", r["metric"], hour_label(r["event_hour"])]
+        + [fmt_num(r[k]) for k in figures]
+        + [r["explanation"] or ""]
         for i, r in enumerate(data.anomalies, start=1)
     ]
-    columns = [
-        "#",
-        "severity",
-        "entity",
-        "metric",
-        "hour",
-        "observed",
-        "baseline",
-        "spread",
-        "score",
-        "explanation",
-    ]
-    return Table(columns, rows, {0, 5, 6, 7, 8})
+    columns = ["#", "severity", "entity", "metric", "hour", *figures, "explanation"]
+    return Table(columns, rows, {0, *range(5, 5 + len(figures))})
+
+
+# Trending figures in table order; two are titled by what they count.
+TRENDING_FIGURES = (
+    "score",
+    "stargazers",
+    "stars",
+    "forks",
+    "contributors",
+    "velocity_per_hour",
+    "velocity_change",
+)
+_FIGURE_TITLES = {"velocity_per_hour": "stargazers/h", "velocity_change": "change/h"}
 
 
 def trending_table(rows: list[dict]) -> Table:
     body = [
-        [
-            fmt_num(r["rank"]),
-            r["repo_name"] or str(r["repo_id"]),
-            fmt_num(r["score"]),
-            fmt_num(r["stargazers"]),
-            fmt_num(r["stars"]),
-            fmt_num(r["forks"]),
-            fmt_num(r["contributors"]),
-            fmt_num(r["velocity_per_hour"]),
-            fmt_num(r["velocity_change"]),
-            r["explanation"] or "",
-        ]
+        [fmt_num(r["rank"]), r["repo_name"] or str(r["repo_id"])]
+        + [fmt_num(r[k]) for k in TRENDING_FIGURES]
+        + [r["explanation"] or ""]
         for r in rows
     ]
-    columns = [
-        "rank",
-        "repo",
-        "score",
-        "stargazers",
-        "stars",
-        "forks",
-        "contributors",
-        "stargazers/h",
-        "change/h",
-        "explanation",
-    ]
-    return Table(columns, body, {0, 2, 3, 4, 5, 6, 7, 8})
+    columns = ["rank", "repo", *(_FIGURE_TITLES.get(k, k) for k in TRENDING_FIGURES), "explanation"]
+    return Table(columns, body, {0, *range(2, 2 + len(TRENDING_FIGURES))})
 
 
 def coverage_table(data: ReportData) -> Table:

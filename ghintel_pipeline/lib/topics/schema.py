@@ -56,43 +56,32 @@ def _headers(schema: str, source: str | None, version: int, committed_at: dt.dat
     ]
 
 
-def clean_messages(rows: pa.Table, contract_fields: list[str]) -> list[Message]:
-    """Change-feed rows of silver -> one message per event: the contract's fields, key event_id."""
+def _messages(rows: pa.Table, records: list[dict], key: str, schema: str) -> list[Message]:
+    """One message per change-feed row: its record as JSON, keyed by ``record[key]``, with the
+    row's commit version and timestamp in the headers."""
     versions = rows.column("_commit_version").to_pylist()
     stamps = rows.column("_commit_timestamp").to_pylist()
-    out = []
-    for row, version, stamp in zip(rows.select(contract_fields).to_pylist(), versions, stamps, strict=True):
-        out.append(
-            Message(
-                row["event_id"].encode(),
-                orjson.dumps(row, option=_JSON),
-                _headers(CLEAN_SCHEMA, row["source"], version, stamp),
-            )
-        )
-    return out
+    return [
+        Message(r[key].encode(), orjson.dumps(r, option=_JSON), _headers(schema, r["source"], version, stamp))
+        for r, version, stamp in zip(records, versions, stamps, strict=True)
+    ]
+
+
+def clean_messages(rows: pa.Table, contract_fields: list[str]) -> list[Message]:
+    """Change-feed rows of silver -> one message per event: the contract's fields, key event_id."""
+    return _messages(rows, rows.select(contract_fields).to_pylist(), "event_id", CLEAN_SCHEMA)
 
 
 def quarantine_messages(rows: pa.Table) -> list[Message]:
     """Change-feed rows of the quarantine table -> reason, message, coordinates and the raw prefix."""
-    versions = rows.column("_commit_version").to_pylist()
-    stamps = rows.column("_commit_timestamp").to_pylist()
     fields = [n for n in rows.column_names if not n.startswith("_") and n not in ("raw", "quarantine_date")]
-    out = []
-    for row, raw, version, stamp in zip(
-        rows.select(fields).to_pylist(), rows.column("raw").to_pylist(), versions, stamps, strict=True
-    ):
+    records = rows.select(fields).to_pylist()
+    for row, raw in zip(records, rows.column("raw").to_pylist(), strict=True):
         raw = raw or b""
         row["raw"] = raw[:QUARANTINE_RAW_BYTES].decode("utf-8", "replace")
         row["raw_bytes"] = len(raw)
         row["raw_truncated"] = len(raw) > QUARANTINE_RAW_BYTES
-        out.append(
-            Message(
-                row["raw_sha1"].encode(),
-                orjson.dumps(row, option=_JSON),
-                _headers(QUARANTINE_SCHEMA, row["source"], version, stamp),
-            )
-        )
-    return out
+    return _messages(rows, records, "raw_sha1", QUARANTINE_SCHEMA)
 
 
 def anomaly_key(row: dict) -> str:

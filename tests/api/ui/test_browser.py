@@ -100,6 +100,52 @@ def test_repo_page_shows_the_activity_answer(browser, base_url, api, shots):
     assert series == [p["events"] for p in activity["series"]]
 
 
+def test_repo_page_shows_the_trending_history(browser, base_url, api, shots):
+    repo = api.get("/trending-repos", params={"window": "1h", "limit": 1}).json()["data"][0]["repo_name"]
+    history = api.get(f"/repos/{repo}/trending/history", params={"window": "1h"}).json()
+    assert len(history["data"]) == 2  # the session lake's hours 0 and 1, each ranked as of itself
+    visit(
+        browser,
+        base_url,
+        f"/ui/repo/{repo}?window=1h",
+        shots,
+        "repo-history",
+        ["Trending history (1h window"],
+    )
+    ranks = [str(p["rank"]) if p["ranked"] else "not ranked" for p in history["data"]]
+    assert cells(browser, "#history-table [data-field=rank]") == ranks
+    scores = [number(v) for v in cells(browser, "#history-table td[data-field=score]")]
+    assert scores == [round(p["score"], 2) for p in history["data"] if p["ranked"]]
+    hours = cells(browser, "#history-table tbody th")
+    assert hours == [p["as_of"][:16].replace("T", " ") for p in history["data"]]
+    chart = browser.find_element(By.CSS_SELECTOR, "#trending-history svg.chart")
+    assert chart.get_attribute("role") == "img"
+    assert len(chart.find_element(By.TAG_NAME, "polyline").get_attribute("points").split()) == len(ranks)
+
+
+def test_actor_page_shows_the_activity_series(browser, base_url, api, shots):
+    login = api.get("/actors/top", params={"window": "24h", "limit": 1}).json()["data"][0]["login"]
+    activity = api.get(f"/actor/{login}/activity", params={"window": "7d"}).json()
+    visit(
+        browser,
+        base_url,
+        f"/ui/actor/{login}?window=7d",
+        shots,
+        "actor-activity",
+        [login, "Activity (7d, per day)"],
+    )
+    for field in ("events", "pushes", "comments"):
+        assert number(cells(browser, f"#totals [data-field={field}]")[0]) == activity["totals"][field]
+    for field in ("events", "pushes", "stars"):
+        shown = [number(v) for v in cells(browser, f"#activity-table td[data-field={field}]")]
+        assert shown == [p[field] for p in activity["series"]], field
+    assert cells(browser, "#activity-table tbody th") == [
+        p["ts"][:16].replace("T", " ") for p in activity["series"]
+    ]
+    chart = browser.find_element(By.CSS_SELECTOR, "#activity svg.chart")
+    assert len(chart.find_elements(By.TAG_NAME, "polyline")) == 8  # one line per category
+
+
 def test_org_and_actor_pages_show_their_answers(browser, base_url, api, shots):
     summary = api.get("/org/mozilla/summary", params={"window": "24h"}).json()
     visit(browser, base_url, "/ui/org/mozilla", shots, "org", ["mozilla", "Top repositories"])

@@ -78,6 +78,38 @@ def test_repo_page_totals_and_series_are_the_activity_answer(client, busiest_rep
     assert as_number(fields(lifetime, "events")[0]) == overview["events"]
 
 
+def test_repo_page_history_is_the_history_answer(client, busiest_repo):
+    for window in ("1h", "24h"):
+        api = client.get(f"/repos/{busiest_repo}/trending/history", params={"window": window}).json()
+        assert api["data"], window
+        html = client.get(f"/ui/repo/{busiest_repo}", params={"window": window}).text
+        table = part(html, 'id="history-table"')
+        ranks = [str(p["rank"]) if p["ranked"] else "not ranked" for p in api["data"]]
+        assert fields(table, "rank") == ranks
+        assert fields(table, "score") == [f"{p['score']:,.2f}" for p in api["data"] if p["ranked"]]
+        assert fields(table, "stargazers") == [f"{p['stargazers']:,}" for p in api["data"] if p["ranked"]]
+        assert fields(part(html, 'id="trending-history"', "</p>"), "ranked_hours") == [
+            str(api["ranked_hours"])
+        ]
+        assert '<title id="hist-chart-t">' in html  # the chart, with the table as its text alternative
+
+
+def test_actor_page_series_is_the_activity_answer(client):
+    login = client.get("/actors/top", params={"window": "24h", "limit": 1}).json()["data"][0]["login"]
+    for window in ("24h", "7d", "30d"):
+        api = client.get(f"/actor/{login}/activity", params={"window": window}).json()
+        html = client.get(f"/ui/actor/{login}", params={"window": window}).text
+        totals = part(html, 'id="totals"', "</dl>")
+        for field in ("events", "pushes", "prs_opened", "comments", "stars"):
+            assert as_number(fields(totals, field)[0]) == api["totals"][field], field
+        table = part(html, 'id="activity-table"')
+        assert [as_number(v) for v in fields(table, "events")] == [p["events"] for p in api["series"]]
+        assert [as_number(v) for v in fields(table, "pushes")] == [p["pushes"] for p in api["series"]]
+        assert len(api["series"]) == {"24h": 24, "7d": 8, "30d": 31}[window]
+        assert f"Activity ({window}, per {api['granularity']})" in html
+        assert '<title id="actor-chart-t">' in html
+
+
 def test_org_and_actor_pages_are_their_answers(client):
     summary = client.get("/org/mozilla/summary", params={"window": "24h"}).json()
     html = client.get("/ui/org/mozilla", params={"window": "24h"}).text

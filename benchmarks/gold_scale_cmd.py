@@ -1,0 +1,85 @@
+"""``ghintel bench gold-scale``: the minute loop at 6 h .. 7 d of amplified history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def bench_gold_scale(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
+    ] = None,
+    sizes: Annotated[
+        str, typer.Option(help="History sizes in hours, comma-separated (one growing lake).")
+    ] = "6,24,72,168",
+    events_per_hour: Annotated[
+        int, typer.Option(min=1000, help="Amplified events per history hour.")
+    ] = 150_000,
+    minute_events: Annotated[int, typer.Option(min=1, help="Events in the measured minute.")] = 3_000,
+    baseline: Annotated[bool, typer.Option(help="Also rebuild the dims in full at each size.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Seconds of one minute bronze -> silver -> gold per history size, with same-run baselines."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from benchmarks.data import hours_or_shared
+    from benchmarks.gold_scale import DIM_MODELS, run_gold_scale_bench
+
+    console = Console(stderr=True)
+    result = run_gold_scale_bench(
+        hours_or_shared(files),
+        sizes_hours=[int(s) for s in sizes.split(",") if s.strip()],
+        events_per_hour=events_per_hour,
+        minute_events=minute_events,
+        baseline=baseline,
+        say=lambda m: console.print(f"[dim]{m}[/dim]"),
+    )
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    title = f"minute loop: {result['minute_events']:,} events, {result['events_per_hour']:,}/h history"
+    table = Table(title=title)
+    columns = (
+        "history",
+        "events",
+        "bronze s",
+        "silver s",
+        "gold s",
+        "total s",
+        "dims s (merge)",
+        "baseline: dims full s",
+        "ratio",
+        "baseline: duckdb minute s",
+        "slowest models (s)",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column.startswith("slowest") else "right")
+    for row in result["sizes"]:
+        m = row["minute"]
+        full = row.get("baseline_dims_full_rebuild")
+        full_s = sum(full["models"].get(d, 0.0) for d in DIM_MODELS) if full else None
+        slow = ", ".join(f"{k} {v:.2f}" for k, v in list(m["slowest_models"].items())[:4])
+        table.add_row(
+            f"{row['history_hours']} h",
+            f"{row['history_events']:,}",
+            f"{m['bronze_seconds']:.2f}",
+            f"{m['silver_seconds']:.2f}",
+            f"{m['gold_seconds']:.2f}",
+            f"{m['total_seconds']:.2f}",
+            f"{row.get('dims_incremental_seconds', 0):.2f}",
+            f"{full_s:.2f}" if full_s is not None else "",
+            f"{row['ratio_dims_full_vs_incremental']}x" if row.get("ratio_dims_full_vs_incremental") else "",
+            f"{row['baseline_minute_duckdb']['seconds']:.3f}",
+            slow,
+        )
+    out = Console()
+    out.print(table)
+    out.print(
+        f"note: {result['label']}; gold = build_gold (plan, dbt build in-process, Delta export); "
+        f"{result['cpu_count']} CPUs, load average {result['load_average']}"
+    )

@@ -1,0 +1,40 @@
+"""What the ``ghintel bench`` commands share: the ``--json`` flag, progress lines and figure tables.
+
+rich is imported inside the functions, so registering the commands stays light (``--help``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")]
+
+
+def print_json(result: dict) -> None:
+    """The figures as indented JSON on stdout (values JSON lacks, such as datetimes, as text)."""
+    typer.echo(json.dumps(result, indent=2, default=str))
+
+
+def progress() -> Callable[[str], None]:
+    """A ``say`` callback for the runners: dim progress lines on stderr, away from the figures."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    return lambda message: console.print(f"[dim]{message}[/dim]")
+
+
+def figures_table(title: str, columns: Iterable[str], *, names: int = 1) -> Table:
+    """A table whose first ``names`` columns name the row (left-aligned) and the rest are figures."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i < names else "right")
+    return table

@@ -1,0 +1,27 @@
+{#-
+  Dims are merged by key: an incremental run recomputes only the entities that had events in the
+  recomputed hours, each from its whole history, and dbt's delete+insert replaces their rows. The
+  result equals a full rebuild, and the cost follows the entities touched, not the history.
+-#}
+
+{#- The header of such a model: incremental, delete+insert on `key`. -#}
+{% macro incremental_by_key(key) -%}
+    {%- do config(materialized='incremental', incremental_strategy='delete+insert', unique_key=key) -%}
+{%- endmacro %}
+
+
+{#- The distinct `key`s of `relation` (a per-hour model) in the recomputed hours. -#}
+{% macro recomputed_keys(relation, key) -%}
+    select distinct {{ key }}
+    from {{ relation }}
+    where {{ key }} is not null
+        and {{ recompute_filter({'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'}) }}
+{%- endmacro %}
+
+
+{#- `where`/`and` clause keeping only the rows of the keys in CTE `scope` on incremental runs. -#}
+{% macro only_keys_in(scope, key, keyword='where') -%}
+    {%- if is_incremental() %}
+    {{ keyword }} {{ key }} in (select {{ key }} from {{ scope }})
+    {%- endif %}
+{%- endmacro %}

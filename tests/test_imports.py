@@ -1,0 +1,130 @@
+"""The import graph: no module-level cycle between ghintel modules, and light commands stay light."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+PACKAGES = ("ghintel_pipeline", "ghintel_api", "ghintel_agents", "benchmarks")
+# What a command that neither runs Dagster jobs, dbt nor charts must not load.
+HEAVY = ("dagster", "dagster_dbt", "dbt", "matplotlib")
+
+
+def module_files() -> dict[str, ast.Module]:
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = ast.parse(path.read_text(), str(path))
+    return found
+
+
+def module_level_imports(name: str, tree: ast.Module, known: set[str]) -> set[str]:
+    """Modules of ours that ``name`` imports when it is imported (not inside functions or TYPE_CHECKING)."""
+    is_package = f"{name}.__init__" in known or any(k.startswith(name + ".") for k in known)
+    targets: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".") if is_package else name.split(".")[:-1]
+                base = base[: len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            targets.add(module)
+            targets.update(f"{module}.{alias.name}" for alias in node.names)
+    return {t for t in targets if t in known and t != name}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_cycle_between_modules():
+    trees = module_files()
+    known = set(trees)
+    graph = {name: module_level_imports(name, tree, known) for name, tree in trees.items()}
+    # A package's __init__ re-exporting its submodules is not a cycle unless a submodule needs it back.
+    assert len(graph) > 100 and graph["ghintel_pipeline.cli.main"]
+    assert cycles(graph) == []
+
+
+def loaded_by(argv: list[str], home) -> set[str]:
+    """Top-level packages loaded by running ``ghintel <argv>`` in a fresh interpreter."""
+    code = (
+        "import json, sys\n"
+        "from ghintel_pipeline.cli.main import app\n"
+        "try:\n"
+        f"    app({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", "GHINTEL_HOME": str(home), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+LIGHT_COMMANDS = ["--help", "status", "status --quick", "kafka --help", "produce --help", "ask --help"]
+
+
+@pytest.mark.parametrize("command", LIGHT_COMMANDS)
+def test_light_commands_load_no_dagster_dbt_or_matplotlib(command, tmp_path):
+    modules = loaded_by(command.split(), tmp_path)
+    assert "typer" in modules  # the probe ran the command
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_help_loads_no_lake_libraries(tmp_path):
+    assert not loaded_by(["--help"], tmp_path) & {"pyarrow", "deltalake", "duckdb", "kafka", "pandas"}
