@@ -11,15 +11,16 @@ import dagster as dg
 from ghintel_pipeline.lib.gold import DBT_PROJECT_DIR, ensure_manifest
 from ghintel_pipeline.lib.gold.marts import MARTS
 
-GOLD_MODELS = 15
-DATA_TESTS = 26
+GOLD_MODELS = 19
+DATA_TESTS = 35
 
 
 def test_definitions_chain_bronze_silver_gold():
-    from ghintel_pipeline.definitions import defs
+    from ghintel_pipeline.definitions import build_definitions
     from ghintel_pipeline.defs.gold_dbt.assets import gold_dbt_models
     from ghintel_pipeline.defs.jobs import ingest_selection
 
+    defs = build_definitions()
     graph = defs.resolve_asset_graph()
     gold = set(gold_dbt_models.keys)
     assert len(gold) == GOLD_MODELS
