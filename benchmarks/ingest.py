@@ -164,11 +164,22 @@ def bench_kafka_to_silver(settings: Settings, files: list[Path], say: Callable[[
     with PeakRss() as rss:
         summary = run_ingest(settings)
     events = summary.bronze.rows_written
+    # The same records again into a fresh lake (no stored offsets: read from the start) with the
+    # subscriber topics off, to show what publishing them costs inside run_ingest.
+    quiet = settings.model_copy(
+        update={"ghintel_lake_root": f"{settings.lake_root}-unpublished", "ghintel_topics_publish": False}
+    )
+    with PeakRss() as rss_quiet:
+        unpublished = run_ingest(quiet)
     return {
         "produce": produce,
         "kafka_to_silver": {**_rate(events, summary.seconds, rss.cpu), "peak_rss_mb": rss.mb},
         "kafka_to_bronze": _rate(events, summary.bronze.seconds),
         "bronze_to_silver": _rate(summary.silver.rows_read, summary.silver.seconds),
+        "kafka_to_silver_unpublished": {
+            **_rate(unpublished.bronze.rows_written, unpublished.seconds, rss_quiet.cpu),
+            "peak_rss_mb": rss_quiet.mb,
+        },
         "silver_written": summary.silver.silver_written,
         "duplicates": summary.silver.duplicates,
         "quarantined": summary.silver.quarantined,

@@ -78,6 +78,7 @@ def bench_ingest(
         row("Kafka -> bronze -> silver (one run_ingest, amplified)", k["kafka_to_silver"])
         row("  Kafka -> bronze (overlaps the line below)", k["kafka_to_bronze"])
         row("  bronze -> silver (worker thread)", k["bronze_to_silver"])
+        row("Kafka -> bronze -> silver, topics publishing off", k["kafka_to_silver_unpublished"])
     out = Console()
     out.print(table)
     out.print(
