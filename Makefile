@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 up: setup
 	$(UV) run --frozen ghintel up

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.gold_scale_lake import LABEL, extend_history, minute_lines, template_hours
+from benchmarks.gold_scale_lake import LABEL, extend_history, minute_lines, template_hour
 from ghintel_pipeline.lib.settings import Settings
 
 DIM_MODELS = ("dim_repos", "int_actors_collected", "dim_actors", "dim_orgs")
@@ -133,14 +133,14 @@ def run_gold_scale_bench(
     }
     start_broker(home, port=free_port(), topic=TOPIC, partitions=3)
     try:
-        templates = template_hours(settings, files)
+        template = template_hour(settings, files)
         written = 0
         for size in sorted(sizes_hours):
-            history = extend_history(settings, templates, written, size, events_per_hour, say)
+            history = extend_history(settings, template, written, size, events_per_hour, say)
             started = time.monotonic()
             catch_up = build_gold(settings)
             say(f"{size} h: gold caught up ({catch_up['mode']}) in {time.monotonic() - started:.0f} s")
-            lines = minute_lines(templates, size, minute_events)
+            lines = minute_lines(files, size, minute_events)
             label = f"bench-minute-{size}"
             minute = run_minute(settings, lines, label)
             row = {

@@ -1,8 +1,10 @@
 """The amplified silver history of ``ghintel bench gold-scale``, written fast.
 
-The shared GH Archive 2015 hours are validated once by the production contract (``validate_rows``,
-the same code bronze -> silver runs). Every history hour is then ``copies`` shifted replicas of one
-of them, made with Arrow compute instead of re-parsing JSON: event ids get a unique prefix,
+The template is one 2025-shaped hour of ``benchmarks.workload`` (every shared 2015 hour replayed
+once into it, payloads trimmed as since 2025-10-07), validated once by the production contract
+(``validate_rows``, the code bronze -> silver runs). Every history hour is then ``copies`` shifted
+replicas of it, made with Arrow compute instead of re-parsing JSON: event ids get a prefix that
+grows with time (new ids sort after old ones, as GitHub's do),
 ``created_at`` / ``event_hour`` / ``event_date`` move to the target hour, and repo / actor / org ids
 move to another id range per copy. Half of the copies keep the same entities every day (recurring
 repositories and people), the other half get new ones each day, so the dims grow with history as
@@ -21,41 +23,37 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ghintel_pipeline.lib.gharchive.reader import event_lines
+from benchmarks.workload import HOUR0, _hour_lines
 from ghintel_pipeline.lib.lake.silver import merge_events, validate_rows
 from ghintel_pipeline.lib.lake.storage import BRONZE_SCHEMA, SILVER, ensure_table
 from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.topics.publish import published_app_id, record
 
-START = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+START = HOUR0
+MINUTE_COPIES = 100_000  # workload copy numbers of the measured minutes: far above the template's
 ENTITY_SHIFT = 1_000_000_000  # 2015 repo/actor/org ids are < 10^9
 HOURS_PER_COMMIT = 3
-LABEL = "amplified replay of GH Archive 2015-01-01 hours (ids, entities and times shifted)"
+LABEL = "amplified replay of the shared 2015 hours, 2025-shaped (ids, entities and times shifted)"
 
 
-def template_hours(settings: Settings, files: list[Path]) -> list[tuple[dt.datetime, pa.Table]]:
-    """Each source hour as silver rows (contract-validated), with the hour it was recorded in."""
-    now = dt.datetime.now(dt.UTC)
-    out = []
-    for path in files:
-        lines = list(event_lines(path))
-        n = len(lines)
-        rows = pa.table(
-            {
-                "value": pa.array(lines, pa.binary()),
-                "source": pa.array(["gharchive"] * n, pa.string()),
-                "kafka_topic": pa.nulls(n, pa.string()),
-                "kafka_partition": pa.nulls(n, pa.int32()),
-                "kafka_offset": pa.array(range(n), pa.int64()),
-                "kafka_epoch": pa.nulls(n, pa.int32()),
-                "gharchive_hour": pa.array([path.name.removesuffix(".json.gz")] * n, pa.string()),
-                "line_number": pa.array(range(n), pa.int64()),
-                "ingested_at": pa.array([now] * n, BRONZE_SCHEMA.field("ingested_at").type),
-            }
-        )
-        date, hour = path.name.removesuffix(".json.gz").rsplit("-", 1)
-        recorded = dt.datetime.fromisoformat(date).replace(hour=int(hour), tzinfo=dt.UTC)
-        out.append((recorded, validate_rows(settings, rows).events))
-    return out
+def template_hour(settings: Settings, files: list[Path]) -> pa.Table:
+    """One copy of every source hour as a 2025-shaped hour of silver rows (contract-validated)."""
+    lines = list(_hour_lines(files, START, 0, 1))
+    n = len(lines)
+    rows = pa.table(
+        {
+            "value": pa.array(lines, pa.binary()),
+            "source": pa.array(["gharchive"] * n, pa.string()),
+            "kafka_topic": pa.nulls(n, pa.string()),
+            "kafka_partition": pa.nulls(n, pa.int32()),
+            "kafka_offset": pa.array(range(n), pa.int64()),
+            "kafka_epoch": pa.nulls(n, pa.int32()),
+            "gharchive_hour": pa.array([f"{START:%Y-%m-%d}-{START.hour}"] * n, pa.string()),
+            "line_number": pa.array(range(n), pa.int64()),
+            "ingested_at": pa.array([dt.datetime.now(dt.UTC)] * n, BRONZE_SCHEMA.field("ingested_at").type),
+        }
+    )
+    return validate_rows(settings, rows).events
 
 
 def _shift_ids(column: pa.ChunkedArray, shift: int) -> pa.ChunkedArray:
@@ -89,11 +87,8 @@ def replica(
     return out
 
 
-def history_hour(
-    templates: list[tuple[dt.datetime, pa.Table]], hour_index: int, events_per_hour: int
-) -> pa.Table:
+def history_hour(events: pa.Table, hour_index: int, events_per_hour: int) -> pa.Table:
     """``events_per_hour`` events (rounded up to whole copies) for history hour ``hour_index``."""
-    source_hour, events = templates[hour_index % len(templates)]
     copies = math.ceil(events_per_hour / events.num_rows)
     day = hour_index // 24
     target = START + dt.timedelta(hours=hour_index)
@@ -101,14 +96,14 @@ def history_hour(
     for copy in range(copies):
         # first half: the same entities every day; second half: new entities each day
         entity = copy if copy < copies // 2 else copies * (day + 1) + copy
-        parts.append(replica(events, source_hour, target, f"{hour_index + 1:04d}{copy:03d}", entity))
+        parts.append(replica(events, START, target, f"{hour_index + 1:04d}{copy:03d}", entity))
     table = pa.concat_tables(parts)
     return table.slice(0, events_per_hour) if table.num_rows > events_per_hour else table
 
 
 def extend_history(
     settings: Settings,
-    templates: list[tuple[dt.datetime, pa.Table]],
+    template: pa.Table,
     first_hour: int,
     last_hour: int,
     events_per_hour: int,
@@ -118,49 +113,32 @@ def extend_history(
     started, events, commits = time.monotonic(), 0, 0
     for chunk in range(first_hour, last_hour, HOURS_PER_COMMIT):
         hours = range(chunk, min(chunk + HOURS_PER_COMMIT, last_hour))
-        table = pa.concat_tables([history_hour(templates, h, events_per_hour) for h in hours])
+        table = pa.concat_tables([history_hour(template, h, events_per_hour) for h in hours])
         meta = {"ghintel.operation": "bench_gold_scale_history", "ghintel.note": LABEL}
         events += merge_events(ensure_table(settings, SILVER), table, [], meta)
         commits += 1
         say(f"history: hours {first_hour}..{hours[-1]} in silver ({events:,} events)")
+    # A live lake published each minute as it came; the history is not sent to the clean topic.
+    version = ensure_table(settings, SILVER).version()
+    record(settings, published_app_id(settings.ghintel_clean_topic), version, {"ghintel.operation": LABEL})
     return {"events": events, "commits": commits, "seconds": round(time.monotonic() - started, 1)}
 
 
-def minute_lines(
-    templates: list[tuple[dt.datetime, pa.Table]], hour_index: int, minute_events: int
-) -> list[bytes]:
-    """Raw GH Archive JSON lines for the first minute of history hour ``hour_index``: the template
-    hour's events re-timed to that minute, new ids, entities from the recurring id ranges (the
-    minute touches known repositories and people, as a live minute does)."""
+def minute_lines(files: list[Path], hour_index: int, minute_events: int) -> list[bytes]:
+    """Raw 2025-shaped lines for the first minute of history hour ``hour_index``: the shared hours'
+    own first minute, replayed by ``benchmarks.workload`` (new ids above every history id) as many
+    times as it takes. Their repositories and actors are the recurring ones of the history, as a
+    live minute touches mostly known entities."""
     import orjson
 
-    source_hour, events = templates[hour_index % len(templates)]
     target = START + dt.timedelta(hours=hour_index)
-    raws = events.column("payload_json").to_pylist()
-    rows = events.select(
-        ["event_id", "event_type", "actor_id", "actor_login", "repo_id", "repo_name"]
-    ).to_pylist()
-    out = []
-    copy = 0
+    out: list[bytes] = []
+    copy = MINUTE_COPIES + hour_index * 100
     while len(out) < minute_events:
-        entity = copy % 2
-        for index, row in enumerate(rows):
-            if len(out) >= minute_events:
-                break
-            created = target + dt.timedelta(seconds=(index * 60) // len(rows))
-            suffix = f"-x{entity}" if entity else ""
-            event = {
-                "id": f"9{hour_index:04d}{copy:02d}{row['event_id']}",
-                "type": row["event_type"],
-                "actor": {
-                    "id": row["actor_id"] + entity * ENTITY_SHIFT,
-                    "login": row["actor_login"] + suffix,
-                },
-                "repo": {"id": row["repo_id"] + entity * ENTITY_SHIFT, "name": row["repo_name"] + suffix},
-                "payload": orjson.loads(raws[index]) if raws[index] else {},
-                "public": True,
-                "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }
-            out.append(orjson.dumps(event))
+        out.extend(
+            line
+            for line in _hour_lines(files, target, copy, 1)
+            if orjson.loads(line)["created_at"][14:16] == "00"
+        )
         copy += 1
-    return out
+    return out[:minute_events]

@@ -33,6 +33,13 @@ def pytest_sessionstart(session):
         llama_server.start_build()
 
 
+def pytest_collection_modifyitems(items):
+    # `-m broker` selects every test that starts or uses the embedded broker, marked or not.
+    for item in items:
+        if "broker_home" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.broker)
+
+
 @pytest.fixture(scope="session")
 def real_gold_home(tmp_path_factory) -> Path:
     """GH Archive 2015-01-01 hours 0 and 1 through the real backfill and the real gold build, built

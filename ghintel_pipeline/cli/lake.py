@@ -7,6 +7,7 @@ the persistent instance under ``$GHINTEL_HOME/dagster``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -172,6 +173,9 @@ def backfill_gharchive(
                 failed.append(hour)
                 console.print(f"[red]{hour} failed[/red] (run {result.run_id})")
             progress.update(task, advance=1, description=f"gharchive {hour}")
+    # dbt (run in-process) logs to stdout, which belongs to the --json summary.
+    with contextlib.redirect_stdout(sys.stderr):
+        gold_result = refresh_gold(instance) if gold and hours else None
     summary = {
         "hours": len(keys),
         "loaded": len(hours),
@@ -183,7 +187,7 @@ def backfill_gharchive(
         "seconds": round(sum(h.get("seconds", 0.0) for h in hours), 3),
         "checks_failed": sorted({name for h in hours for name, ok in h.get("checks", {}).items() if not ok}),
         "per_hour": hours,
-        "gold": refresh_gold(instance) if gold and hours else None,
+        "gold": gold_result,
     }
     if as_json:
         _print_json(summary)

@@ -8,7 +8,6 @@ from ghintel_pipeline.lib.github_api import (
     GitHubUnreachable,
     SeenIds,
     build_live_status,
-    parse_link_header,
     read_live_status,
     write_live_status,
 )
@@ -57,20 +56,6 @@ def test_seen_ids_is_an_lru_with_a_hard_bound():
     assert len(seen) == 3 and seen.evicted == 1001
     with pytest.raises(ValueError):
         SeenIds(0)
-
-
-def test_parse_link_header():
-    value = (
-        '<https://x/e?page=2>; rel="next", <https://x/e?page=3>; rel="last", '
-        '<https://x/e?page=1>; rel="first prev"'
-    )
-    assert parse_link_header(value) == {
-        "next": "https://x/e?page=2",
-        "last": "https://x/e?page=3",
-        "first": "https://x/e?page=1",
-        "prev": "https://x/e?page=1",
-    }
-    assert parse_link_header("") == {}
 
 
 def test_status_file_round_trip(replay, make_poller, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from ghintel_pipeline.lib.github_api import Endpoint, build_endpoints
+from ghintel_pipeline.lib.github_api import Endpoint, EventsApiClient, build_endpoints
 from tests.github_api.conftest import FIREHOSE, NETWORK_PATH, NETWORK_WALK, USER_PATH, USER_WALK, WATCHLIST
 from tests.github_api.replay_server import Scripted
 
@@ -78,6 +78,18 @@ def test_pagination_follows_link_next_over_three_gzip_pages(
     assert [len(p.events()) for p in pages] == sizes
     expected = [e for p in pages for e in p.events()]
     assert [orjson.loads(s.raw) for s in sunk] == list(reversed(expected))
+
+
+def test_response_links_are_githubs_link_header(replay):
+    """The recorded Link header, parsed by httpx (``Response.links``), as ``{rel: url}``."""
+    server = replay(NETWORK_WALK, aliases={"/events": NETWORK_PATH})
+    with EventsApiClient(server.base_url) as client:
+        first = client.get(client.url("/events"))
+        assert set(first.links) == {"next", "last"}
+        assert first.links["next"] == f"{server.base_url}{NETWORK_PATH}?per_page=100&page=2"
+        last = client.get(first.links["last"])
+        assert "next" not in last.links
+        assert last.links["first"] == f"{server.base_url}{NETWORK_PATH}?per_page=100&page=1"
 
 
 def test_walk_stops_at_max_pages(replay, make_poller):

@@ -16,10 +16,11 @@ DATA_TESTS = 26
 
 
 def test_definitions_chain_bronze_silver_gold():
-    from ghintel_pipeline.definitions import defs
+    from ghintel_pipeline.definitions import build_definitions
     from ghintel_pipeline.defs.gold_dbt.assets import gold_dbt_models
     from ghintel_pipeline.defs.jobs import ingest_selection
 
+    defs = build_definitions()
     graph = defs.resolve_asset_graph()
     gold = set(gold_dbt_models.keys)
     assert len(gold) == GOLD_MODELS

@@ -9,6 +9,7 @@ import duckdb
 from deltalake import DeltaTable
 
 from ghintel_pipeline.lib.lake import lake_table_uri
+from ghintel_pipeline.lib.lake.storage import table_dataset
 from tests.gold.conftest import H0, H1, LATE_REPO
 
 WINDOW_HOURS = {"1h": 1, "24h": 24}
@@ -23,10 +24,14 @@ def history(stage, hour: dt.datetime, window: str | None = None) -> list[dict]:
 
 
 def silver_stargazers(stage, as_of: dt.datetime, hours: int) -> dict[int, int]:
-    """Distinct non-bot stargazers per repo in the hours ending at as_of, read from silver itself."""
+    """Distinct non-bot stargazers per repo in the hours ending at as_of, read from silver itself at
+    the version the stage's gold was built from (later stages of the package add events)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    silver = DeltaTable(lake_table_uri(stage.settings, "silver", "github_events")).to_pyarrow_dataset()
+    table = DeltaTable(lake_table_uri(stage.settings, "silver", "github_events"))
+    table.load_as_version(stage.summary["silver_version"])
+    dataset = table_dataset(table)
+    silver = dataset.to_table(columns=["repo_id", "actor_id", "event_type", "is_bot", "event_hour"])
     con.register("silver", silver)
     rows = con.execute(
         """SELECT repo_id, count(DISTINCT actor_id) FROM silver
@@ -69,5 +74,10 @@ def test_late_event_rescores_only_its_hour(built, late):
         expected = silver_stargazers(late, H0, hours)
         ranked = history(late, H0, window)
         assert [r["stargazers"] for r in ranked] == [expected.get(r["repo_id"], 0) for r in ranked]
-    before = silver_stargazers(built, H0, 1).get(LATE_REPO["id"], 0)
-    assert silver_stargazers(late, H0, 1)[LATE_REPO["id"]] == before + 1
+
+    def late_repo(stage, window):
+        (row,) = [r for r in history(stage, H0, window) if r["repo_id"] == LATE_REPO["id"]]
+        return row["stargazers"]
+
+    for window in WINDOW_HOURS:
+        assert late_repo(late, window) == late_repo(built, window) + 1, window

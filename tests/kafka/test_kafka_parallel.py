@@ -53,3 +53,13 @@ def test_a_dead_worker_counts_its_records_failed(bootstrap, topic):
 def test_unreachable_broker_fails_at_start():
     with pytest.raises(ProducerError, match="cannot reach Kafka"):
         ParallelProducer(f"127.0.0.1:{free_port()}", "t", workers=2, delivery_timeout_s=2)
+
+
+def test_closed_parallel_producer_refuses_sends_and_closes_once(bootstrap, topic):
+    producer = ParallelProducer(bootstrap, topic, workers=2)
+    producer.send(b"v", b"k", HEADERS_A, tag="t")
+    assert producer.close().produced == 1
+    assert all(not slot.process.is_alive() for slot in producer._slots)
+    assert producer.close().produced == 0  # a second close reports nothing new
+    with pytest.raises(ProducerError, match="closed"):
+        producer.send(b"v", b"k", HEADERS_A)

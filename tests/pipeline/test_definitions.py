@@ -156,3 +156,22 @@ def test_workspace_yaml_loads_with_the_dagster_cli(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_gold_dbt_resource_knows_its_dbt_version_without_a_subprocess(monkeypatch, tmp_path):
+    import importlib.metadata
+
+    from ghintel_pipeline.defs.gold_dbt.assets import GoldDbtResource, gold_dbt_project
+    from ghintel_pipeline.lib.gold.project import dbt_executable
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"subprocess {args}")
+
+    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
+    resource = GoldDbtResource(project_dir=gold_dbt_project, dbt_executable=dbt_executable())
+    assert str(resource._cli_version) == importlib.metadata.version("dbt-core")
+    # Another dbt executable: its version is asked for, as dagster-dbt does.
+    other = tmp_path / "dbt"
+    other.symlink_to(dbt_executable())
+    with pytest.raises(AssertionError, match="--version"):
+        assert GoldDbtResource(project_dir=gold_dbt_project, dbt_executable=str(other))._cli_version

@@ -5,11 +5,16 @@ The body is thin: ``plan_gold_run`` decides the hours, ``dbt build`` runs throug
 ``finish_gold_run`` records the watermark and exports the marts to Delta.
 """
 
+import importlib.metadata
+import sys
 from collections.abc import Iterator, Mapping
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 from pydantic import Field
 
 from ghintel_pipeline.defs.keys import SILVER_KEY
@@ -29,6 +34,20 @@ from ghintel_pipeline.lib.gold.project import dbt_home
 GOLD_GROUP = "gold"
 
 gold_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class GoldDbtResource(DbtCliResource):
+    """dagster-dbt's resource, without its ``dbt --version`` subprocess before the first command.
+
+    That subprocess imports all of dbt again (seconds of CPU per ``ghintel backfill`` or run);
+    when the executable is this environment's own dbt, the installed dbt-core is its version.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+            return version.parse(importlib.metadata.version("dbt-core"))
+        return super()._cli_version
 
 
 class GoldDbtTranslator(DagsterDbtTranslator):

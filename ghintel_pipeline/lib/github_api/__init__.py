@@ -6,7 +6,6 @@ from ghintel_pipeline.lib.github_api.client import (
     GitHubApiError,
     GitHubUnreachable,
     RateLimit,
-    parse_link_header,
 )
 from ghintel_pipeline.lib.github_api.dedup import SeenIds
 from ghintel_pipeline.lib.github_api.poller import (
@@ -43,7 +42,6 @@ __all__ = [
     "build_endpoints",
     "build_live_status",
     "live_status_file",
-    "parse_link_header",
     "load_poller_state",
     "read_live_status",
     "save_poller_state",

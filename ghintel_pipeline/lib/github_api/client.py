@@ -82,6 +82,8 @@ class ApiResponse:
     status: int
     headers: httpx.Headers
     content: bytes
+    links: dict[str, str]
+    """``rel`` -> URL of the ``Link`` header (pagination), as httpx parses it."""
 
     @property
     def etag(self) -> str | None:
@@ -91,26 +93,6 @@ class ApiResponse:
     def poll_interval(self) -> float | None:
         value = _int_header(self.headers, "x-poll-interval", None)
         return float(value) if value is not None else None
-
-    @property
-    def links(self) -> dict[str, str]:
-        return parse_link_header(self.headers.get("link", ""))
-
-
-def parse_link_header(value: str) -> dict[str, str]:
-    """``<url>; rel="next", <url>; rel="last"`` -> ``{"next": url, "last": url}``."""
-    links: dict[str, str] = {}
-    for part in value.split(","):
-        if ";" not in part:
-            continue
-        target, *params = part.split(";")
-        url = target.strip().strip("<>")
-        for param in params:
-            key, _, rel = param.strip().partition("=")
-            if key.strip() == "rel":
-                for name in rel.strip().strip('"').split():
-                    links[name] = url
-    return links
 
 
 def _int_header(headers: httpx.Headers, name: str, default: int | None) -> int | None:
@@ -224,7 +206,8 @@ class EventsApiClient:
             wait_s = self._limit_wait_s(response)
             if wait_s is not None:
                 raise _RateLimited(f"HTTP {status} rate limited", wait_s=wait_s, response=response)
-        return ApiResponse(str(response.url), status, response.headers, response.content)
+        links = {rel: link["url"] for rel, link in response.links.items()}
+        return ApiResponse(str(response.url), status, response.headers, response.content, links)
 
     def _limit_wait_s(self, response: httpx.Response) -> float | None:
         """How long a 403/429 asks us to wait, or None when it is not a rate limit (plain forbidden)."""

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ghintel_pipeline.lib.polling import poll_until
 from ghintel_pipeline.lib.settings import BrokerSettings
 
 
@@ -132,10 +133,7 @@ def start_broker(
         ensure_topic(current.bootstrap, topic, partitions)
         return current
     # A broker that just died may still hold its socket while its threads exit: give it a moment.
-    deadline = time.monotonic() + 5.0
-    while port_open(host, port) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if port_open(host, port):
+    if not poll_until(lambda: not port_open(host, port), timeout_s=5.0, interval_s=0.1):
         raise BrokerError(f"port {port} on {host} is already in use by another process")
     (home / "kafka").mkdir(parents=True, exist_ok=True)
     log_file = home / "kafka" / "broker.log"
@@ -177,10 +175,7 @@ def stop_broker(home: Path, timeout_s: float = 10.0) -> bool:
     was_running = pid_alive(info.pid)
     if was_running:
         os.kill(info.pid, signal.SIGINT)
-        deadline = time.monotonic() + timeout_s
-        while pid_alive(info.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if pid_alive(info.pid):
+        if not poll_until(lambda: not pid_alive(info.pid), timeout_s=timeout_s, interval_s=0.05):
             os.kill(info.pid, signal.SIGKILL)
         try:
             os.waitpid(info.pid, os.WNOHANG)

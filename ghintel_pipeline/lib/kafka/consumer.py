@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from ghintel_pipeline.lib.polling import poll_until
+
 # Poll this long before deciding "nothing more to read". A fetch with data returns as soon as the
 # broker has some (fetch_min_bytes=1) and an empty one after fetch_max_wait_ms (100 ms), so an
 # empty poll of this length means several fetches found no record at the position. Tansu also
@@ -102,14 +104,10 @@ def open_consumer(
 
 
 def _partitions(consumer: KafkaConsumer, topic: str, timeout_s: float) -> list[int]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        parts = consumer.partitions_for_topic(topic)
-        if parts:
-            return sorted(parts)
-        if time.monotonic() > deadline:
-            raise ConsumerError(f"topic {topic!r} not found")
-        time.sleep(0.2)
+    parts = poll_until(lambda: consumer.partitions_for_topic(topic), timeout_s=timeout_s, interval_s=0.2)
+    if not parts:
+        raise ConsumerError(f"topic {topic!r} not found")
+    return sorted(parts)
 
 
 def topic_offsets(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> dict[int, tuple[int, int]]:

@@ -24,6 +24,7 @@ from ghintel_pipeline.lib.platform.state import (
     supervisor_running,
     write_state,
 )
+from ghintel_pipeline.lib.polling import poll_until
 from ghintel_pipeline.lib.settings import Settings
 
 
@@ -122,10 +123,8 @@ def stop_platform(settings: Settings) -> dict:
         result["was_running"] = True
         os.kill(state.supervisor_pid, signal.SIGTERM)
         # Children get SIGINT + timeout, SIGTERM + timeout/2, SIGKILL; then the drain, then the broker.
-        deadline = time.monotonic() + timeout * 1.5 + settings.ghintel_drain_timeout_s + 30
-        while state.supervisor_alive() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if state.supervisor_alive():
+        wait_s = timeout * 1.5 + settings.ghintel_drain_timeout_s + 30
+        if not poll_until(lambda: not state.supervisor_alive(), timeout_s=wait_s, interval_s=0.1):
             os.kill(state.supervisor_pid, signal.SIGKILL)
         state = read_state(home) or state
     leftovers = [

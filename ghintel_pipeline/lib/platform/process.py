@@ -19,6 +19,8 @@ from typing import IO
 
 import psutil
 
+from ghintel_pipeline.lib.polling import poll_until
+
 
 def create_time(pid: int) -> float | None:
     """When ``pid`` started (psutil's clock), or None when no such process is alive."""
@@ -128,14 +130,13 @@ def _signal_all(targets: Iterable[Target], sig: int, *, leaders_only: bool = Fal
 
 
 def _wait_gone(targets: list[Target], timeout_s: float) -> list[Target]:
-    deadline = time.monotonic() + timeout_s
-    while True:
+    def alive() -> list[Target]:
         for target in targets:
             target.reap()
-        left = [t for t in targets if group_alive(t.pgid)]
-        if not left or time.monotonic() >= deadline:
-            return left
-        time.sleep(0.05)
+        return [t for t in targets if group_alive(t.pgid)]
+
+    poll_until(lambda: not alive(), timeout_s=timeout_s, interval_s=0.05)
+    return alive()
 
 
 def stop_groups(
