@@ -9,9 +9,7 @@ already holds the requested volume.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import multiprocessing
 import os
 import random
 import subprocess
@@ -22,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import httpx
 import orjson
 import typer
@@ -32,6 +31,8 @@ from benchmarks.data import shared_data
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Granularity, Window, window_span
 from ghintel_api.queries.actors import ActorMetric, top_actors
+from ghintel_api.queries.anomalies import list_anomalies
+from ghintel_api.queries.events import list_events
 from ghintel_api.queries.orgs import org_summary
 from ghintel_api.queries.repos import repo_activity
 from ghintel_api.queries.trending import trending_repos
@@ -105,170 +106,153 @@ def build_amplified_lake(settings: Settings, source_dir: Path, min_events: int, 
     return {**info, "reused": False}
 
 
+Direct = Callable[[Lake, duckdb.DuckDBPyConnection], object]
+
+
 @dataclass
 class Case:
-    """One benchmarked endpoint: how to build a random URL, and the same query run in-process."""
+    """One benchmarked endpoint: a random request path and the same query run in-process."""
 
     name: str
-    url: Callable[[random.Random], str]
-    direct: Callable[[random.Random, Lake], object]
+    draw: Callable[[random.Random], tuple[str, Direct]]
+
+    def requests(self, n: int, seed: int = 11) -> list[tuple[str, Direct]]:
+        """``n`` distinct requests (or as many as the endpoint has), in a fixed random order."""
+        rng, out, seen = random.Random(seed), [], set()
+        for _ in range(n * 20):
+            url, direct = self.draw(rng)
+            if url not in seen:
+                seen.add(url)
+                out.append((url, direct))
+                if len(out) == n:
+                    break
+        return out
+
+
+def _names(lake: Lake, table: str, column: str, n: int) -> list[str]:
+    cur = lake.cursor()
+    try:
+        sql = f"SELECT {column} FROM {lake.rel(table)} ORDER BY events DESC, {column} LIMIT {n}"
+        return [r[column] for r in lake.query(cur, sql)]
+    finally:
+        cur.close()
 
 
 def cases_of(lake: Lake) -> list[Case]:
-    cur = lake.cursor()
-    repos = [
-        r["repo_name"]
-        for r in lake.query(
-            cur, f"SELECT repo_name FROM {lake.rel('dim_repos')} ORDER BY events DESC, repo_name LIMIT 200"
-        )
-    ]
-    orgs = [
-        r["org_login"]
-        for r in lake.query(
-            cur, f"SELECT org_login FROM {lake.rel('dim_orgs')} ORDER BY events DESC, org_login LIMIT 50"
-        )
-    ]
-    cur.close()
-    windows = list(Window)
-    as_of = lake.newest_hour
+    """The routes of the mix; each draws over thousands of distinct URLs (names x windows x as_of)."""
+    repos = _names(lake, "dim_repos", "repo_name", 2000)
+    orgs = _names(lake, "dim_orgs", "org_login", 500)
+    assert lake.newest_hour is not None and lake.oldest_hour is not None
+    hours = int((lake.newest_hour - lake.oldest_hour).total_seconds() // 3600) + 1
+    windows, metrics = list(Window), list(ActorMetric)
+    key = b"bench"
 
-    def with_cursor(fn):
-        def run(rng: random.Random, lk: Lake):
-            c = lk.cursor()
-            try:
-                return fn(rng, lk, c)
-            finally:
-                c.close()
+    def hour(r: random.Random) -> datetime:
+        return lake.oldest_hour + timedelta(hours=r.randrange(hours))
 
-        return run
+    def stamp(at: datetime) -> str:
+        return f"{at:%Y-%m-%dT%H:%M:%SZ}"
 
     def gran(window: Window) -> Granularity:
         return Granularity.hour if window in (Window.h1, Window.h24) else Granularity.day
 
+    def trending(r):
+        w, at, n = r.choice(windows), hour(r), r.randint(5, 50)
+        return (
+            f"/trending-repos?window={w.value}&limit={n}&as_of={stamp(at)}",
+            lambda lk, c: trending_repos(lk, c, w, at, n),
+        )
+
+    def org(r):
+        o, w, at = r.choice(orgs), r.choice(windows), hour(r)
+        return (
+            f"/org/{o}/summary?window={w.value}&as_of={stamp(at)}",
+            lambda lk, c: org_summary(lk, c, o, w, at, None, 10),
+        )
+
+    def repo(r):
+        name, w, at = r.choice(repos), r.choice(windows), hour(r)
+        return (
+            f"/repo/{name}/activity?window={w.value}&granularity={gran(w).value}&as_of={stamp(at)}",
+            lambda lk, c: repo_activity(lk, c, name, w, at, gran(w)),
+        )
+
+    def actors(r):
+        w, m, at, n = r.choice(windows), r.choice(metrics), hour(r), r.randint(5, 25)
+        return (
+            f"/actors/top?window={w.value}&metric={m.value}&limit={n}&as_of={stamp(at)}",
+            lambda lk, c: top_actors(lk, c, window_span(w, at), metric=m, limit=n),
+        )
+
+    def events(r):
+        name, n = r.choice(repos[:200]), r.randint(20, 100)
+
+        def direct(lk, c):
+            return list_events(
+                lk,
+                c,
+                repo=name,
+                actor=None,
+                event_type=None,
+                since=None,
+                until=None,
+                limit=n,
+                cursor=None,
+                cursor_key=key,
+            )
+
+        return f"/events?repo={name}&limit={n}", direct
+
+    def anomalies(r):
+        since, n = hour(r), r.randint(10, 100)
+        return (
+            f"/anomalies?since={stamp(since)}&limit={n}",
+            lambda lk, c: list_anomalies(
+                lk,
+                c,
+                since=since,
+                severity=None,
+                repo=None,
+                org=None,
+                limit=n,
+                newest_hour=lk.newest_hour,
+                oldest_hour=lk.oldest_hour,
+            ),
+        )
+
     return [
-        Case(
-            "trending",
-            lambda r: f"/trending-repos?window={r.choice(windows).value}&limit=25",
-            with_cursor(lambda r, lk, c: trending_repos(lk, c, r.choice(windows), as_of, 25)),
-        ),
-        Case(
-            "org_summary",
-            lambda r: f"/org/{r.choice(orgs)}/summary?window={r.choice(windows).value}",
-            with_cursor(
-                lambda r, lk, c: org_summary(lk, c, r.choice(orgs), r.choice(windows), as_of, None, 10)
-            ),
-        ),
-        Case(
-            "repo_activity",
-            lambda r: (
-                lambda w: f"/repo/{r.choice(repos)}/activity?window={w.value}&granularity={gran(w).value}"
-            )(r.choice(windows)),
-            with_cursor(
-                lambda r, lk, c: (lambda w: repo_activity(lk, c, r.choice(repos), w, as_of, gran(w)))(
-                    r.choice(windows)
-                )
-            ),
-        ),
-        Case(
-            "top_actors",
-            lambda r: (
-                f"/actors/top?window={r.choice(windows).value}&metric={r.choice(list(ActorMetric)).value}"
-            ),
-            with_cursor(
-                lambda r, lk, c: top_actors(
-                    lk, c, window_span(r.choice(windows), as_of), metric=r.choice(list(ActorMetric)), limit=10
-                )
-            ),
-        ),
-        Case("events", lambda r: f"/events?repo={r.choice(repos)}&limit=50", lambda r, lk: None),
-        Case("anomalies", lambda r: "/anomalies?limit=50", lambda r, lk: None),
+        Case("trending", trending),
+        Case("org_summary", org),
+        Case("repo_activity", repo),
+        Case("top_actors", actors),
+        Case("events", events),
+        Case("anomalies", anomalies),
     ]
 
 
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
     if not samples_ms:
-        return {"p50": 0.0, "p95": 0.0, "p99": 0.0}
+        return {"p50": 0.0, "p90": 0.0, "p95": 0.0, "p99": 0.0}
     ordered = sorted(samples_ms)
 
     def pick(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
-    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99)}
+    return {"p50": pick(0.50), "p90": pick(0.90), "p95": pick(0.95), "p99": pick(0.99)}
 
 
-def direct_timings(lake: Lake, cases: list[Case], iterations: int) -> dict[str, dict]:
-    out = {}
-    for case in cases:
-        rng = random.Random(7)
-        samples = []
-        for _ in range(iterations):
+def direct_timings(lake: Lake, requests: list[tuple[str, Direct]]) -> dict[str, float]:
+    """The floor: the same requests' query functions, run one after another in this process."""
+    samples = []
+    for _, direct in requests:
+        cur = lake.cursor()
+        try:
             started = time.perf_counter()
-            if case.direct(rng, lake) is None:
-                break
+            direct(lake, cur)
             samples.append((time.perf_counter() - started) * 1000)
-        if samples:
-            out[case.name] = _percentiles(samples)
-    return out
-
-
-async def _drive(base_url: str, urls: list[str], concurrency: int, seconds: float) -> dict:
-    """``concurrency`` clients, each sending its next URL as soon as the previous answer arrived."""
-    latencies: list[float] = []
-    errors = {"count": 0}
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-
-        async def worker(offset: int) -> None:
-            i = offset
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                response = await client.get(urls[i % len(urls)])
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    errors["count"] += 1
-                i += concurrency
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return {
-        "latencies": latencies,
-        "requests": len(latencies),
-        "seconds": elapsed,
-        "non_200": errors["count"],
-    }
-
-
-def _drive_process(base_url: str, urls: list[str], concurrency: int, seconds: float, out) -> None:
-    out.put(asyncio.run(_drive(base_url, urls, concurrency, seconds)))
-
-
-def load_test(base_url: str, case: Case, concurrency: int, seconds: float, processes: int) -> dict:
-    """Split the clients over ``processes`` OS processes so one Python client loop is not the limit."""
-    rng = random.Random(11)
-    urls = [case.url(rng) for _ in range(20_000)]
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    shares = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
-    workers = [
-        ctx.Process(target=_drive_process, args=(base_url, urls[i::processes], n, seconds, queue))
-        for i, n in enumerate(shares)
-        if n
-    ]
-    for w in workers:
-        w.start()
-    results = [queue.get() for _ in workers]
-    for w in workers:
-        w.join()
-    latencies = [x for r in results for x in r["latencies"]]
-    elapsed = max(r["seconds"] for r in results)
-    return {
-        **_percentiles(latencies),
-        "requests": len(latencies),
-        "rps": round(len(latencies) / elapsed, 1),
-        "non_200": sum(r["non_200"] for r in results),
-    }
+        finally:
+            cur.close()
+    return percentiles(samples)
 
 
 def start_server(home: Path, port: int, workers: int, cache_mb: int, clients: int) -> subprocess.Popen:

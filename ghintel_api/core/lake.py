@@ -6,8 +6,8 @@ Each table is loaded under a versioned physical name (``dim_repos__v7``); querie
 through :meth:`Lake.rel`, which maps a whitelisted logical name to the current physical one, so a
 reload is an atomic swap and readers of the old copy finish undisturbed.
 
-Silver is not copied (it is large): ``/events`` scans its Arrow dataset with partition pruning.
-Every number the API serves comes from a gold mart (metric rules live in dbt only).
+Silver is not copied (it is large): ``/events`` reads the few newest files a page needs (see
+``event_files.py``). Every number the API serves comes from a gold mart (metric rules live in dbt only).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from ghintel_api.core.event_files import EventFile, FileCache, event_files
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES, MARTS
 from ghintel_pipeline.lib.lake.storage import table_dataset
@@ -146,6 +147,8 @@ class Lake:
         }
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
+        self.silver_files: list[EventFile] = []
+        self.event_file_cache = FileCache(settings.ghintel_api_event_file_cache_mb << 20)
         self.newest_hour: datetime | None = None
         self.oldest_hour: datetime | None = None
         self.coverage_by_hour: dict[datetime, HourCoverage] = {}
@@ -250,7 +253,9 @@ class Lake:
         dt = state.dt
         assert dt is not None
         started = time.perf_counter()
-        self.silver_dataset = table_dataset(dt)
+        dataset = table_dataset(dt)
+        self.silver_files = event_files(dt, dataset)
+        self.silver_dataset = dataset
         state.rows = _row_count(dt)
         state.version = dt.version()
         state.physical = SILVER_TABLE

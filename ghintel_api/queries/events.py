@@ -1,23 +1,47 @@
-"""Raw enriched events from silver, newest first, keyset-paginated on (created_at, event_id)."""
+"""Raw enriched events from silver, newest first, keyset-paginated on (created_at, event_id).
+
+A page reads only the silver files it needs (see ``core/event_files.py``): newest files first, each
+with the page's filters pushed into the Parquet scan, until no further file can hold a row newer
+than the page's last one. DuckDB is not involved: an ``ORDER BY ... LIMIT`` over the Arrow dataset
+scanned every matching file of the lake for every page.
+"""
 
 from __future__ import annotations
 
 import functools
 import operator
-from datetime import datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ghintel_api.core.cursors import decode_cursor, encode_cursor
-from ghintel_api.core.lake import Lake, LakeNotReady
+from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
 from ghintel_api.models import Event, EventsPage
 from ghintel_api.queries.common import as_utc
 
-_COLUMNS = """event_id, event_type, category, action, CAST(created_at AS TIMESTAMP) AS created_at,
-    actor_login, is_bot, repo_name, org_login, ref, ref_type, number, commit_count, merged, source"""
-_SOURCE = "silver_events"
+_COLUMNS = [
+    "event_id",
+    "event_type",
+    "category",
+    "action",
+    "created_at",
+    "actor_login",
+    "is_bot",
+    "repo_name",
+    "org_login",
+    "ref",
+    "ref_type",
+    "number",
+    "commit_count",
+    "merged",
+    "source",
+]
+# Files written this long before the hourly mart's commit are surely counted in it.
+_INDEX_SLACK = timedelta(hours=1)
+_ORDER = [("created_at", "descending"), ("event_id", "descending")]
 
 
 def _text(column: str) -> pc.Expression:
@@ -28,6 +52,21 @@ def _text(column: str) -> pc.Expression:
 
 def _ts(value: datetime) -> pa.Scalar:
     return pa.scalar(as_utc(value), type=pa.timestamp("us", tz="UTC"))
+
+
+def _repo_hours(
+    lake: Lake, cur: duckdb.DuckDBPyConnection, repo: str
+) -> tuple[list[datetime], datetime] | None:
+    """The hours gold counts events of ``repo`` in, and the newest file write gold surely saw."""
+    state = lake.tables["fct_repo_activity_hourly"]
+    if state.physical is None or state.last_commit is None:
+        return None
+    rows = lake.query(
+        cur,
+        f"SELECT event_hour FROM {state.physical} WHERE repo_name = ? AND events > 0 ORDER BY event_hour",
+        [repo],
+    )
+    return [r["event_hour"] for r in rows], state.last_commit - _INDEX_SLACK
 
 
 def list_events(
@@ -43,40 +82,53 @@ def list_events(
     cursor: str | None,
     cursor_key: bytes,
 ) -> EventsPage:
-    dataset = lake.silver_dataset
+    dataset, files = lake.silver_dataset, lake.silver_files
     if dataset is None:
         raise LakeNotReady("silver github_events is not available yet")
     # A cursor continues exactly one query: bound to every filter (not to the page size).
     filters = "|".join(str(v) for v in (repo, actor, event_type, since, until))
-    # Filters are Arrow expressions applied by the dataset scan itself (partition pruning on
-    # event_date, row filters on the rest): DuckDB's own pushdown of bound string parameters
-    # into Arrow scans fails (string vs string_view kernels), and values never become SQL.
+    # Filters are Arrow expressions applied by the Parquet scan; values never become SQL.
     conditions = []
+    newest_wanted, oldest_wanted = None, since
     if since is not None:
-        conditions += [pc.field("created_at") >= _ts(since), pc.field("event_date") >= since.date()]
+        conditions.append(pc.field("created_at") >= _ts(since))
     if until is not None:
-        conditions += [pc.field("created_at") < _ts(until), pc.field("event_date") <= until.date()]
+        conditions.append(pc.field("created_at") < _ts(until))
+        newest_wanted = until
     if cursor is not None:
         at, event_id = decode_cursor(cursor_key, filters, cursor)
-        conditions += [
-            (pc.field("created_at") < _ts(at))
-            | ((pc.field("created_at") == _ts(at)) & (_text("event_id") < event_id)),
-            pc.field("event_date") <= at.date(),
-        ]
+        same_time = (pc.field("created_at") == _ts(at)) & (_text("event_id") < event_id)
+        conditions.append((pc.field("created_at") < _ts(at)) | same_time)
+        newest_wanted = at if newest_wanted is None else min(newest_wanted, at)
     for column, value in (("repo_name", repo), ("actor_login", actor), ("event_type", event_type)):
         if value is not None:
             conditions.append(_text(column) == value)
-    source = dataset.filter(functools.reduce(operator.and_, conditions)) if conditions else dataset
-    # Registered on this request's cursor only: registrations are per connection.
-    cur.register(_SOURCE, source)
-    try:
-        rows = lake.query(
-            cur,
-            f"SELECT {_COLUMNS} FROM {_SOURCE} ORDER BY created_at DESC, event_id DESC LIMIT ?",
-            [limit + 1],
-        )
-    finally:
-        cur.unregister(_SOURCE)
+    predicate = functools.reduce(operator.and_, conditions) if conditions else None
+    index = _repo_hours(lake, cur, repo) if repo is not None else None
+    wanted = limit + 1
+    deadline = time.perf_counter() + lake.query_timeout_s
+    best: pa.Table | None = None
+    for file in files:
+        if newest_wanted is not None and file.oldest > newest_wanted:
+            continue
+        if oldest_wanted is not None and file.newest < oldest_wanted:
+            continue
+        if index is not None and file.written <= index[1] and not file.touches(index[0]):
+            continue
+        # Later files hold nothing newer than file.newest: the page is complete once its last row
+        # is strictly newer than that.
+        if best is not None and best.num_rows >= wanted and best["created_at"][-1].as_py() > file.newest:
+            break
+        if time.perf_counter() > deadline:
+            raise QueryTimeout(f"query exceeded {lake.query_timeout_s:g}s")
+        part = lake.event_file_cache.read(file, dataset.schema, _COLUMNS, predicate)
+        if part.num_rows == 0:
+            continue
+        merged = part if best is None else pa.concat_tables([best, part])
+        best = merged.sort_by(_ORDER).slice(0, wanted)
+    rows = best.to_pylist() if best is not None else []
+    for row in rows:
+        row["created_at"] = row["created_at"].astimezone(UTC)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:

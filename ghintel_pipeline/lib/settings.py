@@ -127,6 +127,8 @@ class ApiSettings(LakeSettings):
     """At most this often the API checks the lake for new Delta versions."""
     ghintel_api_response_cache_mb: int = Field(64, ge=0)
     """In-process cache of API answers keyed by table versions; 0 = off."""
+    ghintel_api_event_file_cache_mb: int = Field(256, ge=0)
+    """Decoded silver files kept in memory for /events pages (newest stay hot); 0 = off."""
     ghintel_api_cache_max_age: int = Field(5, ge=0)
     """Cache-Control max-age (seconds) of data responses."""
     # API under load and abuse: bounded work, throttled key guessing, signed cursors, server limits

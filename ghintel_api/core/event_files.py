@@ -1,0 +1,111 @@
+"""The silver files ``/events`` pages are read from, newest first, with their created_at ranges.
+
+A keyset page (``created_at, event_id`` descending, below the cursor) needs only the newest files
+below the cursor: files are read one at a time in order of their newest event, and the walk stops
+as soon as the page's last row is newer than anything the next file can hold. The ranges come from
+the Delta log's per-file statistics (``min/max.created_at`` of the add actions), so choosing files
+costs no I/O; a file without statistics is treated as spanning all time (always read).
+
+A repository filter also skips files with no hour in which gold's ``fct_repo_activity_hourly``
+counts events of that repository, for files written well before that mart (an hour of slack for a
+build that read silver before its commit); newer files are always read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.dataset as pa_ds
+from deltalake import DeltaTable
+
+from ghintel_api.core.windows import HOUR, MAX_TIME, MIN_TIME
+
+# Delta statistics keep milliseconds; widen the upper bound so a truncated maximum still covers it.
+_STAT_SLACK = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class EventFile:
+    newest: datetime  # >= every created_at in the file
+    oldest: datetime  # <= every created_at in the file
+    rows: int
+    written: datetime  # when the file was added (Delta add action modification time)
+    fragment: pa_ds.Fragment
+
+    def touches(self, hours: list[datetime]) -> bool:
+        """Whether any of the sorted hour starts ``hours`` overlaps this file's created_at range."""
+        first = bisect.bisect_right(hours, self.oldest - HOUR)
+        return first < len(hours) and hours[first] <= self.newest
+
+
+class FileCache:
+    """Decoded files (all ``/events`` columns) by path, least recently used out past ``max_bytes``.
+
+    Delta files never change once written, so an entry never goes stale; a page over cached files
+    filters a few thousand rows in memory instead of decoding Parquet.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._tables: OrderedDict[str, pa.Table] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def read(self, file: EventFile, schema: pa.Schema, columns: list[str], predicate) -> pa.Table:
+        path = file.fragment.path
+        with self._lock:
+            table = self._tables.get(path)
+            if table is not None:
+                self._tables.move_to_end(path)
+        if table is None:
+            if self.max_bytes == 0:
+                return file.fragment.to_table(schema=schema, columns=columns, filter=predicate)
+            table = file.fragment.to_table(schema=schema, columns=columns)
+            with self._lock:
+                if path not in self._tables:
+                    self._tables[path] = table
+                    self._bytes += table.nbytes
+                while self._bytes > self.max_bytes and len(self._tables) > 1:
+                    _, dropped = self._tables.popitem(last=False)
+                    self._bytes -= dropped.nbytes
+        return table if predicate is None else table.filter(predicate)
+
+
+def _utc(value: datetime | None, default: datetime) -> datetime:
+    if value is None:
+        return default
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _written(millis: int | None) -> datetime:
+    return MAX_TIME if millis is None else datetime.fromtimestamp(millis / 1000, tz=UTC)
+
+
+def event_files(dt: DeltaTable, dataset: pa_ds.Dataset) -> list[EventFile]:
+    """Every live file of ``dataset`` (a snapshot of ``dt``), newest first."""
+    actions = pa.table(dt.get_add_actions(flatten=True))
+    names = set(actions.schema.names)
+    columns = {
+        key: actions.column(key).to_pylist() if key in names else [None] * actions.num_rows
+        for key in ("path", "num_records", "min.created_at", "max.created_at", "modification_time")
+    }
+    ranges = zip(
+        columns["min.created_at"],
+        columns["max.created_at"],
+        columns["num_records"],
+        columns["modification_time"],
+        strict=True,
+    )
+    stats = dict(zip(columns["path"], ranges, strict=True))
+    out = []
+    for fragment in dataset.get_fragments():
+        low, high, rows, written = stats.get(fragment.path, (None, None, None, None))
+        newest = MAX_TIME if high is None else _utc(high, MAX_TIME) + _STAT_SLACK
+        out.append(EventFile(newest, _utc(low, MIN_TIME), rows or 0, _written(written), fragment))
+    out.sort(key=lambda f: f.newest, reverse=True)
+    return out
