@@ -232,13 +232,13 @@ def cases_of(lake: Lake) -> list[Case]:
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     if not samples_ms:
-        return {"p50": 0.0, "p90": 0.0, "p99": 0.0}
+        return {"p50": 0.0, "p90": 0.0, "p95": 0.0, "p99": 0.0}
     ordered = sorted(samples_ms)
 
     def pick(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
-    return {"p50": pick(0.50), "p90": pick(0.90), "p99": pick(0.99)}
+    return {"p50": pick(0.50), "p90": pick(0.90), "p95": pick(0.95), "p99": pick(0.99)}
 
 
 def direct_timings(lake: Lake, requests: list[tuple[str, Direct]]) -> dict[str, float]:

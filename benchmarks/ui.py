@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from benchmarks.api import _percentiles
+from benchmarks.api import percentiles
 
 GOAL_MS = 100.0
 
@@ -113,9 +113,9 @@ def measure(client, cases: list[PageCase], iterations: int, seed: int = 7) -> di
             data.append(float(response.headers["server-timing"].split("dur=")[1]))
             page.append(elapsed)
             baseline.append(sum(timed(client, url)[0] for url in json_urls))
-        page_p, baseline_p = _percentiles(page), _percentiles(baseline)
+        page_p, baseline_p = percentiles(page), percentiles(baseline)
         out[case.name] = {
-            "data": _percentiles(data),
+            "data": percentiles(data),
             "page": page_p,
             "json_baseline": baseline_p,
             "page_over_json_p50": round(page_p["p50"] / max(baseline_p["p50"], 1e-6), 2),

@@ -176,7 +176,7 @@ class ApiTools:
         keep = ("rank", "repo_name", "score", "stars", "forks", "contributors", "velocity_per_hour")
         citations = [
             self._cite(
-                "gold.repo_trending",
+                f"gold.{data.get('table', 'repo_trending')}",  # an older hour's ranking is history
                 {"window": data["window"], "as_of": data["as_of"], "repo_name": r["repo_name"]},
                 _pick(r, keep),
             )

@@ -49,6 +49,10 @@ class TrendingRepo(BaseModel):
 class TrendingPublic(BaseModel):
     window: str
     as_of: datetime | None
+    table: str = Field(
+        "repo_trending",
+        description="Gold table of the rows: repo_trending, or repo_trending_history for an older hour",
+    )
     coverage: Coverage
     data: list[TrendingRepo]
 

@@ -93,19 +93,11 @@ def test_no_import_cycle_between_modules():
     assert cycles(graph) == []
 
 
-def loaded_by(argv: list[str], home) -> set[str]:
-    """Top-level packages loaded by running ``ghintel <argv>`` in a fresh interpreter."""
-    code = (
-        "import json, sys\n"
-        "from ghintel_pipeline.cli.main import app\n"
-        "try:\n"
-        f"    app({argv!r})\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
-    )
+def modules_after(code: str, home) -> set[str]:
+    """Top-level packages loaded after running ``code`` in a fresh interpreter."""
+    probe = code + "import json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
     proc = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", probe],
         cwd=REPO_ROOT,
         env={"PATH": "/usr/bin:/bin", "GHINTEL_HOME": str(home), "COLUMNS": "200"},
         capture_output=True,
@@ -114,6 +106,13 @@ def loaded_by(argv: list[str], home) -> set[str]:
     )
     assert proc.returncode == 0, proc.stderr
     return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def loaded_by(argv: list[str], home) -> set[str]:
+    """Top-level packages loaded by running ``ghintel <argv>``."""
+    code = "from ghintel_pipeline.cli.main import app\n"
+    code += f"try:\n    app({argv!r})\nexcept SystemExit:\n    pass\n"
+    return modules_after(code, home)
 
 
 LIGHT_COMMANDS = ["--help", "status", "status --quick", "kafka --help", "produce --help", "ask --help"]
@@ -128,3 +127,14 @@ def test_light_commands_load_no_dagster_dbt_or_matplotlib(command, tmp_path):
 
 def test_help_loads_no_lake_libraries(tmp_path):
     assert not loaded_by(["--help"], tmp_path) & {"pyarrow", "deltalake", "duckdb", "kafka", "pandas"}
+
+
+def test_the_lake_domains_load_without_dbt_or_matplotlib(tmp_path):
+    """What `ghintel backfill gharchive --no-gold` resolves: its job, without the gold domain's imports."""
+    code = (
+        "from ghintel_pipeline.definitions import lake_definitions\n"
+        "from ghintel_pipeline.lib.settings import Settings\n"
+        "lake_definitions(Settings()).resolve_job_def('backfill_gharchive_job')\n"
+    )
+    modules = modules_after(code, tmp_path)
+    assert "dagster" in modules and not modules & {"dagster_dbt", "dbt", "matplotlib"}

@@ -109,3 +109,31 @@
     {%- do config(materialized='incremental', incremental_strategy='replace_recomputed', recompute=recompute) -%}
     {{- return(recompute) -}}
 {%- endmacro %}
+
+
+{#-
+  is_incremental() for another model: true when `model_name` already has its table and this is not
+  a full refresh, i.e. when that model's run will replace only its recomputed rows. Ephemeral
+  pieces of an incremental model use it to read only what the model recomputes.
+-#}
+{% macro is_incremental_run_of(model_name) -%}
+    {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {%- set node = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', model_name) | first -%}
+    {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+    {{- return(relation is not none and relation.type == 'table' and not flags.FULL_REFRESH) -}}
+{%- endmacro %}
+
+
+{#-
+  The import CTE of an incremental model: every row of `relation` matching `where` (optional SQL),
+  and on an incremental run only the recomputed ones. In a model:
+  {{ recomputed_rows(ref('x'), incremental_by_recompute('hour', 'event_hour', 'event_date')) }}.
+-#}
+{% macro recomputed_rows(relation, recompute, where=none) -%}
+    select * from {{ relation }}
+    {%- set filters = ([where] if where else []) + ([recompute_filter(recompute)] if is_incremental() else []) %}
+    {%- if filters %}
+    where {{ filters | join('\n    and ') }}
+    {%- endif %}
+{%- endmacro %}

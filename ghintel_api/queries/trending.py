@@ -23,12 +23,14 @@ def trending_repos(
 ) -> TrendingPublic:
     """The ranking at ``as_of`` or, when gold has none for that hour, at the latest hour before it:
     the current ranking (``repo_trending``), or an earlier hour's from ``repo_trending_history``."""
-    table = lake.rel("repo_trending")
+    source = "repo_trending"
+    table = lake.rel(source)
     ranked_at = None
     if as_of is not None:
         ranked_at = _ranked_at(lake, cur, table, window, as_of)
         if ranked_at is None and lake.has("repo_trending_history"):
-            table = lake.rel("repo_trending_history")
+            source = "repo_trending_history"
+            table = lake.rel(source)
             ranked_at = _ranked_at(lake, cur, table, window, as_of)
     rows = []
     if ranked_at is not None:
@@ -41,6 +43,7 @@ def trending_repos(
     return TrendingPublic(
         window=window.value,
         as_of=ranked_at,
+        table=source,
         coverage=span_coverage(lake, span),
         data=[TrendingRepo(**row) for row in rows],
     )

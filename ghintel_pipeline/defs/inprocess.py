@@ -136,7 +136,9 @@ def backfill_hours(
     run_config: dict,
 ) -> Iterator[tuple[str, dg.ExecuteInProcessResult, dict]]:
     """Materialize each ``gharchive_hourly`` partition in turn; yields (hour, result, metadata)."""
-    job = load_definitions().resolve_job_def("backfill_gharchive_job")
+    from ghintel_pipeline.definitions import lake_definitions
+
+    job = lake_definitions(Settings()).resolve_job_def("backfill_gharchive_job")
     for key in partition_keys:
         result = job.execute_in_process(
             partition_key=key,

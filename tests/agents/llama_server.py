@@ -57,9 +57,13 @@ def start_build() -> subprocess.Popen | None:
 def _build() -> None:
     started = time.monotonic()
     try:
-        subprocess.run(["uv", "venv", "--python", "3.11", str(VENV)], check=True)
+        # --no-config: the project's own uv settings (its overrides drop llama-cpp-python from the
+        # dev extras) must not apply to this separate venv.
+        subprocess.run(["uv", "venv", "--no-config", "--python", "3.11", str(VENV)], check=True)
         env = {**os.environ, "CMAKE_ARGS": "-DGGML_NATIVE=OFF", "CMAKE_BUILD_PARALLEL_LEVEL": "2"}
-        subprocess.run(["uv", "pip", "install", "--python", str(PYTHON), LLAMA_SPEC], check=True, env=env)
+        install = ["uv", "pip", "install", "--no-config", "--python", str(PYTHON), LLAMA_SPEC]
+        subprocess.run(install, check=True, env=env)
+        subprocess.run([str(PYTHON), "-c", "import llama_cpp.server"], check=True)
         READY.write_text(f"{time.monotonic() - started:.0f}\n")
         print(f"built in {time.monotonic() - started:.0f} s")
     finally:

@@ -10,7 +10,9 @@ from tests.api.test_numbers import H0, H1, H2, _top
 
 def _trending(client, window: str, as_of: str | None = None) -> list[dict]:
     params = {"window": window, "limit": 500} | ({"as_of": as_of} if as_of else {})
-    return client.get("/trending-repos", params=params).json()["data"]
+    body = client.get("/trending-repos", params=params).json()
+    assert body["table"] == ("repo_trending_history" if as_of else "repo_trending")  # the rows' provenance
+    return body["data"]
 
 
 def test_history_newest_point_is_the_current_ranking(client):

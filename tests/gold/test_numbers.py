@@ -70,7 +70,7 @@ def test_activity_per_actor_hour(con):
         """select actor.id, date_trunc('hour', created_at), count(*),
                   count(*) filter (where type = 'PushEvent'),
                   sum(cast(payload ->> 'size' as bigint)) filter (where type = 'PushEvent'),
-                  count(*) filter (where type = 'PullRequestEvent' and payload ->> 'action' = 'opened'),
+                  count(*) filter (where type = 'PullRequestEvent' and (payload ->> 'action') = 'opened'),
                   count(distinct repo.id)
            from raw group by all""",
         """select actor_id, event_hour, events, pushes, commits, prs_opened, repos

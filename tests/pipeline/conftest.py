@@ -53,9 +53,9 @@ def resources(ghintel_env) -> dict:
 @pytest.fixture
 def lake_only_location(monkeypatch):
     """`ghintel ingest/backfill` on the lake domains only (gold's dbt build is tested by its owner)."""
-    from tests.pipeline.location import lake_definitions
+    from ghintel_pipeline.definitions import lake_definitions
 
-    defs = lake_definitions()
+    defs = lake_definitions(Settings())
     monkeypatch.setattr("ghintel_pipeline.defs.inprocess.load_definitions", lambda: defs)
     return defs
 

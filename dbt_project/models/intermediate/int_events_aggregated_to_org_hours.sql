@@ -1,13 +1,8 @@
 -- Activity per (organisation, hour): the series org-level anomaly detection scores.
-{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    where org_id is not null
-    {% if is_incremental() %}
-    and {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('hour', 'event_hour', 'event_date'), where='org_id is not null') }}
 
 ),
 
@@ -18,12 +13,7 @@ final as (
         event_hour,
         min(event_date) as event_date,
         arg_max(org_login, last_event_at) as org_login,
-        sum(events) as events,
-        sum(pushes) as pushes,
-        sum(stars) as stars,
-        sum(forks) as forks,
-        sum(prs_opened) as prs_opened,
-        sum(issues_opened) as issues_opened,
+        {{ sum_counts(['events', 'pushes', 'stars', 'forks', 'prs_opened', 'issues_opened']) }},
         count(distinct repo_id) as repos,
         count(distinct actor_id) as actors
     from activity

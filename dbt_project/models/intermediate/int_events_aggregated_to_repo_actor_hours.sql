@@ -1,14 +1,10 @@
 -- The workhorse of gold: one row per (event_hour, repo, actor) with the activity counters every
 -- mart needs. Only this model (and the coverage counts) reads silver; an incremental run reads
 -- just the touched hours, so its cost follows the new data, not the history.
-{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with events as (
 
-    select * from {{ ref('stg_github__events') }}
-    {% if is_incremental() %}
-    where {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('stg_github__events'), incremental_by_recompute('hour', 'event_hour', 'event_date')) }}
 
 ),
 

@@ -1,13 +1,9 @@
 -- Event counts per (hour, source, event type): the input of data_coverage. Tiny (one row per
 -- type per hour), incremental like the activity model so coverage never rescans silver.
-{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with events as (
 
-    select * from {{ ref('stg_github__events') }}
-    {% if is_incremental() %}
-    where {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('stg_github__events'), incremental_by_recompute('hour', 'event_hour', 'event_date')) }}
 
 ),
 

@@ -99,20 +99,8 @@ flagged as (
                 and events < {{ var('coverage_low_events_ratio') }} * baseline_events then 'low'
             else 'ok'
         end as coverage,
-        case
-            when is_gap then 'missing'
-            when events * baseline_watch_share >= {{ var('coverage_min_expected') }}
-                and watch_share < {{ var('coverage_low_share_ratio') }} * baseline_watch_share
-                then 'low'
-            else 'ok'
-        end as star_coverage,
-        case
-            when is_gap then 'missing'
-            when events * baseline_pr_share >= {{ var('coverage_min_expected') }}
-                and pr_share < {{ var('coverage_low_share_ratio') }} * baseline_pr_share
-                then 'low'
-            else 'ok'
-        end as pr_coverage,
+        {{ share_coverage('watch_share', 'baseline_watch_share') }} as star_coverage,
+        {{ share_coverage('pr_share', 'baseline_pr_share') }} as pr_coverage,
         events * baseline_watch_share < {{ var('coverage_min_expected') }} as too_few_to_judge
     from baselines
 

@@ -35,12 +35,7 @@ totals as (
         arg_max(org_login, last_event_at) as org_login,
         min(first_event_at) as first_seen,
         max(last_event_at) as last_seen,
-        sum(events) as events,
-        sum(stars) as stars,
-        sum(forks) as forks,
-        sum(pushes) as pushes,
-        sum(prs_opened) as prs_opened,
-        sum(issues_opened) as issues_opened,
+        {{ sum_counts(['events', 'stars', 'forks', 'pushes', 'prs_opened', 'issues_opened']) }},
         count(*) as active_hours
     from repo_hours
     group by repo_id

@@ -1,13 +1,8 @@
 -- Activity per organisation and UTC day. Incremental: a run replaces the days of touched hours.
-{% set recompute = incremental_by_recompute('day', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    where org_id is not null
-    {% if is_incremental() %}
-    and {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('day', 'event_date'), where='org_id is not null') }}
 
 ),
 
@@ -20,12 +15,7 @@ final as (
         sum(events) as events,
         count(distinct repo_id) as repos,
         count(distinct actor_id) as actors,
-        sum(pushes) as pushes,
-        sum(stars) as stars,
-        sum(forks) as forks,
-        sum(prs_opened) as prs_opened,
-        sum(prs_merged) as prs_merged,
-        sum(issues_opened) as issues_opened,
+        {{ sum_counts(['pushes', 'stars', 'forks', 'prs_opened', 'prs_merged', 'issues_opened']) }},
         min(first_event_at) as first_event_at,
         max(last_event_at) as last_event_at
     from activity

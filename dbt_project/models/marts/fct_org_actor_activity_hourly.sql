@@ -1,15 +1,10 @@
 -- Activity per organisation, actor and UTC hour, over the events whose repository belonged to the
 -- organisation at event time. Incremental: a run replaces the touched hours. The API's per-org
 -- top actors and distinct actor counts for any window read it.
-{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    where org_id is not null
-    {% if is_incremental() %}
-    and {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('hour', 'event_hour', 'event_date'), where='org_id is not null') }}
 
 ),
 
@@ -23,19 +18,7 @@ final as (
         actor_id,
         arg_max(actor_login, last_event_at) as actor_login,
         bool_or(is_bot) as is_bot,
-        sum(events) as events,
-        sum(pushes) as pushes,
-        sum(commits) as commits,
-        sum(prs_opened) as prs_opened,
-        sum(prs_merged) as prs_merged,
-        sum(reviews) as reviews,
-        sum(comments) as comments,
-        sum(issues_opened) as issues_opened,
-        count(distinct repo_id) as repos,
-        sum(stars) as stars,
-        sum(forks) as forks,
-        min(first_event_at) as first_event_at,
-        max(last_event_at) as last_event_at
+        {{ actor_activity_counts() }}
     from activity
     group by event_hour, org_id, actor_id
 

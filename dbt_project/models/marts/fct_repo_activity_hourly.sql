@@ -1,12 +1,8 @@
 -- Activity per repository and hour. Incremental: a run replaces exactly the touched hours.
-{% set recompute = incremental_by_recompute('hour', 'event_hour', 'event_date') %}
 
 with activity as (
 
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-    {% if is_incremental() %}
-    where {{ recompute_filter(recompute) }}
-    {% endif %}
+    {{ recomputed_rows(ref('int_events_aggregated_to_repo_actor_hours'), incremental_by_recompute('hour', 'event_hour', 'event_date')) }}
 
 ),
 
@@ -19,19 +15,10 @@ final as (
         arg_max(org_login, last_event_at) as org_login,
         event_hour,
         min(event_date) as event_date,
-        sum(events) as events,
-        sum(pushes) as pushes,
-        sum(commits) as commits,
-        sum(stars) as stars,
-        sum(forks) as forks,
-        sum(prs_opened) as prs_opened,
-        sum(prs_merged) as prs_merged,
-        sum(prs_closed) as prs_closed,
-        sum(issues_opened) as issues_opened,
-        sum(issues_closed) as issues_closed,
-        sum(comments) as comments,
-        sum(reviews) as reviews,
-        sum(releases) as releases,
+        {{ sum_counts([
+            'events', 'pushes', 'commits', 'stars', 'forks', 'prs_opened', 'prs_merged', 'prs_closed',
+            'issues_opened', 'issues_closed', 'comments', 'reviews', 'releases',
+        ]) }},
         count(distinct actor_id) as distinct_actors,
         min(first_event_at) as first_event_at,
         max(last_event_at) as last_event_at

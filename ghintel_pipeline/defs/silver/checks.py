@@ -1,30 +1,20 @@
 """Asset checks on silver: unique event_id, quarantine share, freshness, no events from the future.
 
-Scans go through DuckDB over the Delta table's Arrow dataset, reading only the columns a check
-needs. The uniqueness check scans only the event_date partitions the latest silver
-materialization changed (silver merges are scoped to those partitions, so a duplicate can only
-appear there); without such a record it scans the whole table.
+The scans are plain functions in ``lib/lake/silver_checks.py``. The uniqueness check scans only
+the event_date partitions the latest silver materialization changed (silver merges are scoped to
+those partitions, so a duplicate can only appear there); without such a record it scans the whole
+table.
 """
 
 import datetime as dt
 
 import dagster as dg
-import pyarrow.dataset as pds
 
-from ghintel_pipeline.defs.keys import QUARANTINE_KEY, SILVER_KEY, table_of
+from ghintel_pipeline.defs.keys import QUARANTINE_KEY, SILVER_KEY
 from ghintel_pipeline.defs.resources import LakeResource
 from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED
-from ghintel_pipeline.lib.lake import open_table
-from ghintel_pipeline.lib.lake.quality import quarantine_share, query
-from ghintel_pipeline.lib.lake.storage import table_dataset
-from ghintel_pipeline.lib.settings import Settings
-
-
-def dataset(settings: Settings, key: dg.AssetKey, partitions: list | None = None) -> pds.Dataset | None:
-    table = open_table(settings, table_of(key))
-    if table is None:
-        return None
-    return table_dataset(table, partitions=partitions)
+from ghintel_pipeline.lib.lake.quality import quarantine_share
+from ghintel_pipeline.lib.lake.silver_checks import duplicate_event_ids, future_events, newest_ingested_at
 
 
 def dates_to_check(instance: dg.DagsterInstance, key: dg.AssetKey = SILVER_KEY) -> list[str] | None:
@@ -34,46 +24,6 @@ def dates_to_check(instance: dg.DagsterInstance, key: dg.AssetKey = SILVER_KEY) 
     materialization = event.asset_materialization if event else None
     entry = materialization.metadata.get(DATES_TOUCHED) if materialization else None
     return None if entry is None else list(entry.value)
-
-
-def duplicate_event_ids(settings: Settings, dates: list[str] | None) -> dict:
-    partitions = None if dates is None else [("event_date", "in", dates)]
-    if dates == []:
-        return {"rows": 0, "duplicates": 0, "sample": [], "scope": "no partition changed"}
-    data = dataset(settings, SILVER_KEY, partitions)
-    if data is None:
-        return {"rows": 0, "duplicates": 0, "sample": [], "scope": "table missing"}
-    ((rows, distinct),) = query("select count(*), count(distinct event_id) from silver", silver=data)
-    sample = query(
-        "select event_id from silver group by event_id having count(*) > 1 order by event_id limit 5",
-        silver=data,
-    )
-    scope = "all partitions" if dates is None else f"event_date in {dates}"
-    return {"rows": rows, "duplicates": rows - distinct, "sample": [s[0] for s in sample], "scope": scope}
-
-
-def newest_ingested_at(settings: Settings) -> dt.datetime | None:
-    data = dataset(settings, SILVER_KEY)
-    if data is None:
-        return None
-    ((newest,),) = query("select max(ingested_at) from s", s=data)
-    return newest
-
-
-def future_events(settings: Settings, limit: dt.datetime) -> dict:
-    data = dataset(settings, SILVER_KEY)
-    if data is None:
-        return {"count": 0, "max_created_at": None, "sample": []}
-    # The filter is pushed into the Arrow scan, where Delta's created_at statistics skip old files.
-    future = data.to_table(
-        columns=["event_id", "created_at"], filter=pds.field("created_at") > limit
-    ).sort_by([("created_at", "descending")])
-    newest = future.column("created_at")[0].as_py() if future.num_rows else None
-    return {
-        "count": future.num_rows,
-        "max_created_at": newest.isoformat() if newest else None,
-        "sample": future.column("event_id").to_pylist()[:5],
-    }
 
 
 def uniqueness_result(found: dict) -> dg.AssetCheckResult:

@@ -8,7 +8,8 @@ import dagster as dg
 
 from ghintel_pipeline.defs.keys import GHARCHIVE_KEY
 from ghintel_pipeline.defs.resources import LakeResource
-from ghintel_pipeline.defs.silver.checks import dates_to_check, duplicate_event_ids, uniqueness_result
+from ghintel_pipeline.defs.silver.checks import dates_to_check, uniqueness_result
+from ghintel_pipeline.lib.lake.silver_checks import duplicate_event_ids
 
 
 @dg.asset_check(

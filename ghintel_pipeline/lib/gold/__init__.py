@@ -10,7 +10,7 @@ __getattr__, __all__ = lazy_exports(
     {
         "build": ["GoldBuildError", "build_gold", "finish_gold_run", "gold_lock"],
         "export": ["export_marts"],
-        "marts": ["MARTS", "Mart", "MART_NAMES"],
+        "marts": ["MARTS", "Mart", "MART_NAMES", "state_models"],
         "plan": ["GoldPlan", "gold_watermark", "hours_touched_since", "plan_gold_run", "state_version"],
         "project": [
             "DBT_PROJECT_DIR",

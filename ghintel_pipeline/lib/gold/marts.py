@@ -9,11 +9,13 @@ Delta's is the day partition, the smallest unit delta-rs replaces without rewrit
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
-from ghintel_pipeline.lib.gold.project import DBT_PROJECT_DIR
+from ghintel_pipeline.lib.gold.project import DBT_PROJECT_DIR, ensure_manifest
 
 
 @dataclass(frozen=True)
@@ -51,21 +53,19 @@ def _registered_marts(project_dir=DBT_PROJECT_DIR) -> tuple[Mart, ...]:
 MARTS: tuple[Mart, ...] = _registered_marts()
 MART_NAMES: tuple[str, ...] = tuple(m.name for m in MARTS)
 
-# Incremental dbt models whose rows exist only in the DuckDB file; if any is missing the file is
-# new (or was lost) and the next run must rebuild everything from silver.
-STATE_MODELS: tuple[str, ...] = (
-    "int_events_aggregated_to_repo_actor_hours",
-    "int_events_aggregated_to_source_hours",
-    "int_events_aggregated_to_org_hours",
-    "int_repo_actors_collected",
-    "fct_repo_activity_hourly",
-    "fct_org_activity_daily",
-    "fct_actor_activity_daily",
-    "fct_actor_activity_hourly",
-    "fct_org_actor_activity_hourly",
-    "anomalies",
-    "repo_trending_history",
-)
+
+def state_models(manifest: Path | None = None) -> tuple[str, ...]:
+    """The incremental dbt models, read from the dbt manifest: their rows exist only in the DuckDB
+    file, so if any is missing the file is new (or was lost) and the next run must rebuild
+    everything from silver."""
+    nodes = json.loads((manifest or ensure_manifest()).read_text())["nodes"].values()
+    return tuple(
+        sorted(
+            node["name"]
+            for node in nodes
+            if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+        )
+    )
 
 
 def mart(name: str) -> Mart:

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
-from ghintel_pipeline.lib.gold.marts import MARTS, STATE_MODELS
+from ghintel_pipeline.lib.gold.marts import MARTS, state_models
 from ghintel_pipeline.lib.gold.project import duckdb_path
 from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
 from ghintel_pipeline.lib.lake.storage import table_dataset
@@ -116,7 +116,7 @@ def state_version(settings: Settings) -> int | None:
         tables = {
             row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()
         }
-        if STATE_TABLE not in tables or not set(STATE_MODELS) <= tables:
+        if STATE_TABLE not in tables or not set(state_models()) <= tables:
             return None
         row = con.execute(f"select min(silver_version) from {STATE_TABLE}").fetchone()
     return int(row[0]) if row and row[0] is not None else None

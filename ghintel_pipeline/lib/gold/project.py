@@ -153,7 +153,14 @@ def _parsed_manifest(env: dict[str, str], args: list[str]):
             return None
         _MANIFESTS.clear()
         _MANIFESTS[key] = parsed.result
-    return _MANIFESTS[key]
+    manifest = _MANIFESTS[key]
+    # A run compiles the nodes in place and marks their ephemeral CTEs as injected; a later run
+    # recompiles the SQL (new --vars) and must inject them again, so that mark is reset.
+    for node in manifest.nodes.values():
+        if getattr(node, "extra_ctes_injected", False):
+            node.extra_ctes_injected = False
+            node.extra_ctes = []
+    return manifest
 
 
 def _release_duckdb() -> None:

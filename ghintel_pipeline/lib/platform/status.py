@@ -21,8 +21,6 @@ from ghintel_pipeline.lib.platform.services import dagster_home
 from ghintel_pipeline.lib.platform.state import read_state, supervisor_running
 from ghintel_pipeline.lib.settings import Settings
 
-GOLD_TABLES = MART_NAMES
-
 
 def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else None
@@ -197,7 +195,7 @@ def gold_section(settings: Settings) -> dict:
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    names = set(GOLD_TABLES)
+    names = set(MART_NAMES)
     local_gold = Path(settings.lake_root) / "gold"
     if "://" not in settings.lake_root and local_gold.is_dir():
         names |= {p.name for p in local_gold.iterdir() if (p / "_delta_log").is_dir()}
