@@ -11,10 +11,9 @@ import duckdb
 
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
-from ghintel_api.history_models import ActorActivityPoint, ActorActivityPublic, ActorActivityTotals
+from ghintel_api.history_models import ActorActivityPublic, ActorActivityTotals
 from ghintel_api.models import TopActor
-from ghintel_api.queries.common import bucket_level, buckets
-from ghintel_api.queries.coverage import hour_levels, span_coverage
+from ghintel_api.queries.coverage import series_fields
 
 
 class ActorMetric(StrEnum):
@@ -116,7 +115,7 @@ def actor_activity(
     if span is not None and granularity is Granularity.day:
         span = Span(first_hour=span.first_hour.replace(hour=0), last_hour=span.last_hour)
     totals = ActorActivityTotals(**dict.fromkeys(_ACTOR_COUNTS, 0))
-    series: list[ActorActivityPoint] = []
+    found: dict[datetime, dict] = {}
     if span is not None:
         if granularity is Granularity.hour:
             table, bucket, bounds = (
@@ -142,26 +141,13 @@ def actor_activity(
         totals = ActorActivityTotals(
             **{c: sum(r[c] for r in rows) for c in _ACTOR_COUNTS}, commits=sum(commits) if commits else None
         )
-        levels = hour_levels(lake, span)
-        zero = {**dict.fromkeys(_ACTOR_COUNTS, 0), "commits": None, "repos": 0}
-        series = [
-            ActorActivityPoint(
-                **{**zero, **found.get(ts, {})},
-                ts=ts,
-                coverage=bucket_level(levels, span, ts, granularity),
-            )
-            for ts in buckets(span, granularity)
-        ]
+    zero = {**dict.fromkeys(_ACTOR_COUNTS, 0), "commits": None, "repos": 0}
     return ActorActivityPublic(
         login=login,
         window=window.value,
         as_of=as_of,
-        window_start=span.first_hour if span else None,
-        window_end=span.end if span else None,
-        granularity=granularity.value,
         totals=totals,
-        series=series,
-        coverage=span_coverage(lake, span),
+        **series_fields(lake, span, granularity, found, zero),
     )
 
 

@@ -7,8 +7,9 @@ from datetime import datetime
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.windows import HOUR, Span
+from ghintel_api.core.windows import HOUR, Granularity, Span
 from ghintel_api.models import Coverage, CoverageHour
+from ghintel_api.queries.common import bucket_level, buckets
 
 # Above this many hours, walk the known hours instead of every hour of the span.
 _WALK_LIMIT = 24 * 62
@@ -88,3 +89,24 @@ def coverage_hours(lake: Lake, cur: duckdb.DuckDBPyConnection, span: Span, limit
         ORDER BY event_hour DESC, source
         LIMIT ?"""
     return [CoverageHour(**row) for row in lake.query(cur, sql, [span.first_hour, span.end, limit])]
+
+
+def series_fields(
+    lake: Lake, span: Span | None, granularity: Granularity, found: dict[datetime, dict], zero: dict
+) -> dict:
+    """The fields every activity series answer shares: its span, granularity, coverage, and one point
+    per bucket (the bucket's row, zeros where there is none, with the bucket's coverage)."""
+    series = []
+    if span is not None:
+        levels = hour_levels(lake, span)
+        series = [
+            {**zero, **found.get(ts, {}), "ts": ts, "coverage": bucket_level(levels, span, ts, granularity)}
+            for ts in buckets(span, granularity)
+        ]
+    return {
+        "window_start": span.first_hour if span else None,
+        "window_end": span.end if span else None,
+        "granularity": granularity.value,
+        "series": series,
+        "coverage": span_coverage(lake, span),
+    }

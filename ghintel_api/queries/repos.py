@@ -10,15 +10,14 @@ import duckdb
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.models import (
-    ActivityPoint,
     ActivityTotals,
     Anomaly,
     RepoActivityPublic,
     RepoOverviewPublic,
     RepoTrendingRank,
 )
-from ghintel_api.queries.common import as_utc, bucket_level, buckets
-from ghintel_api.queries.coverage import hour_levels, span_coverage
+from ghintel_api.queries.common import as_utc
+from ghintel_api.queries.coverage import series_fields, span_coverage
 
 _COUNTS = (
     "events",
@@ -60,7 +59,7 @@ def repo_activity(
 ) -> RepoActivityPublic:
     span = window_span(window, as_of) if as_of is not None else None
     totals = ActivityTotals(**dict.fromkeys(_COUNTS, 0), commits=None)
-    series: list[ActivityPoint] = []
+    found: dict[datetime, dict] = {}
     if span is not None:
         table = lake.rel("fct_repo_activity_hourly")
         params = [repo_name, span.first_hour, span.end]
@@ -79,29 +78,13 @@ def repo_activity(
         totals = ActivityTotals(
             **{c: sum(r[c] for r in rows) for c in _COUNTS}, commits=sum(commits) if commits else None
         )
-        levels = hour_levels(lake, span)
-        zero = {**dict.fromkeys(_COUNTS, 0), "commits": None, "distinct_actors": None}
-        series = [
-            ActivityPoint(
-                **{
-                    **zero,
-                    **found.get(ts, {}),
-                    "ts": ts,
-                    "coverage": bucket_level(levels, span, ts, granularity),
-                }
-            )
-            for ts in buckets(span, granularity)
-        ]
+    zero = {**dict.fromkeys(_COUNTS, 0), "commits": None, "distinct_actors": None}
     return RepoActivityPublic(
         repo=repo_name,
         window=window.value,
         as_of=as_of,
-        window_start=span.first_hour if span else None,
-        window_end=span.end if span else None,
-        granularity=granularity.value,
         totals=totals,
-        series=series,
-        coverage=span_coverage(lake, span),
+        **series_fields(lake, span, granularity, found, zero),
     )
 
 
