@@ -122,7 +122,9 @@ def down(as_json: bool = typer.Option(False, "--json", help="Print one JSON obje
 
 
 def _cell(section: dict, text: str) -> str:
-    return f"[red]{section['error']}[/red]" if "error" in section else text
+    # A section that failed is {"error": ...}; the platform section always carries an "error" key
+    # (None while nothing failed), which must not hide its state.
+    return f"[red]{section['error']}[/red]" if section.get("error") else text
 
 
 def status_table(status: dict) -> Table:

@@ -22,6 +22,8 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 
+import httpx
+
 from ghintel_pipeline.lib.settings import Settings
 
 
@@ -67,10 +69,20 @@ def kafka_health(settings: Settings, reasons: list[Reason]) -> dict:
     }
 
 
-def latest_check_results(settings: Settings, limit: int = 500) -> list[dict]:
-    """The newest evaluation of every asset check recorded in ``$GHINTEL_HOME/dagster``."""
+def latest_check_results(settings: Settings, limit: int = 500, dagster_url: str | None = None) -> list[dict]:
+    """The newest evaluation of every asset check recorded in ``$GHINTEL_HOME/dagster``.
+
+    Asked from the running webserver at ``dagster_url`` when given (no Dagster import, see
+    ``lib.platform.dagster_api``); from the instance when none answers."""
     from ghintel_pipeline.lib.dagster_instance import dagster_home
 
+    if dagster_url:
+        from ghintel_pipeline.lib.platform import dagster_api
+
+        try:
+            return dagster_api.latest_check_results(dagster_url)
+        except (httpx.HTTPError, ValueError, KeyError, dagster_api.DagsterApiError):
+            pass  # no webserver answering (or an unexpected answer): read the instance
     home = dagster_home(settings)
     if not (home / "dagster.yaml").exists():
         return []
@@ -99,15 +111,20 @@ def latest_check_results(settings: Settings, limit: int = 500) -> list[dict]:
     return sorted(latest.values(), key=lambda c: (c["asset"], c["check"]))
 
 
-def pipeline_health(settings: Settings, *, kafka: bool = True) -> PipelineHealth:
-    """Compute every reason now (Kafka metadata + one tail fetch, the Dagster event log, a count)."""
+def pipeline_health(
+    settings: Settings, *, kafka: bool = True, dagster_url: str | None = None
+) -> PipelineHealth:
+    """Compute every reason now (Kafka metadata + one tail fetch, the Dagster event log, a count).
+
+    ``dagster_url``: a running Dagster webserver to read the check results from (see
+    ``latest_check_results``)."""
     from ghintel_pipeline.lib.lake.quality import quarantine_share
 
     health = PipelineHealth(computed_at=time.time())
     if kafka:
         health.kafka = kafka_health(settings, health.reasons)
     try:
-        health.checks = latest_check_results(settings)
+        health.checks = latest_check_results(settings, dagster_url=dagster_url)
     except Exception as exc:  # noqa: BLE001 - an unreadable instance is unknown, not a reason
         health.checks = [{"error": f"{type(exc).__name__}: {exc}"[:300]}]
     for check in health.checks:

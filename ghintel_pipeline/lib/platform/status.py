@@ -13,7 +13,6 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ghintel_pipeline.lib.gold.marts import MART_NAMES
 from ghintel_pipeline.lib.kafka.broker import broker_status
 from ghintel_pipeline.lib.platform.health import pipeline_health
 from ghintel_pipeline.lib.platform.process import same_process_alive, tail
@@ -26,23 +25,31 @@ def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else None
 
 
+class _Section:
+    """One status section running on its own daemon thread, so that a section stuck on a dead
+    broker never keeps the command from exiting; errors become ``{"error": ...}``."""
+
+    def __init__(self, fn, *args, timeout_s: float = 20.0):
+        self.timeout_s, self.deadline = timeout_s, time.monotonic() + timeout_s
+        self.box: dict = {}
+
+        def target() -> None:
+            try:
+                self.box["value"] = fn(*args)
+            except Exception as exc:  # noqa: BLE001 - a status section must never take the command down
+                self.box["value"] = {"error": f"{type(exc).__name__}: {exc}"}
+
+        self.thread = threading.Thread(target=target, daemon=True)
+        self.thread.start()
+
+    def result(self) -> dict:
+        self.thread.join(max(0.0, self.deadline - time.monotonic()))
+        return self.box.get("value", {"error": f"timed out after {self.timeout_s:.0f}s"})
+
+
 def _guard(fn, *args, timeout_s: float = 20.0):
-    """Run one status section with a time limit; errors become ``{"error": ...}``.
-
-    A daemon thread, so that a section stuck on a dead broker never keeps the command from exiting.
-    """
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn(*args)
-        except Exception as exc:  # noqa: BLE001 - a status section must never take the command down
-            box["value"] = {"error": f"{type(exc).__name__}: {exc}"}
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(timeout_s)
-    return box.get("value", {"error": f"timed out after {timeout_s:.0f}s"})
+    """Run one status section with a time limit (see ``_Section``)."""
+    return _Section(fn, *args, timeout_s=timeout_s).result()
 
 
 def platform_section(settings: Settings) -> dict:
@@ -125,12 +132,31 @@ def lag_section(settings: Settings) -> dict:
 INGEST_JOB = "ingest_github_events_job"
 
 
-def dagster_section(settings: Settings) -> dict:
+def webserver_url(platform: dict) -> str | None:
+    """The URL of the Dagster webserver ``ghintel up`` runs, when it is running."""
+    child = (platform.get("children") or {}).get("dagster-webserver") or {}
+    return (
+        child.get("url") if platform.get("state") == "running" and child.get("state") == "running" else None
+    )
+
+
+def dagster_section(settings: Settings, url: str | None = None) -> dict:
+    """The last ingest run: asked from the running webserver at ``url`` (GraphQL, no Dagster import),
+    else read from the instance's storage."""
     home = dagster_home(settings)
     if not (home / "dagster.yaml").exists():
         return {"last_run": None, "note": "no Dagster instance yet"}
+    if url:
+        import httpx
+
+        from ghintel_pipeline.lib.platform import dagster_api
+
+        try:
+            return {"last_run": dagster_api.last_run(url, INGEST_JOB), "read_from": "webserver"}
+        except (httpx.HTTPError, ValueError, KeyError, dagster_api.DagsterApiError):
+            pass  # the webserver does not answer (yet): read the storage
     last = _last_run_sqlite(home) if not settings.ghintel_dagster_pg_url else _last_run_instance(home)
-    return {"last_run": last}
+    return {"last_run": last, "read_from": "instance"}
 
 
 def _last_run_sqlite(home: Path) -> dict | None:
@@ -195,10 +221,17 @@ def gold_section(settings: Settings) -> dict:
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    names = set(MART_NAMES)
-    local_gold = Path(settings.lake_root) / "gold"
-    if "://" not in settings.lake_root and local_gold.is_dir():
-        names |= {p.name for p in local_gold.iterdir() if (p / "_delta_log").is_dir()}
+    if "://" in settings.lake_root:  # object storage: look for the registered marts
+        from ghintel_pipeline.lib.gold.marts import MART_NAMES
+
+        names = set(MART_NAMES)
+    else:  # a local lake: every gold table is a folder (reading the mart registry costs 0.2-0.3 s)
+        local_gold = Path(settings.lake_root) / "gold"
+        names = (
+            {p.name for p in local_gold.iterdir() if (p / "_delta_log").is_dir()}
+            if local_gold.is_dir()
+            else set()
+        )
     tables, stamps = {}, {}
     for name in sorted(names):
         uri, options = _gold_location(settings, name)
@@ -227,17 +260,24 @@ def platform_status(settings: Settings, *, deep: bool = True) -> dict:
         "producer": _guard(producer_section, settings, platform if "children" in platform else {}),
     }
     if deep:
+        # The deep sections wait on the broker, the webserver and the lake: all at once.
         reachable = broker.get("state") in ("running", "external")
-        result["lag"] = _guard(lag_section, settings) if reachable else {"error": "no reachable broker"}
-        result["dagster"] = _guard(dagster_section, settings, timeout_s=60)
-        result["gold"] = _guard(gold_section, settings, timeout_s=60)
-        result["health"] = _guard(health_section, settings, timeout_s=60)
+        url = webserver_url(platform)
+        sections = {
+            "dagster": _Section(dagster_section, settings, url, timeout_s=60),
+            "gold": _Section(gold_section, settings, timeout_s=60),
+            "health": _Section(health_section, settings, url, timeout_s=60),
+        }
+        lag = _Section(lag_section, settings) if reachable else None
+        result["lag"] = lag.result() if lag else {"error": "no reachable broker"}
+        result.update({name: section.result() for name, section in sections.items()})
     return result
 
 
-def health_section(settings: Settings) -> dict:
-    """The reasons behind ``degraded`` (the same function ``/health`` calls) and the failed checks."""
-    health = pipeline_health(settings)
+def health_section(settings: Settings, url: str | None = None) -> dict:
+    """The reasons behind ``degraded`` (the same function ``/health`` calls) and the failed checks;
+    ``url``: the running Dagster webserver to read the checks from."""
+    health = pipeline_health(settings, dagster_url=url)
     failed = [c for c in health.checks if "error" not in c and not c["passed"]]
     return {
         "status": "degraded" if health.degraded else "ok",
