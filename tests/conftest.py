@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,37 @@ def real_gold_home(tmp_path_factory) -> Path:
         backfill_gharchive_hour(settings, hour, path_or_url=str(path))
     build_gold(settings)
     return home
+
+
+@dataclass(frozen=True)
+class BurstLake:
+    home: Path
+    raw_files: tuple[Path, ...]  # the hour files it was loaded from
+    summary: dict  # what its (first, full) build_gold returned
+
+
+@pytest.fixture(scope="session")
+def burst_gold_home(tmp_path_factory) -> BurstLake:
+    """GH Archive 2015-01-01 hours 0 and 1, hour 1 with the labelled synthetic star and push bursts
+    and co-stars of tests/gold/synthetic.py, through the real backfill and the real gold build:
+    built once per session for the gold and the agent tests. Read it only; copy it to change it."""
+    from ghintel_pipeline.lib.gold import build_gold
+    from ghintel_pipeline.lib.lake import backfill_gharchive_hour
+    from ghintel_pipeline.lib.settings import Settings
+    from tests.gold import synthetic as syn
+
+    hour = dt.datetime(2015, 1, 1, 1, tzinfo=dt.UTC)
+    raw = tmp_path_factory.mktemp("burst-raw")
+    hour_1 = syn.write_hour_file(
+        raw / "2015-01-01-1.json.gz",
+        HOUR_1,
+        syn.star_burst(hour) + syn.push_burst(hour) + syn.co_stars(hour),
+    )
+    home = tmp_path_factory.mktemp("burst-lake") / "home"
+    settings = Settings(ghintel_home=home, ghintel_lake_root=None)
+    backfill_gharchive_hour(settings, "2015-01-01-0", path_or_url=str(HOUR_0))
+    backfill_gharchive_hour(settings, "2015-01-01-1", path_or_url=str(hour_1))
+    return BurstLake(home, (HOUR_0, hour_1), build_gold(settings))
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 
@@ -138,3 +139,112 @@ def test_the_lake_domains_load_without_dbt_or_matplotlib(tmp_path):
     )
     modules = modules_after(code, tmp_path)
     assert "dagster" in modules and not modules & {"dagster_dbt", "dbt", "matplotlib"}
+
+
+# What the Dagster webserver answers (shapes recorded from dagster-webserver 1.13; the queries
+# themselves are validated against its schema in tests/platform/test_dagster_api.py).
+WEBSERVER_ANSWERS = {
+    "LastRun": {
+        "runsOrError": {
+            "__typename": "Runs",
+            "results": [
+                {
+                    "runId": "f00dfeed-0000-4000-8000-000000000001",
+                    "jobName": "ingest_github_events_job",
+                    "status": "SUCCESS",
+                    "creationTime": 1767225600.0,
+                    "startTime": 1767225601.0,
+                    "endTime": 1767225609.5,
+                }
+            ],
+        }
+    },
+    "AssetChecks": {
+        "assetNodes": [
+            {
+                "assetKey": {"path": ["silver", "github_events"]},
+                "assetChecksOrError": {
+                    "__typename": "AssetChecks",
+                    "checks": [{"name": "quarantine_share", "blocking": True}],
+                },
+            }
+        ]
+    },
+    "CheckExecutions": {
+        "c0": [{"evaluation": {"success": False, "severity": "ERROR", "timestamp": 1767225608.0}}]
+    },
+}
+
+
+@pytest.fixture
+def running_platform_home(tmp_path):
+    """A GHINTEL_HOME whose state says the platform runs (supervisor lock held by this process) with
+    a Dagster instance and a webserver answering GraphQL on a free port."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import psutil
+
+    from ghintel_pipeline.lib.dagster_instance import dagster_home
+    from ghintel_pipeline.lib.platform.state import ChildState, PlatformState, SupervisorLock, write_state
+    from ghintel_pipeline.lib.settings import Settings
+
+    class GraphQL(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server interface
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            name = body["query"].split("query ", 1)[1].split("(", 1)[0].split("{", 1)[0].strip()
+            data = json.dumps({"data": WEBSERVER_ANSWERS[name]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), GraphQL)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    home = tmp_path / "home"
+    dagster = dagster_home(Settings(ghintel_home=home))
+    dagster.mkdir(parents=True)
+    (dagster / "dagster.yaml").write_text("telemetry: {enabled: false}\n")
+    me, started = os.getpid(), psutil.Process().create_time()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    webserver = ChildState(
+        "dagster-webserver", [], str(home / "w.log"), "service", pid=me, create_time=started, url=url
+    )
+    webserver.state = "running"
+    children = {"dagster-webserver": webserver}
+    state = PlatformState("running", supervisor_pid=me, supervisor_create_time=started, children=children)
+    write_state(home, state)
+    lock = SupervisorLock(home)
+    assert lock.acquire()
+    yield home
+    lock.release()
+    server.shutdown()
+
+
+def test_status_of_a_running_platform_asks_the_webserver_and_loads_no_dagster(running_platform_home):
+    code = "from ghintel_pipeline.cli.main import app\nimport contextlib, io, json\nout = io.StringIO()\n"
+    code += "with contextlib.redirect_stdout(out):\n    try:\n        app(['status', '--json'])\n"
+    code += "    except SystemExit as exit:\n        assert exit.code == 0, exit.code\n"
+    code += "status = json.loads(out.getvalue())\nprint(json.dumps(status))\n"
+    probe = code + "import sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", "GHINTEL_HOME": str(running_platform_home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    status_line, modules_line = proc.stdout.strip().splitlines()[-2:]
+    status, modules = json.loads(status_line), set(json.loads(modules_line))
+    assert status["platform"]["state"] == "running"
+    assert status["dagster"]["read_from"] == "webserver"
+    assert status["dagster"]["last_run"]["run_id"].startswith("f00dfeed")
+    assert status["dagster"]["last_run"]["ended_at"] == "2026-01-01T00:00:09+00:00"
+    assert [r["code"] for r in status["health"]["reasons"]] == ["check_failed"]
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ghintel_agents.run import make_target, run_agent
-from tests.agents.conftest import CO_STAR_REPO, CO_STARS, STAR_ANOMALY
+from tests.agents.conftest import STAR_ANOMALY
 from tests.agents.gold_rows import GoldRows
-from tests.gold.synthetic import STAR_BURST_SIZE
+from tests.gold.synthetic import CO_STAR_REPO, CO_STARS, STAR_BURST_SIZE
 
 REPO = "prakhar1989/awesome-courses"  # real, active in hours 0 and 1, trending
 ORG = "cloudify-cosmo"  # real org with 30+ repos in hour 0/1

@@ -1,7 +1,8 @@
 """One real lake for the whole gold suite, advanced in stages (dbt runs are the slow part).
 
-Stage ``built``: GH Archive hours 0 and 1 (hour 1 with labelled synthetic bursts) loaded with the
-real lakehouse backfill, then ``build_gold`` (first run = full build). ``late``: an event for
+Stage ``built``: a copy of the session's burst lake (``burst_gold_home`` in tests/conftest.py: GH
+Archive hours 0 and 1, hour 1 with labelled synthetic bursts, loaded with the real lakehouse
+backfill, then ``build_gold``, first run = full build). ``late``: an event for
 hour 0 arrives later -> incremental ``build_gold``. ``via_dagster``: another late event, gold
 materialized through Dagster/dagster-dbt. ``refreshed``: ``build_gold(full_refresh=True)``.
 Each stage keeps in-memory snapshots of the gold tables, so a test of an early stage is not
@@ -11,6 +12,7 @@ affected by later ones.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,6 @@ from deltalake import DeltaTable
 from ghintel_pipeline.lib.gold import MARTS, build_gold
 from ghintel_pipeline.lib.lake import backfill_gharchive_hour, lake_table_uri
 from ghintel_pipeline.lib.settings import Settings
-from tests.conftest import HOUR_0, HOUR_1
 from tests.gold import synthetic as syn
 
 H0 = dt.datetime(2015, 1, 1, 0, tzinfo=dt.UTC)
@@ -59,15 +60,16 @@ def gold_settings(tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="package")
-def built(gold_settings, tmp_path_factory) -> Stage:
-    raw = tmp_path_factory.mktemp("gold-raw")
-    hour_1 = syn.write_hour_file(
-        raw / "2015-01-01-1.json.gz", HOUR_1, syn.star_burst(H1) + syn.push_burst(H1)
+def built(gold_settings, burst_gold_home) -> Stage:
+    """A private copy of the session's burst lake (its first build_gold was a full build): the
+    later stages write to it."""
+    shutil.copytree(burst_gold_home.home, gold_settings.home, dirs_exist_ok=True)
+    return Stage(
+        gold_settings,
+        burst_gold_home.summary,
+        *read_gold(gold_settings),
+        raw_files=list(burst_gold_home.raw_files),
     )
-    backfill_gharchive_hour(gold_settings, "2015-01-01-0", path_or_url=str(HOUR_0))
-    backfill_gharchive_hour(gold_settings, "2015-01-01-1", path_or_url=str(hour_1))
-    summary = build_gold(gold_settings)
-    return Stage(gold_settings, summary, *read_gold(gold_settings), raw_files=[HOUR_0, hour_1])
 
 
 def late_event(actor: int, created_at: dt.datetime) -> dict:

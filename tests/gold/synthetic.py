@@ -14,6 +14,8 @@ from pathlib import Path
 
 STAR_BURST_REPO = {"id": 900_000_001, "name": "ghintel-synthetic/star-burst"}
 PUSH_BURST_REPO = {"id": 900_000_002, "name": "ghintel-synthetic/push-burst"}
+CO_STAR_REPO = {"id": 900_000_003, "name": "ghintel-synthetic/co-star"}
+CO_STARS = 5
 STAR_BURST_SIZE = 40
 PUSH_BURST_SIZE = 60
 PUSH_BURST_ACTORS = 3
@@ -51,6 +53,11 @@ def stars_from_burst_accounts(repo: dict, start: dt.datetime, count: int) -> lis
 def star_burst(hour: dt.datetime) -> list[dict]:
     """STAR_BURST_SIZE stars from brand-new accounts that do nothing else: a fake-star campaign."""
     return stars_from_burst_accounts(STAR_BURST_REPO, hour + dt.timedelta(minutes=5), STAR_BURST_SIZE)
+
+
+def co_stars(hour: dt.datetime) -> list[dict]:
+    """The first CO_STARS burst accounts also star a second repo a minute after the first."""
+    return stars_from_burst_accounts(CO_STAR_REPO, hour + dt.timedelta(minutes=6), CO_STARS)
 
 
 def push_burst(hour: dt.datetime) -> list[dict]:
