@@ -34,6 +34,8 @@ from ghintel_pipeline.lib.gold.project import dbt_home
 GOLD_GROUP = "gold"
 
 gold_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Under `dagster dev` (`ghintel dagster dev`): re-parse the project on every load of the location.
+gold_dbt_project.prepare_if_dev()
 
 
 class GoldDbtResource(DbtCliResource):
@@ -77,6 +79,8 @@ class GoldBuildConfig(dg.Config):
 
 
 @dbt_assets(
+    # Every other process (webserver, daemon, run workers, the CLI's in-process runs) parses only
+    # when the manifest is missing or stale: the same preparer, see ensure_manifest.
     manifest=ensure_manifest(),
     project=gold_dbt_project,
     dagster_dbt_translator=GoldDbtTranslator(),

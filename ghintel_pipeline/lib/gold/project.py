@@ -193,20 +193,28 @@ def dbt_executable() -> str:
 
 @lru_cache(maxsize=4)
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """target/manifest.json of the dbt project, parsed on demand (clean checkout, edited models).
+    """target/manifest.json of the dbt project, prepared on demand (clean checkout, edited models).
 
-    Runs ``dbt parse`` in-process when the manifest is missing or older than any project file:
-    offline (no package download, no tracking) and without connecting to DuckDB. Cached for the
+    When the manifest is missing or older than any project file, dagster-dbt's preparer
+    (``DbtProject.preparer.prepare``: ``dbt parse``, guarded against processes preparing at the same
+    time) writes it, offline (no tracking, no version check); otherwise nothing is imported.
+    Every process that builds the Dagster definitions or plans gold needs the manifest, not just
+    ``dagster dev`` (where ``DbtProject.prepare_if_dev`` re-parses on each load). Cached for the
     life of the process.
     """
-    from dbt.cli.main import dbtRunner
-
     manifest = project_dir / "target" / "manifest.json"
     if manifest.exists() and manifest.stat().st_mtime >= _project_mtime(project_dir):
         return manifest
-    args = ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet"]
-    with _DBT_LOCK, patched_environ(OFFLINE_ENV):
-        result = dbtRunner().invoke(args)
-    if not result.success or not manifest.exists():
-        raise RuntimeError(f"dbt parse of {project_dir} failed: {result.exception}")
+    from dagster_dbt import DbtProject
+
+    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+    # The preparer runs the `dbt` on PATH: this environment's own, even when it is not activated.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    try:
+        with _DBT_LOCK, patched_environ({**OFFLINE_ENV, "PATH": path}):
+            project.preparer.prepare(project)
+    except Exception as exc:
+        raise RuntimeError(f"dbt parse of {project_dir} failed: {exc}") from exc
+    if not manifest.exists():
+        raise RuntimeError(f"dbt parse of {project_dir} wrote no {manifest}")
     return manifest
