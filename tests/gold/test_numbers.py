@@ -5,6 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from tests.gold import synthetic as syn
+
 RAW_COLUMNS = (
     "{'id': 'VARCHAR', 'type': 'VARCHAR', 'actor': 'STRUCT(id BIGINT, login VARCHAR)', "
     "'repo': 'STRUCT(id BIGINT, name VARCHAR)', 'org': 'STRUCT(id BIGINT, login VARCHAR)', "
@@ -39,7 +41,10 @@ def same(con, expected_sql: str, actual_sql: str) -> None:
 def test_raw_files_hold_both_hours(con):
     hours = con.execute("select distinct date_trunc('hour', created_at) from raw order by 1").fetchall()
     assert len(hours) == 2
-    assert con.execute("select count(*) from raw").fetchone()[0] == 7702 + 7427 + 40 + 60
+    assert (
+        con.execute("select count(*) from raw").fetchone()[0]
+        == 7702 + 7427 + syn.STAR_BURST_SIZE + syn.PUSH_BURST_SIZE + syn.CO_STARS
+    )
 
 
 def test_events_stars_pushes_and_commits_per_repo_hour(con):

@@ -12,7 +12,6 @@ import dagster as dg
 from ghintel_pipeline.defs.keys import BRONZE_KEY, KAFKA_TOPIC_KEY, QUARANTINE_KEY, SILVER_KEY, table_of
 from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
-from ghintel_pipeline.lib.gold import plan_gold_run
 from ghintel_pipeline.lib.lake import BrokerResetError, lake_table_uri, plan_ingest, run_ingest
 
 # Recorded on each silver materialization so the asset checks can scope their scans to the
@@ -77,6 +76,10 @@ def ingest_github_events(
             allow_retries=False,
         ) from exc
     bronze, summary = run.bronze, run.silver
+    # Imported here: the gold planner (duckdb, the mart registry) is not part of a GH Archive
+    # backfill, which loads this domain too.
+    from ghintel_pipeline.lib.gold import plan_gold_run
+
     gold_plan = plan_gold_run(settings) if bronze.rows_read == 0 and summary.rows_read == 0 else None
     if gold_plan is not None and gold_plan.mode == "noop":
         # Nothing new for the lake nor gold: no materialization, so Dagster skips the gold step and

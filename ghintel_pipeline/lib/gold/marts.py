@@ -17,6 +17,9 @@ import yaml
 
 from ghintel_pipeline.lib.gold.project import DBT_PROJECT_DIR, ensure_manifest
 
+# libyaml's loader when PyYAML has it: the registry reads every marts .yml at import (~10x faster)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Mart:
@@ -36,7 +39,7 @@ def _registered_marts(project_dir=DBT_PROJECT_DIR) -> tuple[Mart, ...]:
     marts = []
     for path in sorted((project_dir / "models" / "marts").glob("*.yml")):
         with open(path) as fh:
-            for model in yaml.safe_load(fh).get("models", []):
+            for model in yaml.load(fh, Loader=_YAML_LOADER).get("models", []):
                 gold = (model.get("config") or {}).get("meta", {}).get("gold")
                 if gold:
                     marts.append(
