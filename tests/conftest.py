@@ -35,11 +35,19 @@ def pytest_sessionstart(session):
         llama_server.start_build()
 
 
+# Session fixtures that run a real dbt build (or a whole platform): a test that needs one is slow.
+DBT_BUILD_FIXTURES = {"real_gold_home", "burst_gold_home", "e2e_platform"}
+
+
 def pytest_collection_modifyitems(items):
-    # `-m broker` selects every test that starts or uses the embedded broker, marked or not.
+    # `-m broker` selects every test that starts or uses the embedded broker, marked or not;
+    # `-m "not slow"` (make test-quick) leaves out every test that needs a gold build.
     for item in items:
-        if "broker_home" in getattr(item, "fixturenames", ()):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "broker_home" in fixtures:
             item.add_marker(pytest.mark.broker)
+        if fixtures & DBT_BUILD_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

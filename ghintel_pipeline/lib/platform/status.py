@@ -216,22 +216,25 @@ def _gold_location(settings: Settings, table: str) -> tuple[str, dict | None]:
     return lake_table_uri(settings, "gold", table), storage_options(settings)
 
 
+def gold_table_names(settings: Settings) -> set[str]:
+    """The gold tables to look at: the registered marts on object storage; on a local lake every
+    gold table is a folder (reading the mart registry costs 0.2-0.3 s)."""
+    if "://" in settings.lake_root:
+        from ghintel_pipeline.lib.gold.marts import MART_NAMES
+
+        return set(MART_NAMES)
+    local_gold = Path(settings.lake_root) / "gold"
+    if not local_gold.is_dir():
+        return set()
+    return {p.name for p in local_gold.iterdir() if (p / "_delta_log").is_dir()}
+
+
 def gold_section(settings: Settings) -> dict:
     """Freshness of the gold layer: the newest commit over the gold Delta tables."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    if "://" in settings.lake_root:  # object storage: look for the registered marts
-        from ghintel_pipeline.lib.gold.marts import MART_NAMES
-
-        names = set(MART_NAMES)
-    else:  # a local lake: every gold table is a folder (reading the mart registry costs 0.2-0.3 s)
-        local_gold = Path(settings.lake_root) / "gold"
-        names = (
-            {p.name for p in local_gold.iterdir() if (p / "_delta_log").is_dir()}
-            if local_gold.is_dir()
-            else set()
-        )
+    names = gold_table_names(settings)
     tables, stamps = {}, {}
     for name in sorted(names):
         uri, options = _gold_location(settings, name)
