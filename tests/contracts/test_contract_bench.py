@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from benchmarks.contracts import default_bench_files, run_validation_bench
@@ -35,6 +36,7 @@ def test_run_validation_bench_reports_every_figure(tmp_path):
     assert ("seconds" in duck) or ("error" in duck)
 
 
+@pytest.mark.slow  # runs the benchmark command end to end
 def test_cli_prints_figures(tmp_path):
     path = _small_file(tmp_path)
     runner = CliRunner()

@@ -7,6 +7,7 @@ import shutil
 import uuid
 
 import dagster as dg
+import pytest
 
 from ghintel_pipeline.lib.gold import DBT_PROJECT_DIR, ensure_manifest
 from ghintel_pipeline.lib.gold.marts import MARTS
@@ -61,6 +62,7 @@ def test_gold_materializes_through_dagster(via_dagster):
     assert fct["gold_plan"].value == "incremental" and fct["delta_write"].value == "replace_days"
 
 
+@pytest.mark.slow  # dbt parses a copy of the project
 def test_manifest_is_generated_from_a_clean_checkout(tmp_path):
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))

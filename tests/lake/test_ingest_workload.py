@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import orjson
 import pyarrow.compute as pc
+import pytest
 
 from benchmarks.ingest import duckdb_read
 from benchmarks.workload import MIN_EVENTS_PER_HOUR, amplified_2025_hours
@@ -13,6 +14,7 @@ from ghintel_pipeline.lib.gharchive.reader import event_lines
 from tests.conftest import HOUR_0, HOUR_1, HOUR_15
 
 
+@pytest.mark.slow  # 150k events through the whole lake path
 def test_an_amplified_hour_holds_150k_distinct_2025_shaped_events(tmp_path):
     (path,) = amplified_2025_hours([HOUR_0, HOUR_1, HOUR_15], 1, tmp_path)
     lines = list(event_lines(path))

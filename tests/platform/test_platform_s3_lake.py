@@ -78,6 +78,7 @@ def _distinct_ids(path) -> set[str]:
         return {json.loads(line)["id"] for line in fh if line.strip()}
 
 
+@pytest.mark.slow  # an S3 server (moto), a backfill and an ingest
 def test_backfill_and_ingest_into_an_s3_lake(s3_settings, s3_endpoint):
     opts = storage_options(s3_settings)
     assert opts["AWS_ENDPOINT_URL"] == s3_endpoint and opts["conditional_put"] == "etag"
