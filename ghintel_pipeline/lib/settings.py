@@ -275,5 +275,11 @@ class Settings(
 
 
 @lru_cache
+def only_set(values: dict) -> dict:
+    """``values`` without the unset ones (None, empty, false, zero): what an override or an option
+    map passes on, so that an unset value falls back to its default."""
+    return {key: value for key, value in values.items() if value}
+
+
 def get_settings() -> Settings:
     return Settings()

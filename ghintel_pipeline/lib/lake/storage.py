@@ -17,7 +17,7 @@ from deltalake import (
 )
 from deltalake.exceptions import TableNotFoundError
 
-from ghintel_pipeline.lib.settings import LakeSettings
+from ghintel_pipeline.lib.settings import LakeSettings, only_set
 
 UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -101,22 +101,17 @@ def storage_options(settings: LakeSettings) -> dict | None:
     """delta-rs object-store options for an s3:// lake; None for a local folder."""
     if not settings.lake_root.startswith(("s3://", "s3a://")):
         return None
-    opts: dict[str, str] = {}
-    if settings.ghintel_s3_endpoint_url:
-        opts["AWS_ENDPOINT_URL"] = settings.ghintel_s3_endpoint_url
-    if settings.aws_access_key_id:
-        opts["AWS_ACCESS_KEY_ID"] = settings.aws_access_key_id
-    if settings.aws_secret_access_key:
-        opts["AWS_SECRET_ACCESS_KEY"] = settings.aws_secret_access_key
-    if settings.aws_region:
-        opts["AWS_REGION"] = settings.aws_region
-    if settings.ghintel_s3_allow_http:
-        opts["AWS_ALLOW_HTTP"] = "true"
-    if settings.ghintel_s3_conditional_put:
-        opts["conditional_put"] = settings.ghintel_s3_conditional_put
-    if settings.aws_s3_allow_unsafe_rename:
-        opts["AWS_S3_ALLOW_UNSAFE_RENAME"] = "true"
-    return opts
+    return only_set(
+        {
+            "AWS_ENDPOINT_URL": settings.ghintel_s3_endpoint_url,
+            "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,
+            "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
+            "AWS_REGION": settings.aws_region,
+            "AWS_ALLOW_HTTP": "true" if settings.ghintel_s3_allow_http else None,
+            "conditional_put": settings.ghintel_s3_conditional_put,
+            "AWS_S3_ALLOW_UNSAFE_RENAME": "true" if settings.aws_s3_allow_unsafe_rename else None,
+        }
+    )
 
 
 def silver_schema() -> pa.Schema:
