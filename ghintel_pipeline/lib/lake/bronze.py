@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TypedDict
 
 import orjson
@@ -39,6 +39,7 @@ from ghintel_pipeline.lib.lake.storage import (
     table_dataset,
     write_table,
 )
+from ghintel_pipeline.lib.records import AsDict
 from ghintel_pipeline.lib.settings import Settings
 
 Progress = Callable[[str, int], None]
@@ -57,7 +58,7 @@ class DrainOptions(TypedDict, total=False):
 
 
 @dataclass
-class BronzeSummary:
+class BronzeSummary(AsDict):
     rows_read: int = 0
     rows_written: int = 0
     bytes_written: int = 0
@@ -66,9 +67,6 @@ class BronzeSummary:
     epoch: int = 0
     caught_up: bool = False
     seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class _Batch:

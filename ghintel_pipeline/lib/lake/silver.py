@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,6 +40,7 @@ from ghintel_pipeline.lib.lake.storage import (
     write_table,
     writer_properties,
 )
+from ghintel_pipeline.lib.records import AsDict
 from ghintel_pipeline.lib.settings import Settings
 
 Progress = Callable[[str, int], None]
@@ -59,7 +60,7 @@ MAX_CONFLICTS = 20
 
 
 @dataclass
-class SilverSummary:
+class SilverSummary(AsDict):
     rows_read: int = 0  # bronze rows processed = silver_written + duplicates + quarantined
     silver_written: int = 0
     duplicates: int = 0
@@ -68,9 +69,6 @@ class SilverSummary:
     offsets: dict[int, dict[str, int]] = field(default_factory=dict)
     event_hours_touched: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     def add(self, counts: ChunkCounts) -> None:
         self.rows_read += counts.rows
