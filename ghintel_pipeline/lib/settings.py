@@ -274,12 +274,12 @@ class Settings(
     """Every slice: for the CLI and the supervisor, which configure several components."""
 
 
-@lru_cache
 def only_set(values: dict) -> dict:
     """``values`` without the unset ones (None, empty, false, zero): what an override or an option
     map passes on, so that an unset value falls back to its default."""
     return {key: value for key, value in values.items() if value}
 
 
+@lru_cache
 def get_settings() -> Settings:
     return Settings()
