@@ -14,7 +14,7 @@ up: setup
 test: setup
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
-# Everything except the tests marked slow (crash injection, platform lifecycle, e2e, daemon).
+# The quick subset: every test not marked slow (no gold build, platform, browser or crash injection; README).
 test-quick: setup
 	$(UV) run --frozen pytest -m "not slow" $(PYTEST_ARGS)
 
