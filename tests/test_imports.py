@@ -136,6 +136,8 @@ def test_the_lake_domains_load_without_dbt_or_matplotlib(tmp_path):
         "from ghintel_pipeline.definitions import lake_definitions\n"
         "from ghintel_pipeline.lib.settings import Settings\n"
         "lake_definitions(Settings()).resolve_job_def('backfill_gharchive_job')\n"
+        "import sys\n"
+        "assert 'ghintel_pipeline.lib.gold.plan' not in sys.modules, 'the gold planner was imported'\n"
     )
     modules = modules_after(code, tmp_path)
     assert "dagster" in modules and not modules & {"dagster_dbt", "dbt", "matplotlib"}
