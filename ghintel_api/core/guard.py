@@ -101,10 +101,25 @@ class QueryNormalizeMiddleware:
         await self.app(scope, receive, send)
 
 
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def set_thread_limit(threads: int) -> int:
+    """Size of the threadpool sync routes run in (0 = two per core); call inside the event loop.
+
+    Requests beyond it wait on the event loop for a thread. anyio's default of 40 threads let 32
+    concurrent requests each hold a thread, and their GIL hand-offs cost CPU on every query.
+    """
+    limit = threads or 2 * cores()
+    anyio.to_thread.current_default_thread_limiter().total_tokens = limit
+    return limit
+
+
 def default_caps(global_cap: int, per_client: int) -> tuple[int, int]:
     """0 means automatic: one expensive query per core, a client at most half of them."""
     if global_cap <= 0:
-        global_cap = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        global_cap = cores()
     if per_client <= 0:
         per_client = max(1, global_cap // 2)
     return global_cap, min(per_client, global_cap)

@@ -1,4 +1,5 @@
-"""Organisation summary: totals, top repos and series from gold hourly repo activity; distinct and
+"""Organisation summary: totals, top repos and series from gold hourly repo activity (its org-sorted
+copy, core/shapes.py); distinct and
 top actors from gold `fct_org_actor_activity_hourly`."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from datetime import datetime
 import duckdb
 
 from ghintel_api.core.lake import Lake
+from ghintel_api.core.shapes import stored_name
 from ghintel_api.core.windows import Granularity, Window, default_granularity, window_span
 from ghintel_api.models import OrgSeriesPoint, OrgSummaryPublic, TopRepo
 from ghintel_api.queries.actors import top_actors_counted
@@ -34,9 +36,13 @@ GROUP BY ts"""
 
 def resolve_org(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str | None:
     """The org's login as stored (GitHub logins are case-insensitive), or None when unknown."""
+    table = lake.rel("dim_orgs")
+    login = stored_name(lake.names.get("dim_orgs"), org)
+    if login is not False:
+        return login
     rows = lake.query(
         cur,
-        f"SELECT org_login FROM {lake.rel('dim_orgs')} WHERE lower(org_login) = lower(?) "
+        f"SELECT org_login FROM {table} WHERE lower(org_login) = lower(?) "
         "ORDER BY last_seen DESC NULLS LAST LIMIT 1",
         [org],
     )
@@ -67,7 +73,7 @@ def org_summary(
     }
     totals, top_repos, series, actors, top_list = empty, [], [], 0, []
     if span is not None:
-        table = lake.rel("fct_repo_activity_hourly")
+        table = lake.rel("org_repo_activity_hourly")  # the mart's org rows, by org and hour
         window_params = [org, span.first_hour, span.end]
         per_repo = lake.query(cur, _PER_REPO.format(table=table), window_params)
         totals = {key: sum(r[key] for r in per_repo) for key in _TOTAL_KEYS} | {"repos": len(per_repo)}
