@@ -29,7 +29,7 @@ from ghintel_api.core import pandas_absent  # noqa: F401  (installs the finder b
 from ghintel_api.core.cursor_pool import CursorPool
 from ghintel_api.core.delta_log import last_commit_time, log_stamp, row_count
 from ghintel_api.core.event_files import EventFile, FileCache, event_files
-from ghintel_api.core.shapes import SHAPE_SOURCE, build_shapes, name_index
+from ghintel_api.core.lookups import name_index
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES, MARTS
 from ghintel_pipeline.lib.lake.storage import table_dataset
@@ -118,8 +118,9 @@ class Lake:
         self.tables: dict[str, TableState] = {
             name: TableState(name, _table_uri(settings, "gold", name)) for name in GOLD_TABLES
         }
-        self.shapes: dict[str, str] = {}  # route-shaped copies (core/shapes.py): logical -> physical
-        self.names: dict[str, dict[str, str]] = {}  # dimension -> lower(name) -> stored name
+        self.names: dict[
+            str, dict[str, str]
+        ] = {}  # dimension -> lower(name) -> stored name (core/lookups.py)
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
         self.silver_files: list[EventFile] = []
@@ -213,12 +214,9 @@ class Lake:
         finally:
             self._loader.unregister(source)
         (rows,) = self._loader.execute(f"SELECT count(*) FROM {physical}").fetchone()
-        shapes = build_shapes(self._loader, state.logical, physical, version)
         names = name_index(self._loader, state.logical, physical)
         if state.physical and state.physical != physical:
-            old = [state.physical] + [self.shapes[s] for s in shapes if s in self.shapes]
-            self._retired += [(name, time.monotonic()) for name in old]
-        self.shapes.update(shapes)
+            self._retired.append((state.physical, time.monotonic()))
         if names is not None:
             self.names[state.logical] = names
         state.physical, state.version, state.rows = physical, version, rows
@@ -315,11 +313,6 @@ class Lake:
     # ---- queries ---------------------------------------------------------------------------
     def rel(self, logical: str) -> str:
         """Physical table name for a whitelisted logical name; 503 when it is not loaded yet."""
-        if logical in SHAPE_SOURCE:
-            shaped = self.shapes.get(logical)
-            if shaped is None:
-                raise LakeNotReady(f"gold table {SHAPE_SOURCE[logical]} is not available yet")
-            return shaped
         state = self.tables[logical]
         if state.physical is None:
             raise LakeNotReady(f"gold table {logical} is not available yet")

@@ -1,5 +1,4 @@
-"""Organisation summary: totals, top repos and series from gold hourly repo activity (its org-sorted
-copy, core/shapes.py); distinct and
+"""Organisation summary: totals, top repos and series from gold hourly repo activity; distinct and
 top actors from gold `fct_org_actor_activity_hourly`."""
 
 from __future__ import annotations
@@ -9,7 +8,7 @@ from datetime import datetime
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.shapes import stored_name
+from ghintel_api.core.lookups import stored_name
 from ghintel_api.core.windows import Granularity, Window, default_granularity, window_span
 from ghintel_api.models import OrgSeriesPoint, OrgSummaryPublic, TopRepo
 from ghintel_api.queries.actors import top_actors_counted
@@ -73,7 +72,7 @@ def org_summary(
     }
     totals, top_repos, series, actors, top_list = empty, [], [], 0, []
     if span is not None:
-        table = lake.rel("org_repo_activity_hourly")  # the mart's org rows, by org and hour
+        table = lake.rel("fct_repo_activity_hourly")
         window_params = [org, span.first_hour, span.end]
         per_repo = lake.query(cur, _PER_REPO.format(table=table), window_params)
         totals = {key: sum(r[key] for r in per_repo) for key in _TOTAL_KEYS} | {"repos": len(per_repo)}

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.shapes import stored_name
+from ghintel_api.core.lookups import stored_name
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.models import (
     ActivityTotals,

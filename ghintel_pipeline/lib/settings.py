@@ -132,7 +132,7 @@ class ApiSettings(LakeSettings):
     ghintel_api_cache_max_age: int = Field(5, ge=0)
     """Cache-Control max-age (seconds) of data responses."""
     ghintel_api_threads: int = Field(0, ge=0)
-    """Worker threads running route code per process; 0 = two per core (DuckDB releases the GIL)."""
+    """Threads running route code (queries) per API process; 0 = one per core."""
     # API under load and abuse: bounded work, throttled key guessing, signed cursors, server limits
     ghintel_api_max_concurrent_queries: int = Field(0, ge=0)
     """Expensive API queries running at once (more: 503 at once); 0 = one per core."""
