@@ -59,7 +59,8 @@ def test_org_logins_resolve_as_a_case_insensitive_query_would(lake, lake_home):
     for login in logins:
         for asked in _variants(login):
             (expected,) = gold.execute(
-                "SELECT org_login FROM t WHERE lower(org_login) = lower(?) ORDER BY last_seen DESC NULLS LAST",
+                "SELECT org_login FROM t WHERE lower(org_login) = lower(?) "
+                "ORDER BY last_seen DESC NULLS LAST",
                 [asked],
             ).fetchone()
             assert resolve_org(lake, cur, asked) == expected
