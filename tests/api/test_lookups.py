@@ -35,36 +35,34 @@ def _variants(name: str) -> list[str]:
     return [name, name.upper(), name.lower(), name.swapcase()]
 
 
-def test_repo_names_resolve_as_a_case_insensitive_query_would(lake, lake_home):
-    gold = _gold(lake_home, "dim_repos")
-    names = [r[0] for r in gold.execute("SELECT repo_name FROM t ORDER BY events DESC LIMIT 200").fetchall()]
+def _resolves_like_gold(lake, lake_home, table: str, column: str, resolve, picked) -> None:
+    """Every name (in four spellings) resolves to what a case-insensitive query over gold picks."""
+    gold = _gold(lake_home, table)
+    names = [r[0] for r in gold.execute(f"SELECT {column} FROM t ORDER BY events DESC LIMIT 200").fetchall()]
+    assert names
     cur = lake.cursor()
     for name in names:
         for asked in _variants(name):
             (expected,) = gold.execute(
-                "SELECT repo_id FROM t WHERE lower(repo_name) = lower(?) "
-                "ORDER BY last_seen DESC NULLS LAST, repo_id LIMIT 1",
+                f"SELECT {picked} FROM t WHERE lower({column}) = lower(?) "
+                f"ORDER BY last_seen DESC NULLS LAST, {picked} LIMIT 1",
                 [asked],
             ).fetchone()
-            found = resolve_repo(lake, cur, asked)
-            assert found is not None and found["repo_id"] == expected, asked
-    assert resolve_repo(lake, cur, "no-such-owner/no-such-repo") is None
+            assert resolve(lake, cur, asked) == expected, asked
+
+
+def test_repo_names_resolve_as_a_case_insensitive_query_would(lake, lake_home):
+    def repo_id(lk, cur, asked):
+        found = resolve_repo(lk, cur, asked)
+        return found and found["repo_id"]
+
+    _resolves_like_gold(lake, lake_home, "dim_repos", "repo_name", repo_id, "repo_id")
+    assert resolve_repo(lake, lake.cursor(), "no-such-owner/no-such-repo") is None
 
 
 def test_org_logins_resolve_as_a_case_insensitive_query_would(lake, lake_home):
-    gold = _gold(lake_home, "dim_orgs")
-    logins = [r[0] for r in gold.execute("SELECT org_login FROM t ORDER BY events DESC LIMIT 200").fetchall()]
-    assert logins
-    cur = lake.cursor()
-    for login in logins:
-        for asked in _variants(login):
-            (expected,) = gold.execute(
-                "SELECT org_login FROM t WHERE lower(org_login) = lower(?) "
-                "ORDER BY last_seen DESC NULLS LAST",
-                [asked],
-            ).fetchone()
-            assert resolve_org(lake, cur, asked) == expected
-    assert resolve_org(lake, cur, "no-such-org-anywhere") is None
+    _resolves_like_gold(lake, lake_home, "dim_orgs", "org_login", resolve_org, "org_login")
+    assert resolve_org(lake, lake.cursor(), "no-such-org-anywhere") is None
 
 
 def test_name_index_keeps_the_most_recently_seen_and_declines_non_ascii():
