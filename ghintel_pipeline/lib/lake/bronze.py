@@ -73,6 +73,7 @@ class _Batch:
             k: [] for k in ("value", "key", "partition", "offset", "ts", "headers", "source")
         }
         self.nbytes = 0
+        self._headers: dict[tuple, tuple[str, str | None]] = {}
 
     def __len__(self) -> int:
         return len(self.cols["offset"])
@@ -80,11 +81,17 @@ class _Batch:
     def add(self, msg) -> None:
         """One consumed confluent-kafka message."""
         raw_headers = msg.headers()
-        headers = (
-            {k: v.decode("utf-8", "backslashreplace") if v is not None else None for k, v in raw_headers}
-            if raw_headers
-            else {}
-        )
+        if raw_headers:
+            # The records of one file or poller share their headers: decode each distinct set once.
+            key_ = tuple(raw_headers)
+            decoded = self._headers.get(key_)
+            if decoded is None:
+                headers = {
+                    k: v.decode("utf-8", "backslashreplace") if v is not None else None for k, v in key_
+                }
+                decoded = self._headers[key_] = (orjson.dumps(headers).decode(), headers.get("source"))
+        else:
+            decoded = (None, None)
         value, key = msg.value(), msg.key()
         kind, ts = msg.timestamp()
         c = self.cols
@@ -93,8 +100,8 @@ class _Batch:
         c["partition"].append(msg.partition())
         c["offset"].append(msg.offset())
         c["ts"].append(ts if kind != 0 and ts >= 0 else None)
-        c["headers"].append(orjson.dumps(headers).decode() if headers else None)
-        c["source"].append(headers.get("source") or "unknown")
+        c["headers"].append(decoded[0])
+        c["source"].append(decoded[1] or "unknown")
         self.nbytes += len(value or b"") + len(key or b"")
 
     def to_arrow(self, topic: str, epoch: int, now: dt.datetime) -> pa.Table:
