@@ -12,15 +12,8 @@ from dataclasses import dataclass
 import orjson
 from confluent_kafka import OFFSET_BEGINNING
 
-from ghintel_pipeline.lib.kafka.client import (
-    Consumer,
-    TopicPartition,
-    headers_of,
-    new_consumer,
-    partitions,
-    timestamp_ms,
-    watermarks,
-)
+from ghintel_pipeline.lib.kafka import client as kafka
+from ghintel_pipeline.lib.kafka.client import Consumer
 
 FILTER_FIELDS = {"repo": "repo_name", "org": "org_login", "type": "event_type", "actor": "actor_login"}
 ANOMALY_FILTER_FIELDS = {"repo": "entity", "org": "entity", "type": "metric", "actor": None}
@@ -42,11 +35,11 @@ def open_reader(
     bootstrap: str, topic: str, *, from_beginning: bool = False, timeout_s: float = 10.0
 ) -> Consumer:
     """A consumer assigned to every partition of ``topic``, at its start or its end."""
-    consumer = new_consumer(
+    consumer = kafka.new_consumer(
         bootstrap, timeout_s=timeout_s, **{"auto.offset.reset": "earliest", "enable.partition.eof": False}
     )
     try:
-        parts = partitions(consumer, topic, wait_s=timeout_s)
+        parts = kafka.partitions(consumer, topic, wait_s=timeout_s)
         if not parts:
             raise LookupError(f"topic {topic!r} does not exist on {bootstrap}")
         if from_beginning:
@@ -54,8 +47,8 @@ def open_reader(
         else:
             # Tansu's end offset is the last batch's base + 1, so "from the end" can replay that
             # last batch once; harmless for a live tail.
-            starts = watermarks(consumer, topic, parts)[1]
-        consumer.assign([TopicPartition(topic, p, offset) for p, offset in starts.items()])
+            starts = kafka.watermarks(consumer, topic, parts)[1]
+        consumer.assign([kafka.TopicPartition(topic, p, offset) for p, offset in starts.items()])
     except BaseException:
         consumer.close()
         raise
@@ -69,9 +62,9 @@ def decode(msg) -> TopicMessage:
         topic=msg.topic(),
         partition=msg.partition(),
         offset=msg.offset(),
-        timestamp_ms=timestamp_ms(msg),
+        timestamp_ms=kafka.timestamp_ms(msg),
         key=key.decode() if key else None,
-        headers={k: (v or b"").decode("utf-8", "replace") for k, v in headers_of(msg)},
+        headers={k: (v or b"").decode("utf-8", "replace") for k, v in kafka.headers_of(msg)},
         value=orjson.loads(value),
         raw=value,
     )
