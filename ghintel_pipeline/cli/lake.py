@@ -80,20 +80,19 @@ def ingest(
 
 def _offsets_since(settings: Settings, since: dt.datetime) -> dict[int, int]:
     """First offset per partition whose record timestamp is >= ``since`` (Kafka ListOffsets by time)."""
-    from kafka import KafkaConsumer, TopicPartition
-
     from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
+    from ghintel_pipeline.lib.kafka.client import TopicPartition, new_consumer, partitions
 
-    consumer = KafkaConsumer(
-        bootstrap_servers=resolve_bootstrap(settings), group_id=None, enable_auto_commit=False
-    )
+    topic = settings.ghintel_topic
+    consumer = new_consumer(resolve_bootstrap(settings))
     try:
-        parts = consumer.partitions_for_topic(settings.ghintel_topic) or set()
-        tps = [TopicPartition(settings.ghintel_topic, p) for p in sorted(parts)]
-        found = consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in tps})
+        at = int(since.timestamp() * 1000)
+        found = consumer.offsets_for_times(
+            [TopicPartition(topic, p, at) for p in partitions(consumer, topic, wait_s=0) or ()], timeout=10
+        )
     finally:
         consumer.close()
-    return {tp.partition: hit.offset for tp, hit in found.items() if hit is not None}
+    return {tp.partition: tp.offset for tp in found if tp.offset >= 0}
 
 
 def _parse_time(text: str) -> dt.datetime:

@@ -161,7 +161,7 @@ def gharchive(
     workers: int = typer.Option(
         None,
         min=1,
-        help="Producer processes; >1 spreads kafka-python's CPU cost (default GHINTEL_PRODUCER_WORKERS).",
+        help="Producer processes; >1 spreads the per-record CPU cost (default GHINTEL_PRODUCER_WORKERS).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the counts on stdout."),
     progress: bool = typer.Option(True, help="Show a progress bar on stderr (only on a terminal)."),

@@ -12,33 +12,15 @@ from pathlib import Path
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 from typer.testing import CliRunner
 
 from ghintel_pipeline.cli.main import app
 from ghintel_pipeline.lib.github_api import read_live_status
 from ghintel_pipeline.lib.kafka.broker import free_port
+from ghintel_pipeline.lib.kafka.consumer import read_all
 from tests.github_api.conftest import FIREHOSE, WATCHLIST
 
 pytestmark = pytest.mark.broker
-
-
-def consume_all(bootstrap: str, topic: str, timeout_s: float = 20.0) -> list:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
-    try:
-        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        records, deadline, empty_polls = [], time.monotonic() + timeout_s, 0
-        # Tansu's end offsets are not high watermarks: read until fetches come back empty.
-        while time.monotonic() < deadline and empty_polls < 3:
-            batch = consumer.poll(timeout_ms=500)
-            got = [r for rs in batch.values() for r in rs]
-            records.extend(got)
-            empty_polls = 0 if got else empty_polls + 1
-        return records
-    finally:
-        consumer.close()
 
 
 def test_produce_live_into_the_real_broker(ghintel_env, bootstrap, topic, replay, monkeypatch):
@@ -52,7 +34,7 @@ def test_produce_live_into_the_real_broker(ghintel_env, bootstrap, topic, replay
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["produced"] == 86 and summary["failed"] == 0 and summary["stopped_by"] == "max_polls"
-    records = consume_all(bootstrap, topic)
+    records = read_all(bootstrap, topic)
     assert len(records) == 86
     expected = {
         "/events": server.recorded("/events").events(),

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from kafka import KafkaProducer
+from confluent_kafka import Producer
 
 from ghintel_pipeline.lib.kafka.broker import free_port
 from ghintel_pipeline.lib.kafka.consumer import (
@@ -19,13 +19,19 @@ from ghintel_pipeline.lib.kafka.consumer import (
 def thousand(bootstrap, topic) -> list[bytes]:
     """1,000 records on partition 0 (offsets 0..999), in several batches; 1 and 2 stay empty."""
     values = [b"%04d" % i + b"." * 96 for i in range(1000)]
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5, batch_size=16384
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 5,
+            "batch.size": 16384,
+        }
     )
     try:
         for v in values:
-            producer.send(topic, value=v, key=v[:4], partition=0, headers=[("source", b"test")])
-        producer.flush(30)
+            producer.produce(topic, v, v[:4], partition=0, headers=[("source", b"test")])
+        assert producer.flush(30) == 0
     finally:
         producer.close()
     return values

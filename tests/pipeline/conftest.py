@@ -6,27 +6,25 @@ import dagster as dg
 import orjson
 import pytest
 from deltalake import DeltaTable
-from kafka import KafkaProducer
 
 from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
 from ghintel_pipeline.lib.gharchive import event_lines
+from ghintel_pipeline.lib.kafka.producer import RawEventProducer
 from ghintel_pipeline.lib.settings import Settings
 from tests.conftest import HOUR_1
 
 
 def produce(bootstrap: str, topic: str, lines: list[bytes]) -> None:
     """Send ``lines`` keyed by repo id (as the real producer does), wait for every ack."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, enable_idempotence=True)
-    try:
+    with RawEventProducer(bootstrap, topic, linger_ms=20) as producer:
         for line in lines:
             try:
                 key = str(orjson.loads(line)["repo"]["id"]).encode()
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 key = None
-            producer.send(topic, value=line, key=key, headers=[("source", b"gharchive")])
-        producer.flush(timeout=60)
-    finally:
-        producer.close()
+            producer.send(line, key, [("source", b"gharchive")])
+        report = producer.flush(timeout_s=60)
+    assert report.ok and report.produced == len(lines), report.errors
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,9 @@ import time
 import boto3
 import pytest
 from deltalake import DeltaTable
-from kafka import KafkaProducer
 
 from ghintel_pipeline.lib.kafka.broker import free_port, port_open
+from ghintel_pipeline.lib.kafka.producer import RawEventProducer
 from ghintel_pipeline.lib.lake import backfill_gharchive_hour, lake_table_uri, run_ingest, storage_options
 from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
@@ -99,11 +99,10 @@ def test_backfill_and_ingest_into_an_s3_lake(s3_settings, s3_endpoint):
     # Kafka -> bronze -> silver on S3: the bronze commit carries the per-partition txn versions.
     with gzip.open(HOUR_0, "rb") as fh:
         lines = [line for line, _ in zip(fh, range(500), strict=False)]
-    producer = KafkaProducer(bootstrap_servers=s3_settings.kafka_bootstrap_servers)
-    for line in lines:
-        producer.send(s3_settings.ghintel_topic, line.rstrip(b"\n"))
-    producer.flush()
-    producer.close()
+    with RawEventProducer(s3_settings.kafka_bootstrap_servers, s3_settings.ghintel_topic) as producer:
+        for line in lines:
+            producer.send(line.rstrip(b"\n"), None, [])
+        assert producer.flush().produced == len(lines)
     summary = run_ingest(s3_settings).to_dict()
     assert summary["bronze_written"] == 500
     hour_0_ids = {json.loads(line)["id"] for line in lines}

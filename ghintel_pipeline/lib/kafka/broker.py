@@ -89,32 +89,28 @@ def ensure_topic(
     bootstrap: str, topic: str, partitions: int, timeout_s: float = 30.0, configs: dict | None = None
 ) -> int:
     """Create ``topic`` (with ``configs`` such as retention.ms) if missing; return its partitions."""
-    from kafka import KafkaAdminClient
-    from kafka.admin import NewTopic
-    from kafka.errors import KafkaError, TopicAlreadyExistsError
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import AdminClient, NewTopic
 
+    from ghintel_pipeline.lib.kafka.client import LOG
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": LOG})
     deadline = time.monotonic() + timeout_s
     last_error: Exception | None = None
     while time.monotonic() < deadline:
-        admin = None
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-            if topic not in admin.list_topics():
-                try:
-                    admin.create_topics(
-                        [NewTopic(topic, partitions, replication_factor=1, topic_configs=configs or {})]
-                    )
-                except TopicAlreadyExistsError:
-                    pass
-            meta = admin.describe_topics([topic])
-            parts = meta[0].get("partitions") or []
-            if parts:
-                return len(parts)
-        except KafkaError as exc:
+            # All topics, not this one: a metadata request naming a topic may auto-create it.
+            meta = admin.list_topics(timeout=10).topics.get(topic)
+            if meta is not None and meta.error is None and meta.partitions:
+                return len(meta.partitions)
+            new = NewTopic(topic, partitions, 1, config={k: str(v) for k, v in (configs or {}).items()})
+            try:
+                admin.create_topics([new], request_timeout=10)[topic].result(timeout=15)
+            except KafkaException as exc:
+                if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise
+        except KafkaException as exc:
             last_error = exc
-        finally:
-            if admin is not None:
-                admin.close()
         time.sleep(0.3)
     raise BrokerError(f"topic {topic!r} not ready on {bootstrap} after {timeout_s:.0f}s: {last_error}")
 

@@ -1,20 +1,21 @@
-"""Read exact offset ranges of a topic with ``assign()`` + ``seek()``: no consumer group, no commits.
+"""Read exact offset ranges of a topic with ``assign()`` at an offset: no consumer group, no commits.
 
 Consumer groups cost a ~23 s join on Tansu and would commit offsets the lakehouse does not want
 (its offsets live in Delta), so every read here is an explicit ``(partition, start, end)`` range.
 
-Tansu quirk, read before using ``topic_offsets``: ``ListOffsets(latest)`` (kafka-python
-``end_offsets``) returns *the base offset of the last record batch + 1*, not the high watermark.
-After a producer wrote one batch of 500 records at offsets 1000..1499, Tansu reports end = 1001
-while records up to 1499 are readable. Apache Kafka reports 1500. So:
+Tansu quirk, read before using ``topic_offsets``: ``ListOffsets(latest)`` returns *the base
+offset of the last record batch + 1*, not the high watermark. After a producer wrote one batch
+of 500 records at offsets 1000..1499, Tansu reports end = 1001 while records up to 1499 are
+readable. Apache Kafka reports 1500. So:
 
 - ``end`` from :func:`topic_offsets` is a lower bound of what is readable on Tansu (exact on
   Kafka). It still grows when new data arrives, so it works as a "something new?" signal, but
   never size a batch from ``end - start`` and never treat ``end < my position`` as proof that the
   topic was reset.
 - :func:`read_range` with ``end_exclusive=None`` therefore ignores ``end`` as a stop condition
-  while data keeps coming: it reads until a fetch returns nothing (``reached_end=True``), or
-  until ``max_records`` / ``max_bytes``.
+  while data keeps coming: it reads until a fetch reaches the high watermark (librdkafka's
+  end-of-partition event) or returns nothing (``reached_end=True``), or until ``max_records`` /
+  ``max_bytes``.
 """
 
 from __future__ import annotations
@@ -24,15 +25,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from kafka import KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
+from ghintel_pipeline.lib.kafka.client import (
+    OUT_OF_RANGE,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    KafkaUnreachable,
+    TopicPartition,
+    headers_of,
+    new_consumer,
+    partitions,
+    timestamp_ms,
+    watermarks,
+)
 
-from ghintel_pipeline.lib.polling import poll_until
-
-# Poll this long before deciding "nothing more to read". A fetch with data returns as soon as the
-# broker has some (fetch_min_bytes=1) and an empty one after fetch_max_wait_ms (100 ms), so an
-# empty poll of this length means several fetches found no record at the position. Tansu also
-# answers a fetch *past* the end with nothing instead of OffsetOutOfRange.
+# Poll this long before deciding "nothing more to read" when no end-of-partition event came. A
+# fetch with data returns as soon as the broker has some and an empty one after fetch.wait.max.ms
+# (100 ms), so an empty poll of this length means several fetches found no record at the position.
+# Tansu also answers a fetch *past* the end with nothing instead of OffsetOutOfRange.
 END_POLL_MS = 500
 
 
@@ -67,34 +77,28 @@ class RangeRead:
     bytes: int = 0
 
 
-def _consumer(bootstrap: str, *, max_bytes: int | None = None, timeout_s: float = 10.0) -> KafkaConsumer:
+def _consumer(bootstrap: str, *, max_bytes: int | None = None, timeout_s: float = 10.0) -> Consumer:
     partition_bytes = (
         8 * 1024 * 1024 if max_bytes is None else max(1024 * 1024, min(max_bytes, 64 * 1024 * 1024))
     )
     try:
-        return KafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            # Never jump silently: a start offset below earliest (retention) or past the end must
-            # surface as an error, or the lakehouse would skip or re-read data without knowing.
-            auto_offset_reset="none",
-            max_partition_fetch_bytes=partition_bytes,
-            fetch_max_bytes=max(partition_bytes, 50 * 1024 * 1024),
-            max_poll_records=10_000,
-            # Short broker-side waits so an empty fetch (= nothing more to read) answers quickly.
-            fetch_max_wait_ms=100,
-            bootstrap_timeout_ms=int(timeout_s * 1000),
-            request_timeout_ms=max(int(timeout_s * 1000), 5_000),
+        return new_consumer(
+            bootstrap,
+            timeout_s=timeout_s,
+            **{
+                "max.partition.fetch.bytes": partition_bytes,
+                "fetch.max.bytes": max(partition_bytes, 50 * 1024 * 1024),
+                "socket.timeout.ms": max(int(timeout_s * 1000), 5_000),
+            },
         )
-    except KafkaError as exc:
-        raise ConsumerError(f"cannot reach Kafka at {bootstrap} within {timeout_s:.0f}s") from exc
+    except KafkaUnreachable as exc:
+        raise ConsumerError(str(exc)) from exc
 
 
 @contextmanager
 def open_consumer(
     bootstrap: str, *, max_bytes: int | None = None, timeout_s: float = 10.0
-) -> Iterator[KafkaConsumer]:
+) -> Iterator[Consumer]:
     """A group-less consumer for repeated :func:`read_range` calls (saves a bootstrap per call)."""
     consumer = _consumer(bootstrap, max_bytes=max_bytes, timeout_s=timeout_s)
     try:
@@ -103,23 +107,25 @@ def open_consumer(
         consumer.close()
 
 
-def _partitions(consumer: KafkaConsumer, topic: str, timeout_s: float) -> list[int]:
-    parts = poll_until(lambda: consumer.partitions_for_topic(topic), timeout_s=timeout_s, interval_s=0.2)
+def _partitions(consumer: Consumer, topic: str, timeout_s: float) -> list[int]:
+    try:
+        parts = partitions(consumer, topic, timeout_s)
+    except KafkaException as exc:
+        raise ConsumerError(f"cannot list partitions of {topic!r}: {exc}") from exc
     if not parts:
         raise ConsumerError(f"topic {topic!r} not found")
-    return sorted(parts)
+    return parts
 
 
 def topic_offsets(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> dict[int, tuple[int, int]]:
     """``{partition: (earliest, end)}``. On Tansu ``end`` is a lower bound (see module doc)."""
     with open_consumer(bootstrap, timeout_s=timeout_s) as consumer:
-        tps = [TopicPartition(topic, p) for p in _partitions(consumer, topic, timeout_s)]
+        parts = _partitions(consumer, topic, timeout_s)
         try:
-            earliest = consumer.beginning_offsets(tps, timeout_ms=int(timeout_s * 1000))
-            end = consumer.end_offsets(tps, timeout_ms=int(timeout_s * 1000))
-        except KafkaError as exc:
+            earliest, end = watermarks(consumer, topic, parts, timeout_s)
+        except KafkaException as exc:
             raise ConsumerError(f"cannot list offsets of {topic!r}: {exc}") from exc
-        return {tp.partition: (earliest[tp], end[tp]) for tp in tps}
+        return {p: (earliest[p], end[p]) for p in parts}
 
 
 def read_range(
@@ -131,7 +137,7 @@ def read_range(
     max_records: int = 100_000,
     max_bytes: int = 256 * 1024 * 1024,
     *,
-    consumer: KafkaConsumer | None = None,
+    consumer: Consumer | None = None,
     timeout_s: float = 30.0,
 ) -> RangeRead:
     """Records of ``topic``/``partition`` from ``start`` in offset order.
@@ -148,64 +154,75 @@ def read_range(
     own = consumer is None
     if consumer is None:
         consumer = _consumer(bootstrap, max_bytes=max_bytes, timeout_s=min(timeout_s, 10.0))
-    tp = TopicPartition(topic, partition)
     deadline = time.monotonic() + timeout_s
     try:
-        consumer.assign([tp])
-        consumer.seek(tp, start)
-        while len(result.records) < max_records and result.bytes < max_bytes:
+        consumer.assign([TopicPartition(topic, partition, start)])
+        while not result.reached_end and len(result.records) < max_records and result.bytes < max_bytes:
             if time.monotonic() > deadline:
                 raise ConsumerError(
                     f"reading {topic}[{partition}] from {result.next_offset} "
                     f"did not finish within {timeout_s:.0f}s"
                 )
-            polled = consumer.poll(timeout_ms=END_POLL_MS, max_records=max_records - len(result.records))
-            batch = polled.get(tp, [])
+            batch = consumer.consume(
+                num_messages=min(10_000, max_records - len(result.records)), timeout=END_POLL_MS / 1000
+            )
             if not batch:
                 result.reached_end = True
                 break
             for msg in batch:
-                if msg.offset < result.next_offset:
-                    continue  # a fetch may start at a batch's base offset before our position
-                if end_exclusive is not None and msg.offset >= end_exclusive:
-                    result.reached_end = True
+                if not _take(msg, result, partition, end_exclusive, max_records, max_bytes):
                     break
-                if len(result.records) >= max_records or (result.records and result.bytes >= max_bytes):
-                    break
-                result.records.append(
-                    RawRecord(
-                        topic,
-                        partition,
-                        msg.offset,
-                        msg.timestamp,
-                        msg.key,
-                        msg.value,
-                        tuple(msg.headers or ()),
-                    )
-                )
-                result.bytes += len(msg.value or b"")
-                result.next_offset = msg.offset + 1
-            if result.reached_end:
-                break
             if end_exclusive is not None and result.next_offset >= end_exclusive:
                 result.reached_end = True
-                break
-    except KafkaError as exc:
+    except KafkaException as exc:
         raise ConsumerError(f"cannot read {topic}[{partition}] from {result.next_offset}: {exc!r}") from exc
     finally:
         if own:
             consumer.close()
+        else:
+            consumer.unassign()
     return result
+
+
+def _take(msg, result: RangeRead, partition: int, end_exclusive, max_records: int, max_bytes: int) -> bool:
+    """Add one consumed message to ``result``; False once the read is complete."""
+    err = msg.error()
+    if err is not None:
+        if err.code() == KafkaError._PARTITION_EOF:
+            if msg.partition() == partition and msg.offset() >= result.next_offset:
+                result.reached_end = True
+                return False
+            return True
+        if err.code() in OUT_OF_RANGE:
+            raise ConsumerError(f"offset {result.next_offset} is outside the log of partition {partition}")
+        if err.fatal() or not err.retriable():
+            raise KafkaException(err)
+        return True  # transient (broker connection): the deadline bounds the read
+    offset = msg.offset()
+    if msg.partition() != partition or offset < result.next_offset:
+        return True  # a fetch may start at a batch's base offset before our position
+    if end_exclusive is not None and offset >= end_exclusive:
+        result.reached_end = True
+        return False
+    if len(result.records) >= max_records or (result.records and result.bytes >= max_bytes):
+        return False
+    value = msg.value()
+    result.records.append(
+        RawRecord(msg.topic(), partition, offset, timestamp_ms(msg), msg.key(), value, headers_of(msg))
+    )
+    result.bytes += len(value or b"")
+    result.next_offset = offset + 1
+    return True
 
 
 def read_all(bootstrap: str, topic: str, *, timeout_s: float = 60.0) -> list[RawRecord]:
     """Every record of every partition (tests and small tools; not for big topics)."""
     records: list[RawRecord] = []
     with open_consumer(bootstrap) as consumer:
-        tps = [TopicPartition(topic, p) for p in _partitions(consumer, topic, 10.0)]
-        earliest = consumer.beginning_offsets(tps)
-        for tp in tps:
-            partition, offset = tp.partition, earliest[tp]
+        parts = _partitions(consumer, topic, 10.0)
+        earliest, _end = watermarks(consumer, topic, parts)
+        for partition in parts:
+            offset = earliest[partition]
             while True:
                 part = read_range(bootstrap, topic, partition, offset, consumer=consumer, timeout_s=timeout_s)
                 records.extend(part.records)

@@ -1,9 +1,10 @@
 """``ParallelProducer``: the ``RawEventProducer`` interface spread over worker processes.
 
-kafka-python spends ~50 us of pure-Python CPU per record (send, record builder, futures) under one
-GIL, which caps one process near 15-20k records/s. Here each worker process owns a
-``RawEventProducer``; the parent only routes records, so on a 2-core machine the parent's reading
-and the workers' producing overlap.
+Each worker process owns a ``RawEventProducer``; the parent only routes records, so the parent's
+reading and the workers' producing overlap on separate cores. With kafka-python (pure Python,
+~50 us per record) this doubled a producer's speed; librdkafka batches in C threads, so one
+process now sends >100k records/s and the workers mostly add pipe copies (``ghintel bench produce
+--workers N`` measures both).
 
 - Same key -> same worker (crc32 of the key), so a repo's events keep their order; records
   without a key go round-robin.

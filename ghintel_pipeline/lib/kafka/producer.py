@@ -2,79 +2,61 @@
 
 Guarantees and choices (docs/producers.md explains them for users):
 
-- ``acks="all"`` and ``enable_idempotence=True`` are set explicitly: kafka-python silently turns
-  idempotence off when acks/retries are overridden without it.
-- A record counts as *produced* only once its future succeeded (the broker acknowledged it).
-  Everything sent is accounted for in exactly one :class:`DeliveryReport` as produced or failed;
-  nothing is dropped silently.
-- Outage: the client's bounded retries (``max_retries``) within ``delivery_timeout_s`` decide;
-  after that the records are *failed* with the client's error. ``flush()`` returns within about
-  ``delivery_timeout_s``.
-- Broker restart (Tansu is memory-only): the idempotent producer's id is unknown to the new broker,
-  kafka-python fails the in-flight batches with ``UnknownProducerIdError`` and then goes into a
-  fatal state (every later send fails). We then recreate the producer once and re-send the
-  records that failed that way, once. A re-sent record may already have been written before the
-  failure, so this can duplicate a record; silver deduplicates by event id, which absorbs it.
-  A second such failure of the same record counts it as failed.
-- Throughput: large batches (1 MiB, 50 ms linger) and a caching murmur2 partitioner (the pure
-  Python murmur2 of kafka-python is a visible share of the per-record cost); ``crc32c`` (C) is a
-  dependency because kafka-python's pure-Python CRC otherwise dominates. Compression is off by
-  default: on this 2-core machine gzip costs more CPU than the bytes it saves on loopback
-  (``ghintel bench produce --compression gzip`` measures it).
+- confluent-kafka (librdkafka) with ``enable.idempotence=true`` and ``acks=all`` set explicitly.
+- A record counts as *produced* only once its delivery report succeeded (the broker acknowledged
+  it). Everything sent is accounted for in exactly one :class:`DeliveryReport` as produced or
+  failed; nothing is dropped silently.
+- Outage: the client's bounded retries within ``delivery_timeout_s`` (``message.timeout.ms``)
+  decide; after that the records are *failed* with the client's error (``_MSG_TIMED_OUT``).
+  ``flush()`` returns within about ``delivery_timeout_s``.
+- Broker restart (Tansu is memory-only): the new broker does not know the idempotent producer's
+  id. librdkafka answers ``UNKNOWN_PRODUCER_ID`` by bumping its epoch locally and retrying, which
+  Tansu keeps refusing until the records time out. An epoch bump while the broker is up (``eos``
+  in the client's statistics) therefore purges the client; the purged records, and those failed with a
+  producer-state error or in the client's fatal state, are re-sent once from a recreated producer. A re-sent
+  record may already have been written before the failure, so this can duplicate a record;
+  silver deduplicates by event id, which absorbs it. A second such failure counts it as failed.
+- Keys are partitioned with ``murmur2_random``: the Java client's murmur2 for keyed records (same
+  partition as every other Kafka client), random for records without a key.
+- Compression is off by default: on this 2-core machine gzip costs more CPU than the bytes it
+  saves on loopback (``ghintel bench produce --compression gzip`` measures it).
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from functools import partial
 
-from kafka import KafkaProducer
-from kafka.errors import (
-    InvalidProducerEpochError,
-    KafkaError,
-    KafkaTimeoutError,
-    OutOfOrderSequenceNumberError,
-    UnknownProducerIdError,
-)
-from kafka.partitioner.default import DefaultPartitioner, murmur2
+import orjson
+from confluent_kafka import KafkaError, KafkaException, Producer
+
+from ghintel_pipeline.lib.kafka.client import LOG
 
 # Errors that mean "this producer's identity is dead on the broker", not "this record is bad".
-PRODUCER_STATE_ERRORS = (UnknownProducerIdError, OutOfOrderSequenceNumberError, InvalidProducerEpochError)
+PRODUCER_STATE_ERRORS = frozenset(
+    {
+        KafkaError.UNKNOWN_PRODUCER_ID,
+        KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        KafkaError.INVALID_PRODUCER_EPOCH,
+        KafkaError._FATAL,
+        KafkaError._PURGE_QUEUE,
+        KafkaError._PURGE_INFLIGHT,
+    }
+)
+# Errors that mean "no broker answered in time".
+UNREACHABLE_ERRORS = frozenset(
+    {KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN}
+)
 MAX_ERROR_LINES = 10
+STATS_INTERVAL_MS = 500  # how soon a producer id the broker forgot is noticed
 RECREATE_COOLDOWN_S = 30.0
 
 
 class ProducerError(RuntimeError):
     """The producer cannot be used (closed, or Kafka unreachable when connecting)."""
-
-
-class CachingPartitioner(DefaultPartitioner):
-    """The Java client's murmur2 key partitioning, with each key's hash computed once.
-
-    Same partition for a key as every other Kafka client; only the hash is cached (repo ids
-    repeat a lot within an hour). The partition count is read per call, so a topic that grows
-    partitions is followed.
-    """
-
-    MAX_KEYS = 200_000
-
-    def __init__(self) -> None:
-        self._hashes: dict[bytes, int] = {}
-
-    def partition(self, topic, key, serialized_key, value, serialized_value, cluster):
-        if serialized_key is None:
-            return super().partition(topic, key, serialized_key, value, serialized_value, cluster)
-        h = self._hashes.get(serialized_key)
-        if h is None:
-            if len(self._hashes) >= self.MAX_KEYS:
-                self._hashes.clear()
-            h = self._hashes[serialized_key] = murmur2(serialized_key) & 0x7FFFFFFF
-        parts = cluster.partitions_for_topic(topic)
-        if parts is None:
-            raise ValueError(f"Topic {topic} not found in ClusterMetadata")
-        return sorted(parts)[h % len(parts)]
 
 
 @dataclass
@@ -149,8 +131,9 @@ class RawEventProducer(EventProducer):
     """Asynchronous producer of raw event bytes; see the module doc for the delivery guarantees.
 
     ``send()`` never blocks on delivery (except for back-pressure once ``max_pending_bytes`` of
-    values are unconfirmed); ``flush()`` waits for every record sent so far and reports them.
-    One instance belongs to one thread: the accounting is not locked.
+    values are queued in the client); ``flush()`` waits for every record sent so far and reports
+    them. One instance belongs to one thread: the accounting is not locked (delivery reports run
+    inside ``poll()`` / ``flush()`` on the caller's thread).
     """
 
     SWEEP_EVERY = 512
@@ -174,28 +157,31 @@ class RawEventProducer(EventProducer):
         self.delivery_timeout_s = float(delivery_timeout_s)
         self.connect_timeout_s = connect_timeout_s or min(10.0, self.delivery_timeout_s)
         delivery_ms = max(int(self.delivery_timeout_s * 1000), linger_ms + 1000)
-        self._config = dict(
-            bootstrap_servers=bootstrap,
-            acks="all",
-            enable_idempotence=True,
-            retries=max_retries,
-            retry_backoff_ms=200,
-            delivery_timeout_ms=delivery_ms,
-            # Kafka requires delivery_timeout >= linger + request_timeout.
-            request_timeout_ms=min(30_000, delivery_ms - linger_ms),
-            max_block_ms=min(10_000, delivery_ms),
-            linger_ms=linger_ms,
-            batch_size=batch_size,
-            compression_type=compression,
-            max_request_size=max_request_size,
-            reconnect_backoff_max_ms=1_000,
-            bootstrap_timeout_ms=int(self.connect_timeout_s * 1000),
-            partitioner=CachingPartitioner(),
-        )
+        self._config = {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "enable.idempotence": True,
+            "retries": max(1, max_retries),
+            "retry.backoff.ms": 200,
+            "message.timeout.ms": delivery_ms,
+            "request.timeout.ms": min(30_000, max(1000, delivery_ms - linger_ms)),
+            "linger.ms": linger_ms,
+            "batch.size": min(batch_size, max_request_size),
+            "compression.type": compression or "none",
+            "message.max.bytes": max_request_size,
+            "queue.buffering.max.kbytes": max(1024, max_pending_bytes // 1024),
+            "queue.buffering.max.messages": 1_000_000,
+            "reconnect.backoff.max.ms": 1_000,
+            "partitioner": "murmur2_random",
+            "error_cb": self._on_client_error,
+            "statistics.interval.ms": STATS_INTERVAL_MS,
+            "stats_cb": self._on_stats,
+            "logger": LOG,
+        }
         self.max_pending_bytes = max_pending_bytes
-        # (future, value, key, headers, tag, attempt) in send order.
-        self._pending: deque[tuple] = deque()
-        self._pending_bytes = 0
+        # seq -> (value, key, headers, tag, attempt) until its delivery report arrived.
+        self._pending: dict[int, tuple] = {}
+        self._seq = 0
         self._resend: list[tuple] = []
         self._report = DeliveryReport()
         self._errors: Counter[str] = Counter()
@@ -204,24 +190,51 @@ class RawEventProducer(EventProducer):
         self.broker_unreachable = False  # a delivery or metadata wait timed out
         self._sends = 0
         self._closed = False
+        self._fatal = False  # the client entered its fatal (idempotence) state: recreate it
         # True after a recreation until a record is delivered: another recreation before that would
         # only loop on a broker that rejects every producer, so it waits RECREATE_COOLDOWN_S.
         self._recreated_unproven = False
         self._last_create_attempt = 0.0
         self._connect_error = ""
-        self._producer: KafkaProducer | None = self._create()
+        self._producer: Producer | None = self._create()
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def _create(self) -> KafkaProducer:
+    def _create(self) -> Producer:
         self._last_create_attempt = time.monotonic()
+        self._fatal = False
+        self._identity = (-1, -1)  # (producer id, epoch) in the client's last statistics
+        producer = Producer(self._config)
         try:
-            producer = KafkaProducer(**self._config)
-        except KafkaError as exc:
+            producer.list_topics(timeout=self.connect_timeout_s)
+        except KafkaException as exc:
+            producer.close()
             raise ProducerError(
                 f"cannot reach Kafka at {self.bootstrap} within {self.connect_timeout_s:.0f}s: {exc}"
             ) from exc
         self.broker_unreachable = False
         return producer
+
+    def _on_client_error(self, err: KafkaError) -> None:
+        if err.fatal():
+            self._fatal = True
+        elif err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
+            self.broker_unreachable = True
+
+    def _on_stats(self, stats: str) -> None:
+        data = orjson.loads(stats)
+        eos = data.get("eos") or {}
+        identity = (eos.get("producer_id", -1), eos.get("producer_epoch", -1))
+        previous, self._identity = self._identity, identity
+        if identity[0] < 0 or previous[0] != identity[0] or identity[1] <= previous[1]:
+            return  # no producer id yet, a new one, or the same epoch
+        # The client also bumps its epoch after records timed out (broker down); only a bump while
+        # a broker is up means "the broker refused our producer id". On Tansu it keeps refusing
+        # (restart), so take the records back and re-send them from a new client.
+        brokers = (data.get("brokers") or {}).values()
+        if any(b.get("state") == "UP" and b.get("nodeid", -1) >= 0 for b in brokers):
+            self._fatal = True
+            if self._producer is not None:
+                self._producer.purge()
 
     def _final_report(self, timeout_s: float | None) -> DeliveryReport:
         return self.flush(timeout_s)
@@ -237,27 +250,42 @@ class RawEventProducer(EventProducer):
     ) -> None:
         self._send_one(value, key, headers, tag, 0)
         self._sends += 1
-        if self._sends % self.SWEEP_EVERY == 0 or self._pending_bytes > self.max_pending_bytes:
-            self._sweep()
+        if self._sends % self.SWEEP_EVERY == 0:
+            if self._producer is not None:
+                self._producer.poll(0)
             if self._resend:
                 self._recreate_and_resend()
-            while self._pending_bytes > self.max_pending_bytes and self._pending:
-                self._wait_oldest()
 
     def _send_one(self, value, key, headers, tag, attempt: int) -> None:
         if self._producer is None and not self._try_reconnect():
             self._fail(tag, "ProducerError", f"no producer: {self._connect_error}")
             return
-        try:
-            future = self._producer.send(self.topic, value=value, key=key, headers=headers)
-        except KafkaError as exc:
-            # Metadata wait timed out (max_block_ms), record too large, or closed client.
-            if isinstance(exc, KafkaTimeoutError):
-                self.broker_unreachable = True
-            self._fail(tag, type(exc).__name__, str(exc))
-            return
-        self._pending.append((future, value, key, headers, tag, attempt))
-        self._pending_bytes += len(value)
+        seq = self._seq = self._seq + 1
+        self._pending[seq] = (value, key, headers, tag, attempt)
+        deadline = None
+        while True:
+            try:
+                self._producer.produce(
+                    self.topic, value, key, headers=headers, on_delivery=partial(self._delivered, seq)
+                )
+                return
+            except BufferError:
+                # Back-pressure: the client holds max_pending_bytes; serve delivery reports.
+                deadline = deadline or time.monotonic() + self.delivery_timeout_s + 10
+                if time.monotonic() > deadline:
+                    self._pending.pop(seq)
+                    self._fail(tag, "QueueFull", "the client queue stayed full past the delivery timeout")
+                    return
+                self._producer.poll(0.05)
+            except KafkaException as exc:
+                # Record too large, unknown topic, fatal client state: the record itself failed.
+                self._pending.pop(seq)
+                err = exc.args[0]
+                if attempt == 0 and self._resendable(err):
+                    self._resend.append((value, key, headers, tag, attempt))
+                else:
+                    self._fail(tag, err.name(), err.str())
+                return
 
     def _try_reconnect(self) -> bool:
         # After a failed recreation, try again at most every few seconds so that a long-running
@@ -281,94 +309,63 @@ class RawEventProducer(EventProducer):
         self._report.by_tag.setdefault(tag, [0, 0])[1] += 1
         self._count_error(name, message)
 
-    def _account(self, entry: tuple) -> None:
-        future, value, _key, _headers, tag, attempt = entry
-        self._pending_bytes -= len(value)
-        exc = future.exception
-        if exc is None:
+    def _delivered(self, seq: int, err: KafkaError | None, _msg) -> None:
+        entry = self._pending.pop(seq, None)
+        if entry is None:
+            return  # already counted as not confirmed
+        value, _key, _headers, tag, attempt = entry
+        if err is None:
             self._report.produced += 1
             self._report.bytes += len(value)
             self._report.by_tag.setdefault(tag, [0, 0])[0] += 1
             self._recreated_unproven = False
             return
-        if isinstance(exc, KafkaTimeoutError):
+        if err.code() in UNREACHABLE_ERRORS:
             self.broker_unreachable = True
-        if attempt == 0 and self._resendable(exc):
+        if attempt == 0 and self._resendable(err):
             self._resend.append(entry)
         else:
-            self._fail(tag, type(exc).__name__, str(exc))
+            self._fail(tag, err.name(), err.str())
 
-    def _resendable(self, exc: BaseException) -> bool:
-        if isinstance(exc, PRODUCER_STATE_ERRORS):
-            return True
-        # After an UnknownProducerIdError kafka-python tries to bump the epoch; Tansu refuses and
-        # the client enters a fatal state, failing every later batch with a bare KafkaError.
-        manager = getattr(self._producer, "_transaction_manager", None)
-        fatal = getattr(manager, "has_fatal_error", None)
-        return bool(callable(fatal) and fatal())
-
-    def _sweep(self) -> None:
-        while self._pending and self._pending[0][0].is_done:
-            self._account(self._pending.popleft())
-
-    def _wait_oldest(self) -> None:
-        future = self._pending[0][0]
-        try:
-            future.get(timeout=self.delivery_timeout_s + 10)
-        except KafkaError:
-            pass  # accounted by the sweep
-        if not future.is_done:
-            self._account_unconfirmed(self._pending.popleft())
-        self._sweep()
-
-    def _account_unconfirmed(self, entry: tuple) -> None:
-        self._pending_bytes -= len(entry[1])
-        self._fail(
-            entry[4],
-            "NotConfirmed",
-            f"no acknowledgement within {self.delivery_timeout_s + 10:.0f}s (may still arrive)",
-        )
+    def _resendable(self, err: KafkaError) -> bool:
+        return err.code() in PRODUCER_STATE_ERRORS or err.fatal() or self._fatal
 
     def _settle(self, timeout_s: float) -> None:
         """Wait for every pending record and account for it."""
         if self._producer is not None and self._pending:
-            try:
-                self._producer.flush(timeout=timeout_s)
-            except KafkaError:
-                pass  # unconfirmed records are failed below
-        while self._pending:
-            entry = self._pending.popleft()
-            if entry[0].is_done:
-                self._account(entry)
-            else:
-                self._account_unconfirmed(entry)
+            self._producer.flush(timeout_s)
+        for _seq, entry in sorted(self._pending.items()):
+            self._fail(
+                entry[3],
+                "NotConfirmed",
+                f"no acknowledgement within {timeout_s:.0f}s (may still arrive)",
+            )
+        self._pending.clear()
 
     def _recreate_and_resend(self) -> None:
         """The broker forgot our producer id (restart): new producer, re-send those records once."""
-        self._settle(self.delivery_timeout_s + 10)  # the old producer's remaining futures settle first
+        self._settle(self.delivery_timeout_s + 10)  # the old producer's remaining reports come first
         entries, self._resend = self._resend, []
         if self._recreated_unproven and time.monotonic() - self._last_create_attempt < RECREATE_COOLDOWN_S:
             for entry in entries:
-                exc = entry[0].exception
                 self._fail(
-                    entry[4],
-                    type(exc).__name__,
-                    f"{exc} (producer already recreated, nothing delivered since)",
+                    entry[3], "ProducerStateError", "producer already recreated, nothing delivered since"
                 )
             return
         old, self._producer = self._producer, None
         if old is not None:
+            old.purge()
             old.close(timeout=2)
         try:
             self._producer = self._create()
         except ProducerError as exc:
             self._connect_error = str(exc)
             for entry in entries:
-                self._fail(entry[4], "ProducerError", str(exc))
+                self._fail(entry[3], "ProducerError", str(exc))
             return
         self._report.recreated += 1
         self._recreated_unproven = True
-        for _future, value, key, headers, tag, _attempt in entries:
+        for value, key, headers, tag, _attempt in entries:
             self._report.resent += 1
             self._send_one(value, key, headers, tag, 1)
 

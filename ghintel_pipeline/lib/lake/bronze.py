@@ -1,9 +1,9 @@
 """Kafka -> bronze: every record exactly once, its offset in the same Delta commit as its row.
 
-A run seeks each partition to the offset stored in the bronze log, re-reads the last stored record
-to prove the broker still holds the same log, then reads in bounded batches until it has reached
-every partition's high watermark (taken from fetch responses, which Tansu reports exactly, unlike
-its ListOffsets answer).
+A run assigns each partition at the offset stored in the bronze log, re-reads the last stored
+record to prove the broker still holds the same log, then reads in bounded batches until it has
+reached every partition's high watermark (taken from fetch responses, which Tansu reports exactly,
+unlike its ListOffsets answer).
 """
 
 from __future__ import annotations
@@ -19,10 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable, Transaction
 from deltalake.exceptions import CommitFailedError
-from kafka import TopicPartition
-from kafka.errors import OffsetOutOfRangeError
 
 from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
+from ghintel_pipeline.lib.kafka.client import (
+    OUT_OF_RANGE,
+    KafkaException,
+    TopicPartition,
+    fetched_high_watermark,
+)
 from ghintel_pipeline.lib.lake.faults import fault_point
 from ghintel_pipeline.lib.lake.offsets import (
     INSTANCE_KEY,
@@ -77,24 +81,36 @@ class _Batch:
             k: [] for k in ("value", "key", "partition", "offset", "ts", "headers", "source")
         }
         self.nbytes = 0
+        self._headers: dict[tuple, tuple[str, str | None]] = {}
 
     def __len__(self) -> int:
         return len(self.cols["offset"])
 
-    def add(self, record) -> None:
-        headers = {
-            k: v.decode("utf-8", "backslashreplace") if v is not None else None
-            for k, v in (record.headers or [])
-        }
+    def add(self, msg) -> None:
+        """One consumed confluent-kafka message."""
+        raw_headers = msg.headers()
+        if raw_headers:
+            # The records of one file or poller share their headers: decode each distinct set once.
+            key_ = tuple(raw_headers)
+            decoded = self._headers.get(key_)
+            if decoded is None:
+                headers = {
+                    k: v.decode("utf-8", "backslashreplace") if v is not None else None for k, v in key_
+                }
+                decoded = self._headers[key_] = (orjson.dumps(headers).decode(), headers.get("source"))
+        else:
+            decoded = (None, None)
+        value, key = msg.value(), msg.key()
+        kind, ts = msg.timestamp()
         c = self.cols
-        c["value"].append(record.value)
-        c["key"].append(record.key)
-        c["partition"].append(record.partition)
-        c["offset"].append(record.offset)
-        c["ts"].append(record.timestamp if record.timestamp is not None and record.timestamp >= 0 else None)
-        c["headers"].append(orjson.dumps(headers).decode() if headers else None)
-        c["source"].append(headers.get("source") or "unknown")
-        self.nbytes += len(record.value or b"") + len(record.key or b"")
+        c["value"].append(value)
+        c["key"].append(key)
+        c["partition"].append(msg.partition())
+        c["offset"].append(msg.offset())
+        c["ts"].append(ts if kind != 0 and ts >= 0 else None)
+        c["headers"].append(decoded[0])
+        c["source"].append(decoded[1] or "unknown")
+        self.nbytes += len(value or b"") + len(key or b"")
 
     def to_arrow(self, topic: str, epoch: int, now: dt.datetime) -> pa.Table:
         n = len(self)
@@ -183,13 +199,14 @@ def _stored_record(bronze: DeltaTable, topic: str, epoch: int, partition: int, o
     return rows[0] if rows else None
 
 
-def _same_record(stored: dict | None, record) -> bool:
+def _same_record(stored: dict | None, msg) -> bool:
     if stored is None:
         return True  # nothing to compare with (row written by an older layout); offsets still checked
     ts = stored["kafka_timestamp"]
     stored_ms = None if ts is None else (ts - _EPOCH) // dt.timedelta(milliseconds=1)
-    fetched_ms = record.timestamp if record.timestamp is not None and record.timestamp >= 0 else None
-    return stored_ms == fetched_ms and stored["kafka_key"] == record.key
+    kind, fetched = msg.timestamp()
+    fetched_ms = fetched if kind != 0 and fetched >= 0 else None
+    return stored_ms == fetched_ms and stored["kafka_key"] == msg.key()
 
 
 def drain_kafka_to_bronze(
@@ -218,16 +235,16 @@ def drain_kafka_to_bronze(
         if not state.partitions:
             summary.caught_up = True
             return summary
-        tps = {p: TopicPartition(topic, p) for p in sorted(state.partitions)}
-        consumer.assign(list(tps.values()))
         verify: dict[int, int] = {}
-        for p, tp in tps.items():
+        position: dict[int, int] = {}  # next offset to read, per partition
+        for p in sorted(state.partitions):
             last = state.stored.get(p)
             if last is None:
-                consumer.seek(tp, state.earliest.get(p, 0))
+                position[p] = state.earliest.get(p, 0)
             else:
-                consumer.seek(tp, last)  # the last stored record is read again and compared
+                position[p] = last  # the last stored record is read again and compared
                 verify[p] = last
+        consumer.assign([TopicPartition(topic, p, offset) for p, offset in position.items()])
         stopped: set[int] = set()
         batch = _Batch()
         empty_polls = 0
@@ -251,42 +268,54 @@ def drain_kafka_to_bronze(
             if progress:
                 progress("bronze", summary.rows_written)
 
+        def stop(p: int) -> None:
+            consumer.pause([TopicPartition(topic, p)])
+            stopped.add(p)
+
         while True:
-            try:
-                polled = consumer.poll(
-                    timeout_ms=500, max_records=max(1, min(5000, max_rows - len(batch))), update_offsets=True
-                )
-            except OffsetOutOfRangeError as exc:
-                raise BrokerResetError(f"stored offsets are outside the Kafka log: {exc}") from exc
-            if not polled:
+            polled = consumer.consume(num_messages=max(1, min(5000, max_rows - len(batch))), timeout=0.5)
+            got = False
+            for msg in polled:
+                err = msg.error()
+                if err is not None:
+                    if err.code() in OUT_OF_RANGE:
+                        raise BrokerResetError(f"stored offsets are outside the Kafka log: {err.str()}")
+                    if err.fatal():
+                        raise KafkaException(err)
+                    continue  # end of partition, or a transient broker error (retried by the client)
+                got = True
+                p = msg.partition()
+                if p in stopped:
+                    continue
+                offset = msg.offset()
+                if p in verify:
+                    expected = verify.pop(p)
+                    if offset != expected or not _same_record(
+                        _stored_record(bronze, topic, state.epoch, p, expected), msg
+                    ):
+                        raise BrokerResetError(
+                            f"partition {p}: the record at stored offset {expected} differs from the one "
+                            "in bronze; the broker's log was replaced"
+                        )
+                    position[p] = offset + 1
+                    continue
+                if offset < position[p]:
+                    continue  # a fetch may start at a batch's base offset before our position
+                if stop_at is not None and p in stop_at and offset >= stop_at[p]:
+                    stop(p)
+                    continue
+                summary.rows_read += 1
+                batch.add(msg)
+                position[p] = offset + 1
+                if stop_at is not None and p in stop_at and position[p] >= stop_at[p]:
+                    stop(p)
+            if not got:
                 empty_polls += 1
-                if _caught_up(consumer, tps, stopped, verify) or empty_polls >= 10:
+                if _caught_up(consumer, topic, position, stopped) or empty_polls >= 10:
                     summary.caught_up = empty_polls < 10
                     break
                 continue
             empty_polls = 0
-            for tp, records in polled.items():
-                p = tp.partition
-                for record in records:
-                    if p in verify:
-                        expected = verify.pop(p)
-                        if record.offset != expected or not _same_record(
-                            _stored_record(bronze, topic, state.epoch, p, expected), record
-                        ):
-                            raise BrokerResetError(
-                                f"partition {p}: the record at stored offset {expected} differs from the one "
-                                "in bronze; the broker's log was replaced"
-                            )
-                        continue
-                    if stop_at is not None and p in stop_at and record.offset >= stop_at[p]:
-                        consumer.pause(tp)
-                        stopped.add(p)
-                        break
-                    summary.rows_read += 1
-                    batch.add(record)
-                if stop_at is not None and p in stop_at and consumer.position(tp) >= stop_at[p]:
-                    consumer.pause(tp)
-                    stopped.add(p)
             if len(batch) >= max_rows or batch.nbytes >= max_bytes:
                 flush()
         flush()
@@ -300,20 +329,19 @@ def drain_kafka_to_bronze(
     return summary
 
 
-def _caught_up(consumer, tps: dict[int, TopicPartition], stopped: set[int], verify: dict[int, int]) -> bool:
+def _caught_up(consumer, topic: str, position: dict[int, int], stopped: set[int]) -> bool:
     """True when every partition's position reached the high watermark of its last fetch."""
-    for p, tp in tps.items():
+    for p, at in position.items():
         if p in stopped:
             continue
-        high = consumer.highwater(tp)
+        high = fetched_high_watermark(consumer, topic, p)
         if high is None:
             return False
-        position = consumer.position(tp)
-        if position > high:
+        if at > high:
             raise BrokerResetError(
-                f"partition {p}: stored position {position} is past the log end {high}; the broker lost data"
+                f"partition {p}: stored position {at} is past the log end {high}; the broker lost data"
             )
-        if position < high:
+        if at < high:
             return False
     return True
 

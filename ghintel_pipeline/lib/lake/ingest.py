@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Unpack
 
-from kafka import TopicPartition
-
 from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
+from ghintel_pipeline.lib.kafka.client import TopicPartition
 from ghintel_pipeline.lib.lake.bronze import (
     BronzeSummary,
     DrainOptions,
@@ -186,32 +185,30 @@ def replay_kafka_range(
     summary = SilverSummary()
     consumer = make_consumer(resolve_bootstrap(settings))
     try:
-        tps = {
-            p: TopicPartition(topic, p)
-            for p, last in limits.items()
-            if last is not None and from_offsets[p] <= last
+        starts = {
+            p: from_offsets[p] for p, last in limits.items() if last is not None and from_offsets[p] <= last
         }
-        if not tps:
+        if not starts:
             return summary
-        consumer.assign(list(tps.values()))
-        for p, tp in tps.items():
-            consumer.seek(tp, from_offsets[p])
-        open_parts = set(tps)
+        consumer.assign([TopicPartition(topic, p, offset) for p, offset in starts.items()])
+        open_parts = set(starts)
         batch = _Batch()
         while open_parts:
-            polled = consumer.poll(timeout_ms=1000, max_records=5000)
+            polled = consumer.consume(num_messages=5000, timeout=1.0)
             if not polled:
                 break
-            for tp, records in polled.items():
-                for record in records:
-                    if record.offset > limits[tp.partition]:
-                        open_parts.discard(tp.partition)
-                        consumer.pause(tp)
-                        break
-                    batch.add(record)
-                    if record.offset == limits[tp.partition]:
-                        open_parts.discard(tp.partition)
-                        consumer.pause(tp)
+            for msg in polled:
+                p = msg.partition()
+                if msg.error() is not None or p not in open_parts:
+                    continue
+                if msg.offset() > limits[p]:
+                    open_parts.discard(p)
+                    consumer.pause([TopicPartition(topic, p)])
+                    continue
+                batch.add(msg)
+                if msg.offset() == limits[p]:
+                    open_parts.discard(p)
+                    consumer.pause([TopicPartition(topic, p)])
             if len(batch) >= max_rows or not open_parts:
                 _replay_batch(settings, batch, topic, epoch, summary)
                 batch = _Batch()

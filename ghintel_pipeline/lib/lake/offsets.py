@@ -14,9 +14,17 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
-from kafka import KafkaConsumer, TopicPartition
 
 from ghintel_pipeline.lib.kafka.broker import broker_status, resolve_bootstrap
+from ghintel_pipeline.lib.kafka.client import (
+    Consumer,
+    KafkaError,
+    TopicPartition,
+    fetched_high_watermark,
+    new_consumer,
+    partitions,
+    watermarks,
+)
 from ghintel_pipeline.lib.lake.storage import BRONZE, BRONZE_SCHEMA, ensure_table, open_table
 from ghintel_pipeline.lib.records import AsDict
 from ghintel_pipeline.lib.settings import Settings
@@ -91,19 +99,10 @@ def embedded_broker_instance(settings: Settings) -> str | None:
     return status["instance_id"]
 
 
-def make_consumer(bootstrap: str) -> KafkaConsumer:
-    # No group: assign()+seek() only (Tansu group joins take ~23 s and we keep offsets in Delta).
-    # auto_offset_reset="none": an out-of-range position must fail loudly, never jump.
-    return KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="none",
-        max_partition_fetch_bytes=8 << 20,
-        fetch_max_bytes=64 << 20,
-        check_crcs=False,
-        request_timeout_ms=30_000,
-    )
+def make_consumer(bootstrap: str, **overrides) -> Consumer:
+    """A consumer for assign() at stored offsets only (see lib/kafka/client.py): no group join,
+    nothing committed, and an out-of-range position fails loudly instead of jumping."""
+    return new_consumer(bootstrap, **{"socket.timeout.ms": 30_000, **overrides})
 
 
 @dataclass
@@ -176,45 +175,46 @@ class KafkaState:
 def log_end_offsets(
     bootstrap: str, topic: str, listed: dict[int, int], timeout_s: float = 5.0
 ) -> dict[int, int]:
-    """The true end (last offset + 1) of each partition, read from the log itself.
+    """The true end (last offset + 1) of each partition, from a fetch response.
 
     ``ListOffsets(latest)`` answers the high watermark on Apache Kafka but the base offset of the
-    last batch + 1 on Tansu (PLATFORM-NOTES): seek to that offset - 1 and fetch, and the last record
-    of what comes back is the end. One batch per partition; a partition that answers nothing in
-    ``timeout_s`` keeps its listed offset (a lower bound).
+    last batch + 1 on Tansu (PLATFORM-NOTES): fetch once at that offset - 1 and take the high
+    watermark the fetch response carries. A partition that answers nothing in ``timeout_s`` keeps
+    its listed offset (a lower bound).
     """
     pending = {p for p, offset in listed.items() if offset > 0}
     ends = dict(listed)
     if not pending:
         return ends
-    consumer = make_consumer(bootstrap)
+    # One small fetch per partition is enough: the response carries the high watermark.
+    consumer = make_consumer(bootstrap, **{"queued.min.messages": 1, "max.partition.fetch.bytes": 1 << 16})
     try:
-        tps = {p: TopicPartition(topic, p) for p in sorted(pending)}
-        consumer.assign(list(tps.values()))
-        for p, tp in tps.items():
-            consumer.seek(tp, listed[p] - 1)
+        consumer.assign([TopicPartition(topic, p, listed[p] - 1) for p in sorted(pending)])
         deadline = time.monotonic() + timeout_s
         while pending and time.monotonic() < deadline:
-            for tp, records in consumer.poll(timeout_ms=200, max_records=1_000_000).items():
-                if records:
-                    ends[tp.partition] = max(ends[tp.partition], records[-1].offset + 1)
-                    pending.discard(tp.partition)
+            for msg in consumer.consume(num_messages=1000, timeout=0.2):
+                err = msg.error()
+                if err is not None and err.code() != KafkaError._PARTITION_EOF:
+                    continue
+                p = msg.partition()
+                high = fetched_high_watermark(consumer, topic, p)
+                if p in pending and high is not None:
+                    ends[p] = max(ends[p], high)
+                    pending.discard(p)
     finally:
         consumer.close()
     return ends
 
 
-def read_state(settings: Settings, bronze: DeltaTable | None, consumer: KafkaConsumer) -> KafkaState:
+def read_state(settings: Settings, bronze: DeltaTable | None, consumer: Consumer) -> KafkaState:
     topic = settings.ghintel_topic
     epoch = current_epoch(bronze, topic)
     stored = stored_offsets(bronze, bronze_app_id, topic, epoch)
-    parts = consumer.partitions_for_topic(topic)
+    parts = partitions(consumer, topic, wait_s=0)
     earliest: dict[int, int] = {}
     end: dict[int, int] = {}
     if parts:
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
-        earliest = {tp.partition: o for tp, o in consumer.beginning_offsets(tps).items()}
-        end = {tp.partition: o for tp, o in consumer.end_offsets(tps).items()}
+        earliest, end = watermarks(consumer, topic, parts)
         end = log_end_offsets(resolve_bootstrap(settings), topic, end)
     instance = embedded_broker_instance(settings)
     recorded = recorded_broker_instance(bronze) if stored else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ghintel_pipeline.lib.kafka.broker import ensure_topic
 from ghintel_pipeline.lib.settings import TopicsSettings
@@ -58,18 +59,38 @@ def _headers(schema: str, source: str | None, version: int, committed_at: dt.dat
 
 def _messages(rows: pa.Table, records: list[dict], key: str, schema: str) -> list[Message]:
     """One message per change-feed row: its record as JSON, keyed by ``record[key]``, with the
-    row's commit version and timestamp in the headers."""
+    row's commit version and timestamp in the headers (shared by the rows of one commit)."""
     versions = rows.column("_commit_version").to_pylist()
     stamps = rows.column("_commit_timestamp").to_pylist()
-    return [
-        Message(r[key].encode(), orjson.dumps(r, option=_JSON), _headers(schema, r["source"], version, stamp))
-        for r, version, stamp in zip(records, versions, stamps, strict=True)
-    ]
+    headers: dict[tuple, list] = {}
+    out = []
+    for r, version, stamp in zip(records, versions, stamps, strict=True):
+        at = (r["source"], version, stamp)
+        h = headers.get(at)
+        if h is None:
+            h = headers[at] = _headers(schema, *at)
+        out.append(Message(r[key].encode(), orjson.dumps(r, option=_JSON), h))
+    return out
+
+
+def _iso_columns(rows: pa.Table) -> pa.Table:
+    """Timestamps and dates as the ISO strings orjson writes for them, computed per column:
+    building one datetime object per value is the largest cost of ``to_pylist``."""
+    for i, f in enumerate(rows.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz in ("UTC", "+00:00"):
+            text = pc.strftime(rows.column(i).cast(pa.timestamp("us", tz="UTC")), "%Y-%m-%dT%H:%M:%S")
+            text = pc.binary_join_element_wise(pc.replace_substring_regex(text, r"\.000000$", ""), "Z", "")
+        elif pa.types.is_date32(f.type):
+            text = rows.column(i).cast(pa.string())
+        else:
+            continue
+        rows = rows.set_column(i, f.name, text)
+    return rows
 
 
 def clean_messages(rows: pa.Table, contract_fields: list[str]) -> list[Message]:
     """Change-feed rows of silver -> one message per event: the contract's fields, key event_id."""
-    return _messages(rows, rows.select(contract_fields).to_pylist(), "event_id", CLEAN_SCHEMA)
+    return _messages(rows, _iso_columns(rows.select(contract_fields)).to_pylist(), "event_id", CLEAN_SCHEMA)
 
 
 def quarantine_messages(rows: pa.Table) -> list[Message]:

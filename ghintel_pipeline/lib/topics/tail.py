@@ -1,17 +1,19 @@
 """Reading the subscriber topics: a group-less reader over every partition, decoding and filters.
 
 Shared by ``ghintel tail``, the API's SSE streams and the tests. No consumer group: ``assign()``
-plus a seek (a group join takes ~23 s on the embedded broker, and a tail keeps no offsets).
+at a start offset (a group join takes ~23 s on the embedded broker, and a tail keeps no offsets).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING
+
+from ghintel_pipeline.lib.kafka import client as kafka
+from ghintel_pipeline.lib.kafka.client import Consumer
 
 FILTER_FIELDS = {"repo": "repo_name", "org": "org_login", "type": "event_type", "actor": "actor_login"}
 ANOMALY_FILTER_FIELDS = {"repo": "entity", "org": "entity", "type": "metric", "actor": None}
@@ -31,58 +33,49 @@ class TopicMessage:
 
 def open_reader(
     bootstrap: str, topic: str, *, from_beginning: bool = False, timeout_s: float = 10.0
-) -> KafkaConsumer:
+) -> Consumer:
     """A consumer assigned to every partition of ``topic``, at its start or its end."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        request_timeout_ms=30_000,
-        check_crcs=False,
+    consumer = kafka.new_consumer(
+        bootstrap, timeout_s=timeout_s, **{"auto.offset.reset": "earliest", "enable.partition.eof": False}
     )
     try:
-        deadline = time.monotonic() + timeout_s
-        parts = consumer.partitions_for_topic(topic)
-        while not parts and time.monotonic() < deadline:
-            time.sleep(0.2)
-            parts = consumer.partitions_for_topic(topic)
+        parts = kafka.partitions(consumer, topic, wait_s=timeout_s)
         if not parts:
             raise LookupError(f"topic {topic!r} does not exist on {bootstrap}")
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
-        consumer.assign(tps)
         if from_beginning:
-            consumer.seek_to_beginning(*tps)
+            starts = dict.fromkeys(parts, OFFSET_BEGINNING)
         else:
             # Tansu's end offset is the last batch's base + 1, so "from the end" can replay that
             # last batch once; harmless for a live tail.
-            for tp, offset in consumer.end_offsets(tps).items():
-                consumer.seek(tp, offset)
+            starts = kafka.watermarks(consumer, topic, parts)[1]
+        consumer.assign([kafka.TopicPartition(topic, p, offset) for p, offset in starts.items()])
     except BaseException:
         consumer.close()
         raise
     return consumer
 
 
-def decode(record) -> TopicMessage:
+def decode(msg) -> TopicMessage:
+    key = msg.key()
+    value = msg.value()
     return TopicMessage(
-        topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        timestamp_ms=record.timestamp,
-        key=record.key.decode() if record.key else None,
-        headers={k: (v or b"").decode("utf-8", "replace") for k, v in record.headers or []},
-        value=orjson.loads(record.value),
-        raw=record.value,
+        topic=msg.topic(),
+        partition=msg.partition(),
+        offset=msg.offset(),
+        timestamp_ms=kafka.timestamp_ms(msg),
+        key=key.decode() if key else None,
+        headers={k: (v or b"").decode("utf-8", "replace") for k, v in kafka.headers_of(msg)},
+        value=orjson.loads(value),
+        raw=value,
     )
 
 
 def poll_messages(
-    consumer: KafkaConsumer, timeout_ms: int = 500, max_records: int = 2000
+    consumer: Consumer, timeout_ms: int = 500, max_records: int = 2000
 ) -> Iterator[TopicMessage]:
-    for records in consumer.poll(timeout_ms=timeout_ms, max_records=max_records).values():
-        for record in records:
-            yield decode(record)
+    for msg in consumer.consume(num_messages=max_records, timeout=timeout_ms / 1000):
+        if msg.error() is None:
+            yield decode(msg)
 
 
 def matches(
