@@ -11,7 +11,9 @@ import itertools
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -97,17 +99,82 @@ def backfill_gharchive_hour(settings: Settings, hour: str, *, path_or_url: str |
     return backfill_lines(settings, hour, lines, label=Path(str(source)).name)
 
 
-def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, label: str) -> dict:
+def backfill_gharchive_hours(
+    settings: Settings, hours: Sequence[tuple[str, str]], *, parallel: int = 2
+) -> list[dict]:
+    """Load many ``(hour, file or URL)`` pairs; the result of each, in the order given.
+
+    Up to ``parallel`` hours are in flight: while one hour merges into silver (mostly Rust, off the
+    GIL), the next one is read, validated and written to bronze. Each table still has one writer
+    at a time, and silver merges run in the order given, so every hour commits exactly what
+    ``backfill_gharchive_hour`` would, and a failed hour fails the call after the others ran."""
+    for hour, _ in hours:
+        if not is_hour_spec(hour):
+            raise ValueError(f"hour must look like 2015-01-01-15, got {hour!r}")
+    # Two hours hold their validated lines at once: each gets a share of the memory budget.
+    turns = _Turns(cache_bytes=CACHE_BYTES // max(1, parallel))
+
+    def one(turn: int, hour: str, source: str) -> dict:
+        with turns.guard(turn):
+            lines = event_lines(source, timeout_s=settings.gharchive_http_timeout_s)
+            return backfill_lines(settings, hour, lines, label=Path(source).name, turns=turns, turn=turn)
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="backfill-hour") as pool:
+        futures = [pool.submit(one, k, hour, source) for k, (hour, source) in enumerate(hours)]
+        wait(futures)
+    return [future.result() for future in futures]
+
+
+class _Turns:
+    """Orders the hours of one backfill: bronze written by one hour at a time, silver merged in turn."""
+
+    def __init__(self, cache_bytes: int = CACHE_BYTES) -> None:
+        self.cache_bytes = cache_bytes  # lines of one hour validated while bronze is written
+        self.bronze = threading.Lock()
+        self._next = 0
+        self._passed: set[int] = set()
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def silver(self, turn: int) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: self._next == turn)
+        yield
+
+    @contextmanager
+    def guard(self, turn: int) -> Iterator[None]:
+        """Passes the silver turn on when hour ``turn`` ends, whether it succeeded or failed."""
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._passed.add(turn)
+                while self._next in self._passed:
+                    self._next += 1
+                self._cond.notify_all()
+
+
+def backfill_lines(
+    settings: Settings,
+    hour: str,
+    lines: Iterable[bytes],
+    *,
+    label: str,
+    turns: _Turns | None = None,
+    turn: int = 0,
+) -> dict:
     """Replace bronze rows of ``hour`` with ``lines`` (one atomic commit), then promote them.
 
     While delta-rs writes bronze (Rust, without the GIL) the same batches are validated here; the
     silver merge only starts once the bronze commit has landed. The lines beyond the first
-    ``CACHE_BYTES`` of an hour are instead read back from bronze in chunks after the commit."""
+    ``CACHE_BYTES`` (a share of it per concurrent hour) are instead read back from bronze in chunks
+    after the commit.
+    ``turns`` (from ``backfill_gharchive_hours``) orders the writes of concurrent hours."""
+    turns = turns or _Turns()
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC)
     counter = [0]
-    bronze = ensure_table(settings, BRONZE)
-    tee = _Tee(CACHE_BYTES)
+    tee = _Tee(turns.cache_bytes)
     reader = pa.RecordBatchReader.from_batches(
         BRONZE_SCHEMA, tee.wrap(_bronze_batches(hour, lines, label, now, counter))
     )
@@ -115,17 +182,18 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
 
     def write() -> None:
         try:
-            write_deltalake(
-                bronze,
-                reader,
-                mode="overwrite",
-                predicate=f"gharchive_hour = '{hour}'",
-                partition_by=PARTITION_BY[BRONZE],
-                writer_properties=writer_properties(BRONZE),
-                commit_properties=CommitProperties(
-                    custom_metadata={"ghintel.operation": "backfill", "ghintel.hour": hour}
-                ),
-            )
+            with turns.bronze:  # opened under the lock: the snapshot after the hour before
+                write_deltalake(
+                    ensure_table(settings, BRONZE),
+                    reader,
+                    mode="overwrite",
+                    predicate=f"gharchive_hour = '{hour}'",
+                    partition_by=PARTITION_BY[BRONZE],
+                    writer_properties=writer_properties(BRONZE),
+                    commit_properties=CommitProperties(
+                        custom_metadata={"ghintel.operation": "backfill", "ghintel.hour": hour}
+                    ),
+                )
         except BaseException as exc:  # re-raised below, in the caller's thread
             failure.append(exc)
             tee.abort()
@@ -151,7 +219,8 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
         )
         rest = _validated_chunks(settings, scanner.to_batches(), sort=True)
         chunks = itertools.chain(chunks, rest)
-    summary = _promote_chunks(settings, hour, chunks)
+    with turns.silver(turn):
+        summary = _promote_chunks(settings, hour, chunks)
     return {
         "hour": hour,
         "file": label,
