@@ -100,7 +100,7 @@ def _silver_without_times(settings: Settings):
 
 
 def test_many_hours_at_once_commit_what_one_by_one_commits(tmp_path):
-    from ghintel_pipeline.lib.lake.backfill import backfill_gharchive_hours
+    from ghintel_pipeline.lib.lake.backfill_hours import backfill_gharchive_hours
 
     hours = [
         ("2015-01-01-1", str(HOUR_1)),
@@ -132,10 +132,7 @@ def test_many_hours_at_once_commit_what_one_by_one_commits(tmp_path):
 
 
 def test_a_failing_hour_fails_the_call_after_the_others_loaded(tmp_path):
-    from deltalake.exceptions import DeltaError
-
-    from ghintel_pipeline.lib.gharchive.reader import SourceError
-    from ghintel_pipeline.lib.lake.backfill import backfill_gharchive_hours
+    from ghintel_pipeline.lib.lake.backfill_hours import backfill_gharchive_hours
 
     settings = Settings(ghintel_home=tmp_path / "home")
     hours = [
@@ -143,8 +140,7 @@ def test_a_failing_hour_fails_the_call_after_the_others_loaded(tmp_path):
         ("2015-01-01-1", str(HOUR_1)),
         ("2015-01-01-3", str(tmp_path / "missing.json.gz")),
     ]
-    # The reader's error reaches the caller through the bronze writer, as for one hour.
-    with pytest.raises((SourceError, DeltaError), match="missing.json.gz"):
+    with pytest.raises(RuntimeError, match=r"backfill of 2015-01-01-2 failed: .*missing.json.gz"):
         backfill_gharchive_hours(settings, hours, parallel=2)
     assert set(silver_ids(settings)) == {event_id(line) for line in file_lines(HOUR_1)}
     with pytest.raises(ValueError):

@@ -11,10 +11,10 @@ import itertools
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any, Protocol
 
 import orjson
 import pyarrow as pa
@@ -52,6 +52,14 @@ SILVER_CHUNK_ROWS = 20_000
 CACHE_BYTES = 128 << 20
 
 
+class WriteTurns(Protocol):
+    """How concurrent hours take turns (lib/lake/backfill_hours.py): a bronze lock, a silver turn."""
+
+    bronze: Any  # a lock: one bronze write at a time
+
+    def silver(self, turn: int) -> AbstractContextManager[None]: ...
+
+
 def _bronze_batches(
     hour: str, lines: Iterable[bytes], label: str, now: dt.datetime, counter: list[int]
 ) -> Iterator[pa.RecordBatch]:
@@ -75,7 +83,7 @@ def _bronze_batches(
                 "source": pa.array(["gharchive"] * n, pa.string()),
                 "gharchive_hour": pa.array([hour] * n, pa.string()),
                 "line_number": pa.array(range(start + 1, start + n + 1), pa.int64()),
-                "ingested_at": pa.array([now] * n, UTC_US),
+                "ingested_at": pa.repeat(pa.scalar(now, UTC_US), n),
                 "ingest_date": pa.array([now.date()] * n, pa.date32()),
             },
             schema=BRONZE_SCHEMA,
@@ -99,82 +107,25 @@ def backfill_gharchive_hour(settings: Settings, hour: str, *, path_or_url: str |
     return backfill_lines(settings, hour, lines, label=Path(str(source)).name)
 
 
-def backfill_gharchive_hours(
-    settings: Settings, hours: Sequence[tuple[str, str]], *, parallel: int = 2
-) -> list[dict]:
-    """Load many ``(hour, file or URL)`` pairs; the result of each, in the order given.
-
-    Up to ``parallel`` hours are in flight: while one hour merges into silver (mostly Rust, off the
-    GIL), the next one is read, validated and written to bronze. Each table still has one writer
-    at a time, and silver merges run in the order given, so every hour commits exactly what
-    ``backfill_gharchive_hour`` would, and a failed hour fails the call after the others ran."""
-    for hour, _ in hours:
-        if not is_hour_spec(hour):
-            raise ValueError(f"hour must look like 2015-01-01-15, got {hour!r}")
-    # Two hours hold their validated lines at once: each gets a share of the memory budget.
-    turns = _Turns(cache_bytes=CACHE_BYTES // max(1, parallel))
-
-    def one(turn: int, hour: str, source: str) -> dict:
-        with turns.guard(turn):
-            lines = event_lines(source, timeout_s=settings.gharchive_http_timeout_s)
-            return backfill_lines(settings, hour, lines, label=Path(source).name, turns=turns, turn=turn)
-
-    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="backfill-hour") as pool:
-        futures = [pool.submit(one, k, hour, source) for k, (hour, source) in enumerate(hours)]
-        wait(futures)
-    return [future.result() for future in futures]
-
-
-class _Turns:
-    """Orders the hours of one backfill: bronze written by one hour at a time, silver merged in turn."""
-
-    def __init__(self, cache_bytes: int = CACHE_BYTES) -> None:
-        self.cache_bytes = cache_bytes  # lines of one hour validated while bronze is written
-        self.bronze = threading.Lock()
-        self._next = 0
-        self._passed: set[int] = set()
-        self._cond = threading.Condition()
-
-    @contextmanager
-    def silver(self, turn: int) -> Iterator[None]:
-        with self._cond:
-            self._cond.wait_for(lambda: self._next == turn)
-        yield
-
-    @contextmanager
-    def guard(self, turn: int) -> Iterator[None]:
-        """Passes the silver turn on when hour ``turn`` ends, whether it succeeded or failed."""
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._passed.add(turn)
-                while self._next in self._passed:
-                    self._next += 1
-                self._cond.notify_all()
-
-
 def backfill_lines(
     settings: Settings,
     hour: str,
     lines: Iterable[bytes],
     *,
     label: str,
-    turns: _Turns | None = None,
+    turns: WriteTurns | None = None,
     turn: int = 0,
 ) -> dict:
     """Replace bronze rows of ``hour`` with ``lines`` (one atomic commit), then promote them.
 
     While delta-rs writes bronze (Rust, without the GIL) the same batches are validated here; the
     silver merge only starts once the bronze commit has landed. The lines beyond the first
-    ``CACHE_BYTES`` (a share of it per concurrent hour) are instead read back from bronze in chunks
-    after the commit.
+    ``CACHE_BYTES`` of an hour are instead read back from bronze in chunks after the commit.
     ``turns`` (from ``backfill_gharchive_hours``) orders the writes of concurrent hours."""
-    turns = turns or _Turns()
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC)
     counter = [0]
-    tee = _Tee(turns.cache_bytes)
+    tee = _Tee(CACHE_BYTES)
     reader = pa.RecordBatchReader.from_batches(
         BRONZE_SCHEMA, tee.wrap(_bronze_batches(hour, lines, label, now, counter))
     )
@@ -182,7 +133,7 @@ def backfill_lines(
 
     def write() -> None:
         try:
-            with turns.bronze:  # opened under the lock: the snapshot after the hour before
+            with turns.bronze if turns else nullcontext():  # opened under the lock: the latest snapshot
                 write_deltalake(
                     ensure_table(settings, BRONZE),
                     reader,
@@ -219,7 +170,7 @@ def backfill_lines(
         )
         rest = _validated_chunks(settings, scanner.to_batches(), sort=True)
         chunks = itertools.chain(chunks, rest)
-    with turns.silver(turn):
+    with turns.silver(turn) if turns else nullcontext():
         summary = _promote_chunks(settings, hour, chunks)
     return {
         "hour": hour,
