@@ -47,6 +47,7 @@ def bench_validate(
         ("validate_batch", result["events"], result["validate_batch"]),
         ("events_to_arrow", result["valid"], result["events_to_arrow"]),
         ("validate + arrow", result["events"], result["validate_plus_arrow"]),
+        ("validate_to_arrow (columnar)", result["events"], result["validate_to_arrow"]),
         ("baseline: orjson.loads", result["events"], result["baseline_orjson_loads"]),
     ]
     duck = result.get("baseline_duckdb_read_json")
