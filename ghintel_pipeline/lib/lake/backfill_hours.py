@@ -5,7 +5,8 @@ the Python work of two hours runs on two cores and each process keeps the memory
 (the single-hour budget, < 1 GB). ``HourTurns`` keeps the writes as a one-by-one backfill makes
 them: one bronze write at a time, and silver merges in the order the hours were given, so the
 first delivery of an event that two hours hold is the same one; the next hour reads, validates
-and writes bronze while the one before merges into silver.
+and writes bronze while the one before merges into silver. Workers are spawned, so a script that
+calls this must guard its top level with ``if __name__ == "__main__":`` (as for any process pool).
 """
 
 from __future__ import annotations
