@@ -19,7 +19,6 @@ from typing import Any, Protocol
 import orjson
 import pyarrow as pa
 import pyarrow.dataset as ds
-from deltalake import CommitProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError
 
 from ghintel_pipeline.lib.gharchive.hours import hour_url, is_hour_spec, parse_hour
@@ -36,14 +35,13 @@ from ghintel_pipeline.lib.lake.silver import (
 from ghintel_pipeline.lib.lake.storage import (
     BRONZE,
     BRONZE_SCHEMA,
-    PARTITION_BY,
     QUARANTINE,
     QUARANTINE_SCHEMA,
     SILVER,
     UTC_US,
     ensure_table,
     table_dataset,
-    writer_properties,
+    write_table,
 )
 from ghintel_pipeline.lib.settings import Settings
 
@@ -134,16 +132,13 @@ def backfill_lines(
     def write() -> None:
         try:
             with turns.bronze if turns else nullcontext():  # opened under the lock: the latest snapshot
-                write_deltalake(
+                write_table(
                     ensure_table(settings, BRONZE),
+                    BRONZE,
                     reader,
                     mode="overwrite",
                     predicate=f"gharchive_hour = '{hour}'",
-                    partition_by=PARTITION_BY[BRONZE],
-                    writer_properties=writer_properties(BRONZE),
-                    commit_properties=CommitProperties(
-                        custom_metadata={"ghintel.operation": "backfill", "ghintel.hour": hour}
-                    ),
+                    meta={"ghintel.operation": "backfill", "ghintel.hour": hour},
                 )
         except BaseException as exc:  # re-raised below, in the caller's thread
             failure.append(exc)
@@ -266,14 +261,7 @@ def _promote_chunks(
     # One predicate overwrite replaces every quarantine row of the hour: idempotent across re-runs.
     table = ensure_table(settings, QUARANTINE)
     rows = pa.concat_tables(quarantined) if quarantined else QUARANTINE_SCHEMA.empty_table()
-    write_deltalake(
-        table,
-        rows,
-        mode="overwrite",
-        predicate=f"gharchive_hour = '{hour}'",
-        partition_by=PARTITION_BY[QUARANTINE],
-        writer_properties=writer_properties(QUARANTINE),
-    )
+    write_table(table, QUARANTINE, rows, mode="overwrite", predicate=f"gharchive_hour = '{hour}'")
     return summary
 
 
