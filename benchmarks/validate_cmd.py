@@ -22,7 +22,8 @@ def bench_validate(
     duckdb: Annotated[bool, typer.Option(help="Also time DuckDB read_json on the same files.")] = True,
     as_json: AsJson = False,
 ) -> None:
-    """Throughput of the event contract (validate_batch, events_to_arrow, validate_to_arrow) vs orjson / DuckDB."""
+    """Throughput of the event contract (validate_batch, events_to_arrow, validate_to_arrow) vs
+    orjson / DuckDB."""
     from benchmarks.contracts import run_validation_bench
 
     show(run_validation_bench(files or None, repeat=repeat, duckdb=duckdb), as_json, _render)
