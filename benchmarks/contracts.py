@@ -16,6 +16,7 @@ import orjson
 
 from benchmarks.data import shared_hours
 from ghintel_pipeline.lib.contracts.arrow import events_to_arrow
+from ghintel_pipeline.lib.contracts.columnar import validate_to_arrow
 from ghintel_pipeline.lib.contracts.validate import validate_batch
 
 
@@ -106,7 +107,8 @@ def _rate(events: int, seconds: float) -> float:
 def run_validation_bench(
     files: Sequence[Path] | None = None, *, repeat: int = 3, duckdb: bool = True
 ) -> dict:
-    """Measure validate_batch and events_to_arrow on ``files`` (best of ``repeat`` runs each).
+    """Measure validate_batch, events_to_arrow and the columnar validate_to_arrow on ``files``
+    (best of ``repeat`` runs each).
 
     Decompression and line splitting happen before the clock starts, for every figure alike.
     """
@@ -119,6 +121,7 @@ def run_validation_bench(
     n = len(raws)
     validate, batch = _best_of(repeat, lambda: validate_batch(raws, source="gharchive"))
     arrow, table = _best_of(repeat, lambda: events_to_arrow(batch.events))
+    columnar, _ = _best_of(repeat, lambda: validate_to_arrow(raws, source="gharchive"))
     baseline, _ = _best_of(repeat, _no_gc(lambda: _orjson_all(raws)))
     both = {key: validate[key] + arrow[key] for key in ("seconds", "cpu_seconds")}
     result = {
@@ -129,6 +132,7 @@ def run_validation_bench(
         "validate_batch": _with_rates(validate, n),
         "events_to_arrow": {**_with_rates(arrow, len(batch.events)), "rows": table.num_rows},
         "validate_plus_arrow": _with_rates(both, n),
+        "validate_to_arrow": _with_rates(columnar, n),
         "baseline_orjson_loads": _with_rates(baseline, n),
         "ratio_validate_vs_orjson": baseline["seconds"] / validate["seconds"],
         "ratio_validate_vs_orjson_cpu": baseline["cpu_seconds"] / validate["cpu_seconds"],

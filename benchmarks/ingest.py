@@ -21,6 +21,7 @@ import psutil
 from benchmarks.workload import amplified_2025_hours
 from ghintel_pipeline.lib.gharchive.reader import event_lines
 from ghintel_pipeline.lib.lake.backfill import backfill_lines
+from ghintel_pipeline.lib.lake.backfill_hours import backfill_gharchive_hours
 from ghintel_pipeline.lib.settings import Settings
 
 DAY0 = dt.date(2015, 1, 1)
@@ -47,9 +48,12 @@ def amplified_lines(path: Path, copy: int) -> Iterator[bytes]:
 
 class PeakRss:
     """Samples this process's RSS every 20 ms while active; also takes the CPU time used (all
-    threads), which stays meaningful when other processes compete for the cores."""
+    threads), which stays meaningful when other processes compete for the cores. ``children``:
+    also the child processes started in the block (their CPU once they ended; the peak RSS of
+    any one process), not the ones running before it (an embedded broker)."""
 
-    def __init__(self) -> None:
+    def __init__(self, children: bool = False) -> None:
+        self.children = children
         self.peak = 0
         self.cpu = 0.0
         self._stop = threading.Event()
@@ -58,14 +62,22 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._proc.memory_info().rss)
+            for proc in [self._proc, *(self._proc.children() if self.children else [])]:
+                if proc.pid in self._before:
+                    continue
+                try:
+                    self.peak = max(self.peak, proc.memory_info().rss)
+                except psutil.Error:  # a child that just ended
+                    pass
             self._stop.wait(0.02)
 
     def _cpu(self) -> float:
         times = self._proc.cpu_times()
-        return times.user + times.system
+        own = times.user + times.system
+        return own + times.children_user + times.children_system if self.children else own
 
     def __enter__(self) -> PeakRss:
+        self._before = {proc.pid for proc in self._proc.children()}
         self.peak = self._proc.memory_info().rss
         self._cpu0 = self._cpu()
         self._thread.start()
@@ -145,6 +157,19 @@ def bench_file_to_silver(settings: Settings, files: list[Path], say: Callable[[s
     }
 
 
+def bench_backfill_hours(settings: Settings, files: list[Path], say: Callable[[str], None]) -> dict:
+    """All ``files`` in one ``backfill_gharchive_hours`` call (a process per hour, two at a time).
+    The peak RSS is the largest of any one process."""
+    hours = [(path.name.removesuffix(".json.gz"), str(path)) for path in files]
+    with PeakRss(children=True) as rss:
+        started = time.perf_counter()
+        results = backfill_gharchive_hours(settings, hours)
+        seconds = time.perf_counter() - started
+    events = sum(r["lines"] for r in results)
+    say(f"backfill of {len(files)} hours: {events:,} events in {seconds:.1f}s")
+    return {**_rate(events, seconds, rss.cpu), "hours": len(files), "peak_rss_mb": rss.mb}
+
+
 def bench_kafka_to_silver(settings: Settings, files: list[Path], say: Callable[[str], None]) -> dict:
     """Produce every line of ``files`` to the topic, then time one ``run_ingest`` draining it."""
     from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
@@ -210,7 +235,8 @@ def run_ingest_bench(
 
     Two workloads: the real ``files``, and ``hours`` amplified 2025-shaped hours built from them
     (benchmarks/workload.py). Each is timed file -> silver next to DuckDB reading the same files
-    with typed columns (the strong baseline) and with auto-detection. Kafka drains the amplified
+    with typed columns (the strong baseline) and with auto-detection; with two or more amplified
+    hours, also all of them in one multi-hour backfill (hours pipelined). Kafka drains the amplified
     hours. Kafka runs first and DuckDB last, so that memory kept by the allocators of one phase
     does not inflate the peak RSS of the next."""
     from ghintel_pipeline.lib.kafka.broker import free_port, start_broker, stop_broker
@@ -249,6 +275,9 @@ def run_ingest_bench(
             home = work / f"file-{name}"
             lake = Settings(ghintel_home=home, kafka_bootstrap_servers=bootstrap or "unused:0")
             result[f"file_to_silver_{name}"] = bench_file_to_silver(lake, group, say)
+        if len(amplified) > 1:
+            lake = Settings(ghintel_home=work / "file-hours", kafka_bootstrap_servers=bootstrap or "unused:0")
+            result["backfill_hours_amplified"] = bench_backfill_hours(lake, amplified, say)
         # Last, so that DuckDB's memory (kept by its allocator) does not inflate our RSS figures.
         if duckdb:
             for name, group in (("original", files), ("amplified", amplified)):
@@ -263,6 +292,7 @@ def run_ingest_bench(
             shutil.rmtree(work, ignore_errors=True)
     for name in ("original", "amplified"):
         _ratios(result, f"file_to_silver_{name}", f"duckdb_typed_{name}")
+    _ratios(result, "backfill_hours_amplified", "duckdb_typed_amplified")
     _ratios(result, "file_to_silver_original", "duckdb_auto_original")
     if "kafka" in result:
         result["kafka_to_silver"] = result["kafka"]["kafka_to_silver"]

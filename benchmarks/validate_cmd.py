@@ -22,7 +22,8 @@ def bench_validate(
     duckdb: Annotated[bool, typer.Option(help="Also time DuckDB read_json on the same files.")] = True,
     as_json: AsJson = False,
 ) -> None:
-    """Throughput of the event contract (validate_batch, events_to_arrow) vs orjson / DuckDB."""
+    """Throughput of the event contract (validate_batch, events_to_arrow, validate_to_arrow) vs
+    orjson / DuckDB."""
     from benchmarks.contracts import run_validation_bench
 
     show(run_validation_bench(files or None, repeat=repeat, duckdb=duckdb), as_json, _render)
@@ -37,6 +38,7 @@ def _render(result: dict, console: Console) -> None:
         ("validate_batch", result["events"], result["validate_batch"]),
         ("events_to_arrow", result["valid"], result["events_to_arrow"]),
         ("validate + arrow", result["events"], result["validate_plus_arrow"]),
+        ("validate_to_arrow (columnar)", result["events"], result["validate_to_arrow"]),
         ("baseline: orjson.loads", result["events"], result["baseline_orjson_loads"]),
     ]
     duck = result.get("baseline_duckdb_read_json")

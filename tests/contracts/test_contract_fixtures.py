@@ -24,7 +24,7 @@ from ghintel_pipeline.lib.contracts import (
     validate_event,
 )
 from ghintel_pipeline.lib.contracts.payloads import DOCUMENTED_EVENT_TYPES, UnknownEventPayload
-from ghintel_pipeline.lib.contracts.validate import _fast, _slow
+from ghintel_pipeline.lib.contracts.validate import _fast, slow_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TYPE_FIXTURES = sorted((FIXTURES / "event_types").glob("*.json"))
@@ -55,7 +55,7 @@ def test_type_fixture_passes_full_models_and_the_contract(path):
     assert json.loads(flat.payload_json) == json.loads(raw)["payload"]
     assert flat.actor_login == event.actor.login and flat.repo_owner == "octo-org"
     # Both decoders give the same event for the same bytes.
-    assert _slow(raw, "events_api", 1 << 20) == _fast(raw, "events_api")
+    assert slow_path(raw, "events_api", 1 << 20) == _fast(raw, "events_api")
 
 
 EXPECTED = {

@@ -18,7 +18,7 @@ from ghintel_pipeline.lib.contracts import (
     validate_batch,
     validate_event,
 )
-from ghintel_pipeline.lib.contracts.validate import _fast, _slow
+from ghintel_pipeline.lib.contracts.validate import _fast, slow_path
 from tests.conftest import HOUR_1
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -266,9 +266,9 @@ def test_fast_and_slow_paths_agree(obj, data):
     try:
         fast = _fast(raw, "test")
     except Exception:  # noqa: BLE001 - any fast-path failure must be a real violation
-        assert isinstance(_slow(raw, "test", 1 << 20), QuarantineRecord)
+        assert isinstance(slow_path(raw, "test", 1 << 20), QuarantineRecord)
         return
-    assert _slow(raw, "test", 1 << 20) == fast
+    assert slow_path(raw, "test", 1 << 20) == fast
 
 
 def test_pathologically_deep_json_is_quarantined_not_raised():

@@ -13,6 +13,7 @@ from ghintel_pipeline.lib.contracts.canonical import (
     category_of,
     is_bot_login,
 )
+from ghintel_pipeline.lib.contracts.columnar import TableResult, validate_to_arrow
 from ghintel_pipeline.lib.contracts.envelope import GitHubEvent, parse_github_event
 from ghintel_pipeline.lib.contracts.payloads import PAYLOAD_MODELS, payload_model_for
 from ghintel_pipeline.lib.contracts.quarantine import REASONS, QuarantineReason, QuarantineRecord
@@ -32,6 +33,7 @@ __all__ = [
     "REASONS",
     "SCHEMA_VERSION",
     "SILVER_EVENT_SCHEMA",
+    "TableResult",
     "BatchResult",
     "CanonicalGitHubEvent",
     "EnrichedGitHubEventV1",
@@ -46,4 +48,5 @@ __all__ = [
     "payload_model_for",
     "validate_batch",
     "validate_event",
+    "validate_to_arrow",
 ]

@@ -199,7 +199,7 @@ _time_cache: dict[str, tuple[datetime, datetime, date, int, int]] = {}
 _bot_cache: dict[str, bool] = {}
 
 
-def _time_parts(created_at: str) -> tuple[datetime, datetime, date, int, int]:
+def time_parts(created_at: str) -> tuple[datetime, datetime, date, int, int]:
     parts = _time_cache.get(created_at)
     if parts is None:
         try:
@@ -217,7 +217,7 @@ def _time_parts(created_at: str) -> tuple[datetime, datetime, date, int, int]:
     return parts
 
 
-def _is_bot_cached(login: str) -> bool:
+def is_bot_cached(login: str) -> bool:
     flag = _bot_cache.get(login)
     if flag is None:
         flag = is_bot_login(login)
@@ -227,72 +227,98 @@ def _is_bot_cached(login: str) -> bool:
     return flag
 
 
-def _x_action_if_text(p: Any, v: dict) -> None:
+# The payload fields of the flat event, in this order, as every extractor below returns them.
+PAYLOAD_FIELDS = (
+    "action",
+    "ref",
+    "ref_type",
+    "number",
+    "commit_count",
+    "distinct_commit_count",
+    "additions",
+    "deletions",
+    "changed_files",
+    "merged",
+    "pr_action",
+    "issue_state",
+    "release_tag",
+    "member_login",
+)
+PayloadValues = tuple[Any, ...]  # one value per PAYLOAD_FIELDS name
+
+
+def _x_action_if_text(p: Any) -> PayloadValues:
     # Payloads with only ``action`` (Watch, Fork, ...) and unknown types, whose action may be anything.
-    v["action"] = p.action if isinstance(p.action, str) else None
+    action = p.action if isinstance(p.action, str) else None
+    return (action, None, None, None, None, None, None, None, None, None, None, None, None, None)
 
 
-def _x_push(p: Any, v: dict) -> None:
-    v["ref"] = p.ref
-    v["commit_count"] = p.size
-    v["distinct_commit_count"] = p.distinct_size
+def _x_push(p: Any) -> PayloadValues:
+    return (None, p.ref, None, None, p.size, p.distinct_size, None, None, None, None, None, None, None, None)
 
 
-def _x_ref(p: Any, v: dict) -> None:
-    v["ref"] = p.ref
-    v["ref_type"] = p.ref_type
+def _x_ref(p: Any) -> PayloadValues:
+    return (None, p.ref, p.ref_type, None, None, None, None, None, None, None, None, None, None, None)
 
 
-def _x_pull_request(p: Any, v: dict) -> None:
+def _x_pull_request(p: Any) -> PayloadValues:
     action = p.action
     number = p.number
-    merged = None
+    merged = additions = deletions = changed_files = None
     pr = p.pull_request
     if pr is not None:
         if number is None:
             number = pr.number
-        merged = pr.merged
-        v["additions"] = pr.additions
-        v["deletions"] = pr.deletions
-        v["changed_files"] = pr.changed_files
-    v["action"] = action
-    v["number"] = number
-    v["merged"] = merged
-    v["pr_action"] = "merged" if action == "closed" and merged else action
+        merged, additions, deletions, changed_files = pr.merged, pr.additions, pr.deletions, pr.changed_files
+    pr_action = "merged" if action == "closed" and merged else action
+    return (
+        action,
+        None,
+        None,
+        number,
+        None,
+        None,
+        additions,
+        deletions,
+        changed_files,
+        merged,
+        pr_action,
+        None,
+        None,
+        None,
+    )
 
 
-def _x_pull_request_child(p: Any, v: dict) -> None:
-    v["action"] = p.action
-    if p.pull_request is not None:
-        v["number"] = p.pull_request.number
+def _x_numbered(p: Any, child: Any) -> PayloadValues:
+    number = child.number if child is not None else None
+    return (p.action, None, None, number, None, None, None, None, None, None, None, None, None, None)
 
 
-def _x_issue(p: Any, v: dict) -> None:
-    v["action"] = p.action
-    if p.issue is not None:
-        v["number"] = p.issue.number
-        v["issue_state"] = p.issue.state
+def _x_pull_request_child(p: Any) -> PayloadValues:
+    return _x_numbered(p, p.pull_request)
 
 
-def _x_release(p: Any, v: dict) -> None:
-    v["action"] = p.action
-    if p.release is not None:
-        v["release_tag"] = p.release.tag_name
+def _x_discussion(p: Any) -> PayloadValues:
+    return _x_numbered(p, p.discussion)
 
 
-def _x_member(p: Any, v: dict) -> None:
-    v["action"] = p.action
-    if p.member is not None:
-        v["member_login"] = p.member.login
+def _x_issue(p: Any) -> PayloadValues:
+    issue = p.issue
+    number, state = (issue.number, issue.state) if issue is not None else (None, None)
+    return (p.action, None, None, number, None, None, None, None, None, None, None, state, None, None)
 
 
-def _x_discussion(p: Any, v: dict) -> None:
-    v["action"] = p.action
-    if p.discussion is not None:
-        v["number"] = p.discussion.number
+def _x_release(p: Any) -> PayloadValues:
+    tag = p.release.tag_name if p.release is not None else None
+    return (p.action, None, None, None, None, None, None, None, None, None, None, None, tag, None)
 
 
-_EXTRACTORS = {
+def _x_member(p: Any) -> PayloadValues:
+    login = p.member.login if p.member is not None else None
+    return (p.action, None, None, None, None, None, None, None, None, None, None, None, None, login)
+
+
+EXTRACTORS = {
     "PushEvent": _x_push,
     "CreateEvent": _x_ref,
     "DeleteEvent": _x_ref,
@@ -309,17 +335,27 @@ _EXTRACTORS = {
 }
 
 
-def build_event(env: Any, payload: Any, payload_json: str, source: str) -> EnrichedGitHubEventV1:
-    """The enriched event from a decoded lean envelope and lean payload (see module docstring)."""
-    event_id = env.id
+def payload_values(event_type: str, payload: Any) -> PayloadValues:
+    """The PAYLOAD_FIELDS values of a decoded lean payload (msgspec struct or pydantic model)."""
+    return EXTRACTORS.get(event_type, _x_action_if_text)(payload)
+
+
+def event_id_text(event_id: str | int) -> str:
+    """The id as decimal text; a negative number or a non-decimal string breaks the contract."""
     if type(event_id) is int:
         if event_id < 0:
             raise ContractViolation("wrong_type", f"id: must not be negative: {event_id}")
-        event_id = str(event_id)
-    elif not (event_id.isascii() and event_id.isdigit()):
+        return str(event_id)
+    if not (event_id.isascii() and event_id.isdigit()):
         raise ContractViolation("wrong_type", f"id: not a decimal id: {event_id[:40]!r}")
+    return event_id
+
+
+def build_event(env: Any, payload: Any, payload_json: str, source: str) -> EnrichedGitHubEventV1:
+    """The enriched event from a decoded lean envelope and lean payload (see module docstring)."""
+    event_id = event_id_text(env.id)
     event_type = env.type
-    created_at, event_hour, event_date, hour_of_day, day_of_week = _time_parts(env.created_at)
+    created_at, event_hour, event_date, hour_of_day, day_of_week = time_parts(env.created_at)
     actor_login = env.actor.login
     repo_name = env.repo.name
     org = env.org
@@ -338,11 +374,11 @@ def build_event(env: Any, payload: Any, payload_json: str, source: str) -> Enric
     values["source"] = source
     values["payload_json"] = payload_json
     values["category"] = CATEGORY_BY_TYPE.get(event_type, "other")
-    values["is_bot"] = _is_bot_cached(actor_login)
+    values["is_bot"] = is_bot_cached(actor_login)
     values["repo_owner"] = repo_name.partition("/")[0]
     values["event_hour"] = event_hour
     values["event_date"] = event_date
     values["hour_of_day"] = hour_of_day
     values["day_of_week"] = day_of_week
-    _EXTRACTORS.get(event_type, _x_action_if_text)(payload, values)
+    values.update(zip(PAYLOAD_FIELDS, payload_values(event_type, payload), strict=True))
     return _construct(values)

@@ -10,17 +10,15 @@ from typing import Any
 
 from pydantic import field_validator
 
-from ghintel_pipeline.lib.contracts.payloads import GitHubObject, payload_model_for
+from ghintel_pipeline.lib.contracts.payloads import GitHubObject, GitHubUser, payload_model_for
 
 
-class EventAccount(GitHubObject):
-    """A user or organisation as the envelope refers to it."""
+class EventAccount(GitHubUser):
+    """A user or organisation as the envelope refers to it: a user reference whose id and login
+    are always there."""
 
     id: int
     login: str
-    gravatar_id: str | None = None
-    url: str | None = None
-    avatar_url: str | None = None
 
 
 class EventActor(EventAccount):

@@ -15,7 +15,7 @@ import types
 from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -103,36 +103,34 @@ class PullRequestPayload(ActionPayload):
     pull_request: LeanPullRequest | None = None
 
 
-class PullRequestChildPayload(ActionPayload):
-    """PullRequestReview / PullRequestReviewComment / PullRequestReviewThread."""
-
-    pull_request: LeanNumbered | None = None
-
-
-class IssuePayload(ActionPayload):
-    """IssuesEvent / IssueCommentEvent."""
-
-    issue: LeanIssue | None = None
-
-
 class LeanRelease(LeanModel):
     tag_name: str | None = None
-
-
-class ReleasePayload(ActionPayload):
-    release: LeanRelease | None = None
 
 
 class LeanMember(LeanModel):
     login: str | None = None
 
 
-class MemberPayload(ActionPayload):
-    member: LeanMember | None = None
+def _action_and(name: str, field: str, model: type[LeanModel], doc: str) -> type[ActionPayload]:
+    """A payload with ``action`` and one optional nested object holding its other flat fields."""
+    return create_model(
+        name, __base__=ActionPayload, __doc__=doc, __module__=__name__, **{field: (model | None, None)}
+    )
 
 
-class DiscussionPayload(ActionPayload):
-    discussion: LeanNumbered | None = None
+# The payloads shaped "action + one object" (canonical.EXTRACTORS reads the object's fields).
+PullRequestChildPayload = _action_and(
+    "PullRequestChildPayload",
+    "pull_request",
+    LeanNumbered,
+    "PullRequestReview / ReviewComment / ReviewThread.",
+)
+IssuePayload = _action_and("IssuePayload", "issue", LeanIssue, "IssuesEvent / IssueCommentEvent.")
+ReleasePayload = _action_and("ReleasePayload", "release", LeanRelease, "ReleaseEvent.")
+MemberPayload = _action_and("MemberPayload", "member", LeanMember, "MemberEvent.")
+DiscussionPayload = _action_and(
+    "DiscussionPayload", "discussion", LeanNumbered, "DiscussionEvent / DiscussionCommentEvent."
+)
 
 
 class UnknownPayload(LeanModel):

@@ -194,6 +194,7 @@ class EventPayload(GitHubObject):
     """Base of every payload; ``changes`` carries the previous values on ``edited`` actions."""
 
     action: str | None = None
+    changes: dict[str, Any] | None = None
 
 
 class CommitCommentEventPayload(EventPayload):
@@ -236,19 +237,16 @@ class GollumEventPayload(EventPayload):
 class IssueCommentEventPayload(EventPayload):
     issue: GitHubIssue
     comment: GitHubComment
-    changes: dict[str, Any] | None = None
 
 
 class IssuesEventPayload(EventPayload):
     issue: GitHubIssue
-    changes: dict[str, Any] | None = None
     assignee: GitHubUser | None = None
     label: GitHubLabel | None = None
 
 
 class MemberEventPayload(EventPayload):
     member: GitHubUser
-    changes: dict[str, Any] | None = None
 
 
 class PublicEventPayload(EventPayload):
@@ -258,7 +256,6 @@ class PublicEventPayload(EventPayload):
 class PullRequestEventPayload(EventPayload):
     number: int | None = None
     pull_request: GitHubPullRequest
-    changes: dict[str, Any] | None = None
     reason: str | None = None
     assignee: GitHubUser | None = None
     assignees: list[GitHubUser] | None = None
@@ -269,13 +266,11 @@ class PullRequestEventPayload(EventPayload):
 class PullRequestReviewEventPayload(EventPayload):
     pull_request: GitHubPullRequest
     review: GitHubReview
-    changes: dict[str, Any] | None = None
 
 
 class PullRequestReviewCommentEventPayload(EventPayload):
     pull_request: GitHubPullRequest
     comment: GitHubComment
-    changes: dict[str, Any] | None = None
 
 
 class PullRequestReviewThreadEventPayload(EventPayload):
@@ -297,13 +292,11 @@ class PushEventPayload(EventPayload):
 
 class ReleaseEventPayload(EventPayload):
     release: GitHubRelease
-    changes: dict[str, Any] | None = None
 
 
 class SponsorshipEventPayload(EventPayload):
     sponsorship: dict[str, Any] | None = None
     effective_date: str | None = None
-    changes: dict[str, Any] | None = None
 
 
 class WatchEventPayload(EventPayload):

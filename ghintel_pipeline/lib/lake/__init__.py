@@ -8,6 +8,7 @@ __getattr__, __all__ = lazy_exports(
     __name__,
     {
         "backfill": ["backfill_gharchive_hour", "backfill_lines"],
+        "backfill_hours": ["backfill_gharchive_hours"],
         "bronze": ["BronzeSummary", "drain_kafka_to_bronze"],
         "ingest": ["IngestSummary", "replay_kafka_range", "run_ingest"],
         "maintenance": ["maintain_tables"],

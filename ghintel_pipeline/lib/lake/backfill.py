@@ -12,7 +12,9 @@ import queue
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any, Protocol
 
 import orjson
 import pyarrow as pa
@@ -48,6 +50,14 @@ SILVER_CHUNK_ROWS = 20_000
 CACHE_BYTES = 128 << 20
 
 
+class WriteTurns(Protocol):
+    """How concurrent hours take turns (lib/lake/backfill_hours.py): a bronze lock, a silver turn."""
+
+    bronze: Any  # a lock: one bronze write at a time
+
+    def silver(self, turn: int) -> AbstractContextManager[None]: ...
+
+
 def _bronze_batches(
     hour: str, lines: Iterable[bytes], label: str, now: dt.datetime, counter: list[int]
 ) -> Iterator[pa.RecordBatch]:
@@ -71,7 +81,7 @@ def _bronze_batches(
                 "source": pa.array(["gharchive"] * n, pa.string()),
                 "gharchive_hour": pa.array([hour] * n, pa.string()),
                 "line_number": pa.array(range(start + 1, start + n + 1), pa.int64()),
-                "ingested_at": pa.array([now] * n, UTC_US),
+                "ingested_at": pa.repeat(pa.scalar(now, UTC_US), n),
                 "ingest_date": pa.array([now.date()] * n, pa.date32()),
             },
             schema=BRONZE_SCHEMA,
@@ -95,16 +105,24 @@ def backfill_gharchive_hour(settings: Settings, hour: str, *, path_or_url: str |
     return backfill_lines(settings, hour, lines, label=Path(str(source)).name)
 
 
-def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, label: str) -> dict:
+def backfill_lines(
+    settings: Settings,
+    hour: str,
+    lines: Iterable[bytes],
+    *,
+    label: str,
+    turns: WriteTurns | None = None,
+    turn: int = 0,
+) -> dict:
     """Replace bronze rows of ``hour`` with ``lines`` (one atomic commit), then promote them.
 
     While delta-rs writes bronze (Rust, without the GIL) the same batches are validated here; the
     silver merge only starts once the bronze commit has landed. The lines beyond the first
-    ``CACHE_BYTES`` of an hour are instead read back from bronze in chunks after the commit."""
+    ``CACHE_BYTES`` of an hour are instead read back from bronze in chunks after the commit.
+    ``turns`` (from ``backfill_gharchive_hours``) orders the writes of concurrent hours."""
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC)
     counter = [0]
-    bronze = ensure_table(settings, BRONZE)
     tee = _Tee(CACHE_BYTES)
     reader = pa.RecordBatchReader.from_batches(
         BRONZE_SCHEMA, tee.wrap(_bronze_batches(hour, lines, label, now, counter))
@@ -113,14 +131,15 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
 
     def write() -> None:
         try:
-            write_table(
-                bronze,
-                BRONZE,
-                reader,
-                mode="overwrite",
-                predicate=f"gharchive_hour = '{hour}'",
-                meta={"ghintel.operation": "backfill", "ghintel.hour": hour},
-            )
+            with turns.bronze if turns else nullcontext():  # opened under the lock: the latest snapshot
+                write_table(
+                    ensure_table(settings, BRONZE),
+                    BRONZE,
+                    reader,
+                    mode="overwrite",
+                    predicate=f"gharchive_hour = '{hour}'",
+                    meta={"ghintel.operation": "backfill", "ghintel.hour": hour},
+                )
         except BaseException as exc:  # re-raised below, in the caller's thread
             failure.append(exc)
             tee.abort()
@@ -146,7 +165,8 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
         )
         rest = _validated_chunks(settings, scanner.to_batches(), sort=True)
         chunks = itertools.chain(chunks, rest)
-    summary = _promote_chunks(settings, hour, chunks)
+    with turns.silver(turn) if turns else nullcontext():
+        summary = _promote_chunks(settings, hour, chunks)
     return {
         "hour": hour,
         "file": label,

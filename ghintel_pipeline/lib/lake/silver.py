@@ -106,15 +106,15 @@ class Validated:
 
 def validate_rows(settings: Settings, rows: pa.Table, now: dt.datetime | None = None) -> Validated:
     """Run the contract over bronze rows (BRONZE_READ_COLUMNS, in offset order)."""
-    from ghintel_pipeline.lib.contracts import events_to_arrow, validate_batch
+    from ghintel_pipeline.lib.contracts import validate_to_arrow
 
     now = now or dt.datetime.now(dt.UTC)
-    result = validate_batch(
+    result = validate_to_arrow(
         rows.column("value").to_pylist(),
         source=rows.column("source").to_pylist(),
         max_bytes=settings.ghintel_max_event_bytes,
     )
-    events = events_to_arrow(result.events)
+    events = result.events
     lineage = rows.select(LINEAGE).take(pa.array(result.event_index, pa.int64()))
     for name in LINEAGE:
         events = events.append_column(name, lineage.column(name))
