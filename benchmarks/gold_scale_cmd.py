@@ -21,6 +21,13 @@ def bench_gold_scale(
     ] = 150_000,
     minute_events: Annotated[int, typer.Option(min=1, help="Events in the measured minute.")] = 3_000,
     baseline: Annotated[bool, typer.Option(help="Also rebuild the dims in full at each size.")] = True,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder kept between runs: the silver history of each size is saved there and "
+            "reused by later runs with the same --events-per-hour (default: a temporary folder)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Seconds of one minute bronze -> silver -> gold per history size, with same-run baselines."""
@@ -37,6 +44,7 @@ def bench_gold_scale(
         events_per_hour=events_per_hour,
         minute_events=minute_events,
         baseline=baseline,
+        workdir=workdir,
         say=lambda m: console.print(f"[dim]{m}[/dim]"),
     )
     if as_json:
