@@ -140,6 +140,10 @@ def run_gold_scale_bench(
         "cpu_count": psutil.cpu_count(),
         "sizes": [],
     }
+    # parse the dbt project now if it changed, not inside the first measured minute
+    from ghintel_pipeline.lib.gold.project import ensure_manifest
+
+    ensure_manifest()
     try:
         template = None
         for size in sorted(sizes_hours):
