@@ -2,8 +2,6 @@
 -- repositories over all history). Merged by key: an incremental run recomputes only the actors
 -- with events in the recomputed hours (macros/merge_by_key.sql). dim_actors adds the signals that
 -- compare an actor with all others.
-{{ incremental_by_key('actor_id') }}
--- depends_on: {{ ref('int_events_aggregated_to_repo_actor_hours') }}
 
 with {{ key_merge_inputs('actor_id', {
     'actor_days': ref('fct_actor_activity_daily'),

@@ -2,8 +2,7 @@
 -- organisation is this one and the distinct actors seen on them. Merged by key: an incremental
 -- run recomputes the organisations with events in the recomputed hours plus every organisation a
 -- touched repository ever belonged to (a transfer changes the old one's counts too).
-{{ incremental_by_key('org_id') }}
--- depends_on: {{ ref('int_events_aggregated_to_org_hours') }}, {{ ref('int_events_aggregated_to_repo_actor_hours') }}
+-- depends_on: {{ ref('int_events_aggregated_to_org_hours') }}
 -- depends_on: {{ ref('fct_repo_activity_hourly') }}
 
 {%- set touched_orgs %}

@@ -1,8 +1,6 @@
 -- One row per repository ever seen, from the hourly facts and the repo/actor pairs for the
 -- distinct-actor count. Merged by key: an incremental run recomputes only the repositories with
 -- events in the recomputed hours (macros/merge_by_key.sql).
-{{ incremental_by_key('repo_id') }}
--- depends_on: {{ ref('int_events_aggregated_to_repo_actor_hours') }}
 
 with {{ key_merge_inputs('repo_id', {
     'repo_hours': ref('fct_repo_activity_hourly'),
