@@ -58,7 +58,7 @@ def test_gold_materializes_through_dagster(via_dagster):
     assert len(checks) == DATA_TESTS and all(c.passed for c in checks)
     by_key = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
     fct = by_key[dg.AssetKey(["gold", "fct_repo_activity_hourly"])]
-    assert fct["gold_plan"].value == "incremental" and fct["delta_write"].value == "replace_days"
+    assert fct["gold_plan"].value == "incremental" and fct["delta_write"].value == "replace_hours"
 
 
 def test_manifest_is_generated_from_a_clean_checkout(tmp_path):
