@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import duckdb
 import httpx
@@ -37,6 +38,9 @@ from ghintel_api.queries.orgs import org_summary
 from ghintel_api.queries.repos import repo_activity
 from ghintel_api.queries.trending import trending_repos
 from ghintel_pipeline.lib.settings import Settings
+
+# The keyword parameters of list_events a /events URL may set (unset ones are None).
+EVENT_FILTERS = ("repo", "actor", "event_type", "since", "until", "limit", "cursor")
 
 SOURCE_HOURS = ("2015-01-01-0.json.gz", "2015-01-01-1.json.gz", "2015-01-01-15.json.gz")
 START = datetime(2015, 1, 1, tzinfo=UTC)
@@ -185,23 +189,13 @@ def cases_of(lake: Lake) -> list[Case]:
         )
 
     def events(r):
-        name, n = r.choice(repos[:200]), r.randint(20, 100)
-
-        def direct(lk, c):
-            return list_events(
-                lk,
-                c,
-                repo=name,
-                actor=None,
-                event_type=None,
-                since=None,
-                until=None,
-                limit=n,
-                cursor=None,
-                cursor_key=key,
-            )
-
-        return f"/events?repo={name}&limit={n}", direct
+        # One set of filters gives both the URL and the direct call, so they cannot drift apart.
+        params = {"repo": r.choice(repos[:200]), "limit": r.randint(20, 100)}
+        filters = {**dict.fromkeys(EVENT_FILTERS), **params}
+        return (
+            f"/events?{urlencode(params, safe='/')}",
+            lambda lk, c: list_events(lk, c, cursor_key=key, **filters),
+        )
 
     def anomalies(r):
         since, n = hour(r), r.randint(10, 100)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from benchmarks.output import AsJson, figures_table, print_json, progress
+from benchmarks.output import AsJson, figures_table, progress, show
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def bench_freshness(
@@ -34,10 +37,7 @@ def bench_freshness(
     Starts a private platform (own home under $GHINTEL_HOME/bench/freshness, free ports) unless --reuse,
     produces synthetic copies of real events at random moments and reads the Dagster runs' timings.
     """
-    from rich.console import Console
-
     from benchmarks.freshness import run_freshness_bench
-    from benchmarks.freshness_runs import SEGMENT_NAMES
     from ghintel_pipeline.lib.settings import Settings
 
     result = run_freshness_bench(
@@ -50,14 +50,16 @@ def bench_freshness(
         keep_running=keep_running,
         say=progress(),
     )
-    if as_json:
-        print_json(result)
-        return
+    show(result, as_json, _render)
 
-    def fmt(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f}"
 
-    out = Console()
+def fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _render(result: dict, out: Console) -> None:
+    from benchmarks.freshness_runs import SEGMENT_NAMES
+
     latency = figures_table(
         f"freshness: {result['probes']} events, sensor interval {result['sensor_interval_s']}s",
         ("visible in", "n", "p50 s", "p95 s", "max s", "mean s"),

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from benchmarks.output import AsJson, HourFiles, progress, show
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 def bench_gold_scale(
-    files: Annotated[
-        list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
-    ] = None,
+    files: HourFiles = None,
     sizes: Annotated[
-        str, typer.Option(help="History sizes in hours, comma-separated (one growing lake).")
+        str, typer.Option(help="History sizes in hours, comma-separated (a fresh lake each).")
     ] = "6,24,72,168",
     events_per_hour: Annotated[
         int, typer.Option(min=1000, help="Amplified events per history hour.")
@@ -28,16 +30,12 @@ def bench_gold_scale(
             "reused by later runs with the same --events-per-hour (default: a temporary folder)."
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Seconds of one minute bronze -> silver -> gold per history size, with same-run baselines."""
-    from rich.console import Console
-    from rich.table import Table
-
     from benchmarks.data import hours_or_shared
-    from benchmarks.gold_scale import DIM_MODELS, run_gold_scale_bench
+    from benchmarks.gold_scale import run_gold_scale_bench
 
-    console = Console(stderr=True)
     result = run_gold_scale_bench(
         hours_or_shared(files),
         sizes_hours=[int(s) for s in sizes.split(",") if s.strip()],
@@ -45,11 +43,16 @@ def bench_gold_scale(
         minute_events=minute_events,
         baseline=baseline,
         workdir=workdir,
-        say=lambda m: console.print(f"[dim]{m}[/dim]"),
+        say=progress(),
     )
-    if as_json:
-        typer.echo(json.dumps(result, indent=2))
-        return
+    show(result, as_json, _render)
+
+
+def _render(result: dict, out: Console) -> None:
+    from rich.table import Table
+
+    from benchmarks.gold_scale import DIM_MODELS
+
     title = f"minute loop: {result['minute_events']:,} events, {result['events_per_hour']:,}/h history"
     table = Table(title=title)
     columns = (
@@ -85,7 +88,6 @@ def bench_gold_scale(
             f"{row['baseline_minute_duckdb']['seconds']:.3f}",
             slow,
         )
-    out = Console()
     out.print(table)
     out.print(
         f"note: {result['label']}; gold = build_gold (plan, dbt build in-process, Delta export); "

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from benchmarks.output import AsJson, figures_table, print_json, progress
+from benchmarks.output import AsJson, HourFiles, figures_table, progress, show
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def bench_ingest(
-    files: Annotated[
-        list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
-    ] = None,
+    files: HourFiles = None,
     hours: Annotated[
         int,
         typer.Option(min=0, help="Amplified 2025-shaped hours (>= 150k events each) built from the files."),
@@ -34,23 +34,16 @@ def bench_ingest(
 ) -> None:
     """Events/s, events per CPU-second and peak RSS of the lakehouse paths, next to DuckDB reading
     the same files with typed columns in the same run."""
-    from rich.console import Console
-
     from benchmarks.data import hours_or_shared
     from benchmarks.ingest import run_ingest_bench
 
-    files = hours_or_shared(files)
     result = run_ingest_bench(
-        files,
-        hours=hours,
-        kafka=kafka,
-        bootstrap=bootstrap,
-        duckdb=duckdb,
-        say=progress(),
+        hours_or_shared(files), hours=hours, kafka=kafka, bootstrap=bootstrap, duckdb=duckdb, say=progress()
     )
-    if as_json:
-        print_json(result)
-        return
+    show(result, as_json, _render)
+
+
+def _render(result: dict, out: Console) -> None:
     table = figures_table(
         f"lakehouse ingest: {', '.join(result['files'])}",
         ("path", "events", "seconds", "events/s", "events/CPU-s", "peak RSS MB"),
@@ -79,7 +72,6 @@ def bench_ingest(
         row("  Kafka -> bronze (overlaps the line below)", k["kafka_to_bronze"])
         row("  bronze -> silver (worker thread)", k["bronze_to_silver"])
         row("Kafka -> bronze -> silver, topics publishing off", k["kafka_to_silver_unpublished"])
-    out = Console()
     out.print(table)
     out.print(
         f"note: {result.get('note', 'no amplified hours')}; {result['cpu_count']} CPUs,"

@@ -1,4 +1,5 @@
-"""What the ``ghintel bench`` commands share: the ``--json`` flag, progress lines and figure tables.
+"""What the ``ghintel bench`` commands share: the ``--json`` flag, progress lines, figure tables and
+how a command ends (``show``).
 
 rich is imported inside the functions, so registering the commands stays light (``--help``).
 """
@@ -7,19 +8,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")]
+HourFiles = Annotated[
+    list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
+]
 
 
 def print_json(result: dict) -> None:
     """The figures as indented JSON on stdout (values JSON lacks, such as datetimes, as text)."""
     typer.echo(json.dumps(result, indent=2, default=str))
+
+
+def show(result: dict, as_json: bool, render: Callable[[dict, Console], None]) -> None:
+    """How every bench command ends: ``--json`` prints ``result`` as JSON, otherwise ``render`` draws
+    its figures on a stdout console."""
+    if as_json:
+        print_json(result)
+        return
+    from rich.console import Console
+
+    render(result, Console())
 
 
 def progress() -> Callable[[str], None]:

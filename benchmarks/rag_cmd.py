@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.output import AsJson, print_json
+from benchmarks.output import AsJson, show
 
 
 def bench_rag(as_json: AsJson = False) -> None:
     """Questions generated from the lake's rows (every route) through the in-process app."""
     import os
 
-    from rich.console import Console
-
     from benchmarks.rag import run_rag_bench
     from ghintel_pipeline.lib.settings import Settings
 
     result = run_rag_bench(Settings())
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    if as_json:
-        print_json(result)
-        return
-    Console().print_json(json.dumps(result, default=str))
+    show(result, as_json, lambda figures, out: out.print_json(json.dumps(figures, default=str)))

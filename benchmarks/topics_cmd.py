@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from benchmarks.output import AsJson, figures_table, progress
+from benchmarks.output import AsJson, HourFiles, figures_table, progress
 
 
 def bench_topics(
-    files: Annotated[
-        list[Path] | None, typer.Argument(help="GH Archive hour files; default: the shared 2015 hours.")
-    ] = None,
+    files: HourFiles = None,
     amplify: Annotated[int, typer.Option(min=1, help="Copies of each hour (shifted ids/times).")] = 1,
     rate: Annotated[float, typer.Option(min=1, help="Events/s produced during the latency phase.")] = 2000.0,
     as_json: AsJson = False,

@@ -7,21 +7,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from ghintel_api.models import Coverage, CoverageLevel
+from ghintel_api.models import Coverage, CoverageLevel, TrendingScoreParts
 
 
-class TrendingHistoryPoint(BaseModel):
+class TrendingHistoryPoint(TrendingScoreParts):
     as_of: datetime = Field(description="Scored hour: the newest hour of the window (UTC)")
     ranked: bool = Field(description="False when the repository was not in the top N of that hour")
     rank: int | None = None
     score: float | None = None
-    stargazers: int | None = None
     forkers: int | None = None
-    contributors: int | None = None
-    star_component: float | None = None
-    fork_component: float | None = None
-    activity_component: float | None = None
-    velocity_per_hour: float | None = None
 
 
 class TrendingHistoryPublic(BaseModel):

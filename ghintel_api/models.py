@@ -28,19 +28,24 @@ class Coverage(BaseModel):
     notes: list[str] = []
 
 
-class TrendingRepo(BaseModel):
-    rank: int
-    repo_id: int | None = None
-    repo_name: str
-    score: float
-    stars: int
-    forks: int
+class TrendingScoreParts(BaseModel):
+    """What a trending score is made of, alike in repo_trending and repo_trending_history."""
+
     stargazers: int | None = None
     contributors: int | None = None
     star_component: float | None = None
     fork_component: float | None = None
     activity_component: float | None = None
     velocity_per_hour: float | None = None
+
+
+class TrendingRepo(TrendingScoreParts):
+    rank: int
+    repo_id: int | None = None
+    repo_name: str
+    score: float
+    stars: int
+    forks: int
     prev_window_stars: int | None = None
     velocity_change: float | None = None
     explanation: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,18 @@ def topic(bootstrap) -> str:
 
 
 @pytest.fixture
-def ghintel_env(tmp_path, bootstrap, topic, monkeypatch) -> dict:
+def set_env(monkeypatch) -> Callable[[dict[str, str]], None]:
+    """Sets each variable of a mapping for the test (``monkeypatch`` undoes it afterwards)."""
+
+    def apply(values: dict[str, str]) -> None:
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+
+    return apply
+
+
+@pytest.fixture
+def ghintel_env(tmp_path, bootstrap, topic, set_env) -> dict:
     """Environment for CLI/pipeline code under test: its own home and topic on the shared broker."""
     env = {
         "GHINTEL_HOME": str(tmp_path / "home"),
@@ -93,6 +105,5 @@ def ghintel_env(tmp_path, bootstrap, topic, monkeypatch) -> dict:
         "GHINTEL_QUARANTINE_TOPIC": f"{topic}_quarantine",
         "GHINTEL_ANOMALIES_TOPIC": f"{topic}_anomalies",
     }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    set_env(env)
     return env

@@ -74,19 +74,34 @@ def _caveat(coverage: Coverage | None, result: ToolResult) -> tuple[str, list[Ci
     )
 
 
+def _reply(
+    question: str,
+    coverage: Coverage | None,
+    route_name: str,
+    citations,
+    answer: str,
+    abstained: bool = False,
+    model: str = DETERMINISTIC,
+    **outcome: Any,
+) -> AskAnswer:
+    """Every answer, abstained or not: the question, its period's coverage, the branch, the rows cited."""
+    return AskAnswer(
+        question=question,
+        coverage=coverage,
+        route=route_name,
+        citations=list(citations),
+        answer=answer,
+        abstained=abstained,
+        model=model,
+        **outcome,
+    )
+
+
 def _abstain(
     question: str, reason: str, coverage: Coverage | None, route_name: str, citations=()
 ) -> AskAnswer:
-    return AskAnswer(
-        question=question,
-        answer=f"I can't answer that from the lake: {reason}.",
-        abstained=True,
-        reason=reason,
-        citations=list(citations),
-        coverage=coverage,
-        model=DETERMINISTIC,
-        route=route_name,
-    )
+    answer = f"I can't answer that from the lake: {reason}."
+    return _reply(question, coverage, route_name, citations, answer, abstained=True, reason=reason)
 
 
 def _phrase(model, question: str, claims: list[Claim], citations: list[Citation]) -> str:
@@ -143,17 +158,16 @@ def _answer(question: str, api: ApiTools, model) -> AskAnswer:
         llm_kept, llm_rejected = verify(sentences, used)
         if sentences and not llm_rejected:
             answer, claims = text, llm_kept
-            model_name = getattr(model, "model_name", None) or getattr(model, "model", None) or "llm"
+            model_name = str(getattr(model, "model_name", None) or getattr(model, "model", None) or "llm")
         else:
             rejected += llm_rejected or [RejectedClaim(text=text, reason="empty model answer")]
-    return AskAnswer(
-        question=question,
-        answer=answer,
-        abstained=False,
+    return _reply(
+        question,
+        coverage,
+        routed.route,
+        used,
+        answer,
         claims=claims,
-        citations=used,
-        coverage=coverage,
-        model=str(model_name),
-        route=routed.route,
+        model=model_name,
         rejected_claims=rejected,
     )

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Annotated, TypeVar
 
 import duckdb
-from fastapi import Depends, HTTPException, Query, Request, Response, Security
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, Security
+from fastapi.params import Depends as DependsParam
 from fastapi.security import APIKeyHeader
 
-from ghintel_api.api.params import NoParams
+from ghintel_api.api.params import NamePath, NoParams, OwnerPath, QueryOf
 from ghintel_api.core.cursors import cursor_key
 from ghintel_api.core.guard import refresh_lake
 from ghintel_api.core.lake import Lake
+from ghintel_api.core.routing import OneHopRoute
+from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.queries.orgs import resolve_org
 from ghintel_api.queries.repos import resolve_repo
 
@@ -77,18 +81,42 @@ async def conditional_get(request: Request, response: Response, lake: LakeDep) -
 DATA_DEPENDENCIES = [Depends(api_key_scheme), Depends(conditional_get)]
 
 
-def noted(answer, note: str | None):
-    """The answer with ``note`` (e.g. that as_of was clamped) first in its coverage notes."""
+def api_router(tag: str, prefix: str = "", dependencies: list[DependsParam] = DATA_DEPENDENCIES) -> APIRouter:
+    """The router of one routes module: its tag, the data routes' dependencies, one thread hop."""
+    return APIRouter(prefix=prefix, tags=[tag], dependencies=dependencies, route_class=OneHopRoute)
+
+
+def not_found(what: str) -> dict:
+    """The ``responses`` entry documenting a route's 404."""
+    return {404: {"description": f"Unknown {what}"}}
+
+
+Answer = TypeVar("Answer")
+
+
+def at_as_of(lake: Lake, as_of: str | None, answer: Callable[[datetime | None], Answer]) -> Answer:
+    """``answer(hour)`` for ``as_of`` clamped to the lake's hours (None: the newest); when it was
+    clamped, the note saying so comes first in the answer's coverage notes."""
+    hour, note = clamp_as_of(as_of, lake.newest_hour, lake.oldest_hour)
+    result = answer(hour)
     if note:
-        answer.coverage.notes.insert(0, note)
-    return answer
+        result.coverage.notes.insert(0, note)
+    return result
 
 
-async def no_query_params(params: Annotated[NoParams, Query()]) -> None:
+async def no_query_params(params: QueryOf[NoParams]) -> None:
     """For routes without query parameters: an unknown one is still a 422, as everywhere."""
 
 
 NO_QUERY_PARAMS = Depends(no_query_params)
+
+
+def repo_in_path(owner: OwnerPath, name: NamePath) -> str:
+    """``owner/name`` of a ``/{owner}/{name}`` route (resolved, or 404, by the route's body)."""
+    return f"{owner}/{name}"
+
+
+RepoInPath = Annotated[str, Depends(repo_in_path)]
 
 
 def repo_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> dict:

@@ -7,9 +7,9 @@ must not be answered with the defaults). Patterns reject anything a name or time
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ghintel_api.core.windows import Granularity, Window, parse_time
@@ -25,6 +25,7 @@ LOGIN = r"^[A-Za-z0-9_.\[\]-]{1,100}$"
 OwnerPath = Annotated[str, Path(pattern=NAME, description="Repository owner (user or org login)")]
 NamePath = Annotated[str, Path(pattern=NAME, description="Repository name")]
 OrgPath = Annotated[str, Path(pattern=NAME, description="Organisation login (case-insensitive)")]
+LoginPath = Annotated[str, Path(pattern=LOGIN, description="Actor login (exact)")]
 
 EventType = StrEnum("EventType", {name: name for name in PAYLOAD_MODELS})
 WindowField = Annotated[Window, Field(description="Span of whole hours ending at as_of")]
@@ -43,10 +44,18 @@ Until = Annotated[
     str | None, Field(pattern=ISO_TIME, description="Exclusive upper bound (ISO 8601, UTC if no offset)")
 ]
 Limit = Annotated[int, Field(ge=1, le=500, description="Number of rows, 1..500")]
+DefaultedGranularity = Annotated[
+    Granularity | None, Field(description="Series buckets; default hour up to 24h, else day")
+]
 
 
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+_P = TypeVar("_P", bound=_Params)
+QueryOf = Annotated[_P, Query()]
+"""A route's query parameters: ``params: QueryOf[TrendingParams]``."""
 
 
 class _TimeRange(_Params):
@@ -74,9 +83,7 @@ class TrendingParams(_Params):
 class OrgSummaryParams(_Params):
     window: WindowField = Window.h24
     as_of: AsOf = None
-    granularity: Annotated[
-        Granularity | None, Field(description="Series buckets; default hour up to 24h, else day")
-    ] = None
+    granularity: DefaultedGranularity = None
     top: Annotated[int, Field(ge=1, le=100, description="Length of top_repos and top_actors")] = 10
 
 
@@ -97,9 +104,7 @@ class TrendingHistoryParams(_Params):
 class ActorActivityParams(_Params):
     window: WindowField = Window.d7
     as_of: AsOf = None
-    granularity: Annotated[
-        Granularity | None, Field(description="Series buckets; default hour up to 24h, else day")
-    ] = None
+    granularity: DefaultedGranularity = None
 
 
 class StargazersParams(_Params):

@@ -232,18 +232,7 @@ class Lake:
         if state.physical and state.physical != physical:
             self._retired.append((state.physical, time.monotonic()))
         state.physical, state.version, state.rows = physical, version, rows
-        state.loaded_at = datetime.now(UTC)
-        state.last_commit = last_commit_time(dt)
-        self.reloads += 1
-        log.info(
-            "lake_table_loaded",
-            extra={
-                "table": state.logical,
-                "version": version,
-                "rows": rows,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+        self._loaded(state, started, "lake_table_loaded", table=state.logical, version=version, rows=rows)
 
     def _load_silver(self) -> None:
         state = self.silver
@@ -256,17 +245,16 @@ class Lake:
         state.rows = row_count(dt)
         state.version = dt.version()
         state.physical = SILVER_TABLE
-        state.loaded_at = datetime.now(UTC)
-        state.last_commit = last_commit_time(dt)
-        self.reloads += 1
-        log.info(
-            "lake_silver_refreshed",
-            extra={
-                "table": "silver.github_events",
-                "version": state.version,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            },
+        self._loaded(
+            state, started, "lake_silver_refreshed", table="silver.github_events", version=state.version
         )
+
+    def _loaded(self, state: TableState, started: float, event: str, **extra) -> None:
+        """Stamps a (re)loaded table and logs ``event`` with how long it took since ``started``."""
+        state.loaded_at = datetime.now(UTC)
+        state.last_commit = last_commit_time(state.dt)
+        self.reloads += 1
+        log.info(event, extra={**extra, "ms": round((time.perf_counter() - started) * 1000, 1)})
 
     def _drop_retired(self) -> None:
         # Keep a replaced copy until every query that may have started on it has surely ended.

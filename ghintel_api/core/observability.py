@@ -7,7 +7,9 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -15,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+M = TypeVar("M", Counter, Gauge, Histogram)
 
 
 class JsonFormatter(logging.Formatter):
@@ -55,80 +58,50 @@ class ApiMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "ghintel_api_requests_total",
-            "HTTP requests",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "ghintel_api_request_duration_seconds",
+        counter, gauge = self._metric(Counter), self._metric(Gauge)
+        self.requests = counter("requests_total", "HTTP requests", "method", "route", "status")
+        self.latency = self._metric(Histogram)(
+            "request_duration_seconds",
             "Request latency",
-            ["method", "route"],
+            "method",
+            "route",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=self.registry,
         )
-        self.rate_limited = Counter(
-            "ghintel_api_rate_limited_total", "Requests refused with 429", registry=self.registry
+        self.rate_limited = counter("rate_limited_total", "Requests refused with 429")
+        self.unauthorized = counter("unauthorized_total", "Requests refused with 401")
+        self.auth_throttled = counter(
+            "auth_throttled_total", "Requests refused with 429 because their address sent too many wrong keys"
         )
-        self.unauthorized = Counter(
-            "ghintel_api_unauthorized_total", "Requests refused with 401", registry=self.registry
-        )
-        self.auth_throttled = Counter(
-            "ghintel_api_auth_throttled_total",
-            "Requests refused with 429 because their address sent too many wrong keys",
-            registry=self.registry,
-        )
-        self.overloaded = Counter(
-            "ghintel_api_overloaded_total",
+        self.overloaded = counter(
+            "overloaded_total",
             "Expensive requests refused at once by the concurrency cap (client: 429, global: 503)",
-            ["cap"],
-            registry=self.registry,
+            "cap",
         )
-        self.coalesced = Counter(
-            "ghintel_api_coalesced_total",
-            "Requests answered by an identical request already in flight (single-flight)",
-            registry=self.registry,
+        self.coalesced = counter(
+            "coalesced_total", "Requests answered by an identical request already in flight (single-flight)"
         )
-        self.query_timeouts = Counter(
-            "ghintel_api_query_timeouts_total",
-            "DuckDB queries interrupted by the timeout",
-            registry=self.registry,
-        )
-        self.table_version = Gauge(
-            "ghintel_api_lake_table_version",
-            "Delta version of each loaded table",
-            ["table"],
-            registry=self.registry,
-        )
-        self.table_rows = Gauge(
-            "ghintel_api_lake_table_rows", "Rows of each loaded table", ["table"], registry=self.registry
-        )
-        self.reloads = Gauge(
-            "ghintel_api_lake_reloads", "Table (re)loads since start", registry=self.registry
-        )
+        self.query_timeouts = counter("query_timeouts_total", "DuckDB queries interrupted by the timeout")
+        self.table_version = gauge("lake_table_version", "Delta version of each loaded table", "table")
+        self.table_rows = gauge("lake_table_rows", "Rows of each loaded table", "table")
+        self.reloads = gauge("lake_reloads", "Table (re)loads since start")
         # live streams (core/streams.py)
-        self.stream_clients = Gauge(
-            "ghintel_api_stream_clients", "Open SSE connections", ["stream"], registry=self.registry
+        self.stream_clients = gauge("stream_clients", "Open SSE connections", "stream")
+        self.stream_max_clients = gauge("stream_max_clients", "Cap on SSE connections (all streams)")
+        self.stream_rejected = counter("stream_rejected_total", "SSE connections refused at the cap")
+        self.stream_dropped = counter(
+            "stream_dropped_total", "SSE clients dropped for falling behind", "stream"
         )
-        self.stream_max_clients = Gauge(
-            "ghintel_api_stream_max_clients", "Cap on SSE connections (all streams)", registry=self.registry
+        self.stream_kafka_connected = gauge(
+            "stream_kafka_connected", "1 while the stream reader of a topic is connected", "topic"
         )
-        self.stream_rejected = Counter(
-            "ghintel_api_stream_rejected_total", "SSE connections refused at the cap", registry=self.registry
-        )
-        self.stream_dropped = Counter(
-            "ghintel_api_stream_dropped_total",
-            "SSE clients dropped for falling behind",
-            ["stream"],
-            registry=self.registry,
-        )
-        self.stream_kafka_connected = Gauge(
-            "ghintel_api_stream_kafka_connected",
-            "1 while the stream reader of a topic is connected",
-            ["topic"],
-            registry=self.registry,
-        )
+
+    def _metric(self, kind: type[M]) -> Callable[..., M]:
+        """A maker of ``kind`` metrics named ``ghintel_api_<name>`` in this app's registry."""
+
+        def make(name: str, documentation: str, *labels: str, **options: Any) -> M:
+            return kind(f"ghintel_api_{name}", documentation, labels, registry=self.registry, **options)
+
+        return make
 
 
 class RequestContextMiddleware:

@@ -25,19 +25,14 @@ def list_anomalies(
     oldest_hour: datetime | None,
 ) -> AnomaliesPublic:
     """Without ``since`` the coverage is the whole lake's (oldest to newest hour)."""
-    where, params = ["true"], []
-    if since is not None:
-        where.append("event_hour >= ?")
-        params.append(since)
-    if severity is not None:
-        where.append("severity = ?")
-        params.append(severity)
-    if repo is not None:
-        where.append("entity_type = 'repo' AND lower(entity) = lower(?)")
-        params.append(repo)
-    if org is not None:
-        where.append("entity_type = 'org' AND lower(entity) = lower(?)")
-        params.append(org)
+    conditions = {
+        "event_hour >= ?": since,
+        "severity = ?": severity,
+        "entity_type = 'repo' AND lower(entity) = lower(?)": repo,
+        "entity_type = 'org' AND lower(entity) = lower(?)": org,
+    }
+    given = {condition: value for condition, value in conditions.items() if value is not None}
+    where, params = ["true", *given], list(given.values())
     sql = f"""SELECT * FROM {lake.rel("anomalies")} WHERE {" AND ".join(where)}
               ORDER BY event_hour DESC, score DESC NULLS LAST, entity LIMIT ?"""
     rows = lake.query(cur, sql, [*params, limit])

@@ -73,14 +73,14 @@ def list_events(
     lake: Lake,
     cur: duckdb.DuckDBPyConnection,
     *,
-    repo: str | None,
-    actor: str | None,
-    event_type: str | None,
-    since: datetime | None,
-    until: datetime | None,
     limit: int,
-    cursor: str | None,
     cursor_key: bytes,
+    repo: str | None = None,
+    actor: str | None = None,
+    event_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
 ) -> EventsPage:
     dataset, files = lake.silver_dataset, lake.silver_files
     if dataset is None:

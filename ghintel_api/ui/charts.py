@@ -4,12 +4,23 @@ chart is drawn next to a table holding the same numbers (the text alternative)."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup, escape
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 _W, _H, _PAD_L, _PAD_B, _PAD_T = 720, 220, 48, 28, 12
+
+
+def hour_label(t: datetime | None) -> str:
+    return "–" if t is None else t.strftime("%Y-%m-%d %H:%M")
+
+
+def columns(points: Sequence[Any], fields: Sequence[str]) -> tuple[list[str], dict[str, list]]:
+    """An answer's series as chart input: bucket labels and one value list per field."""
+    return [hour_label(p.ts) for p in points], {f: [getattr(p, f) for p in points] for f in fields}
 
 
 def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:

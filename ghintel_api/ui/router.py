@@ -7,20 +7,21 @@ data in a ``Server-Timing: data;dur=<ms>`` header and its footer.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.routing import Match
 
-from ghintel_api.api.deps import CursorDep, CursorKeyDep, LakeDep
-from ghintel_api.api.params import ISO_TIME, LOGIN, NAME, REPO, NamePath, OrgPath, OwnerPath
+from ghintel_api.api.deps import CursorDep, CursorKeyDep, LakeDep, RepoInPath
+from ghintel_api.api.params import ISO_TIME, NAME, REPO, LoginPath, OrgPath
 from ghintel_api.core.lake import LakeNotReady, QueryTimeout
 from ghintel_api.core.middleware import KEY_COOKIE, UI_STATIC
 from ghintel_api.core.security import key_matches
@@ -30,7 +31,7 @@ from ghintel_api.ui import charts, views
 HERE = FsPath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["num"] = lambda v: "–" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
-templates.env.filters["hour"] = lambda t: "–" if t is None else t.strftime("%Y-%m-%d %H:%M")
+templates.env.filters["hour"] = charts.hour_label
 templates.env.globals.update(
     charts=charts,
     anomaly_link=views.anomaly_link,
@@ -75,62 +76,52 @@ def _page(
     )
 
 
+class Page:
+    """What a data page needs: the request, the lake and a cursor of the request."""
+
+    def __init__(self, request: Request, lake: LakeDep, cur: CursorDep):
+        self.request, self.lake, self.cur = request, lake, cur
+
+    def render(
+        self, template: str, view: Callable[..., dict[str, Any]], *args: Any, **context: Any
+    ) -> Response:
+        """``template`` over ``view(lake, cur, *args)``, plus ``context`` as it is."""
+        return _page(self.request, template, lambda: view(self.lake, self.cur, *args), **context)
+
+
+PageDep = Annotated[Page, Depends()]
+
+
 @router.get("", response_class=HTMLResponse)
-def overview(request: Request, lake: LakeDep, cur: CursorDep, window: WindowParam = Window.h24):
-    return _page(request, "overview.html", lambda: views.overview(lake, cur, window), page="overview")
+def overview(ui: PageDep, window: WindowParam = Window.h24):
+    return ui.render("overview.html", views.overview, window, page="overview")
 
 
 @router.get("/repo/{owner}/{name}", response_class=HTMLResponse)
 def repo(
-    request: Request,
-    lake: LakeDep,
-    cur: CursorDep,
-    owner: OwnerPath,
-    name: NamePath,
+    ui: PageDep,
+    full_name: RepoInPath,
     key: CursorKeyDep,
     window: WindowParam = Window.h24,
     granularity: Annotated[Granularity | None, Query()] = None,
 ):
     gran = granularity or views.default_granularity(window)
-    return _page(
-        request,
-        "repo.html",
-        lambda: views.repo_page(lake, cur, f"{owner}/{name}", window, gran, key),
-        page="repo",
-        window=window,
-    )
+    return ui.render("repo.html", views.repo_page, full_name, window, gran, key, page="repo", window=window)
 
 
 @router.get("/org/{org}", response_class=HTMLResponse)
-def org(request: Request, lake: LakeDep, cur: CursorDep, org: OrgPath, window: WindowParam = Window.h24):
-    return _page(
-        request, "org.html", lambda: views.org_page(lake, cur, org, window), page="org", window=window
-    )
+def org(ui: PageDep, org: OrgPath, window: WindowParam = Window.h24):
+    return ui.render("org.html", views.org_page, org, window, page="org", window=window)
 
 
 @router.get("/actor/{login}", response_class=HTMLResponse)
-def actor(
-    request: Request,
-    lake: LakeDep,
-    cur: CursorDep,
-    key: CursorKeyDep,
-    login: Annotated[str, Path(pattern=LOGIN)],
-    window: WindowParam = Window.d7,
-):
-    return _page(
-        request,
-        "actor.html",
-        lambda: views.actor_page(lake, cur, login, window, key),
-        page="actor",
-        window=window,
-    )
+def actor(ui: PageDep, key: CursorKeyDep, login: LoginPath, window: WindowParam = Window.d7):
+    return ui.render("actor.html", views.actor_page, login, window, key, page="actor", window=window)
 
 
 @router.get("/anomalies", response_class=HTMLResponse)
 def anomalies(
-    request: Request,
-    lake: LakeDep,
-    cur: CursorDep,
+    ui: PageDep,
     severity: Annotated[Literal["", "low", "medium", "high"], Query()] = "",
     repo: Annotated[str, Query(pattern=f"^$|{REPO}")] = "",
     org: Annotated[str, Query(pattern=f"^$|{NAME}")] = "",
@@ -138,45 +129,32 @@ def anomalies(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
     filters = {"severity": severity, "repo": repo, "org": org, "since": since, "limit": limit}
-    return _page(
-        request,
-        "anomalies.html",
-        lambda: views.anomalies_page(
-            lake,
-            cur,
-            severity=severity or None,
-            repo=repo or None,
-            org=org or None,
-            since=parse_time(since or None, "since"),
-            limit=limit,
-        ),
-        page="anomalies",
-        filters=filters,
+    view = functools.partial(
+        views.anomalies_page,
+        severity=severity or None,
+        repo=repo or None,
+        org=org or None,
+        since=parse_time(since or None, "since"),
+        limit=limit,
     )
+    return ui.render("anomalies.html", view, page="anomalies", filters=filters)
 
 
 @router.get("/anomaly/{entity_type}/{metric}/{hour}/{entity:path}", response_class=HTMLResponse)
 def anomaly(
-    request: Request,
-    lake: LakeDep,
-    cur: CursorDep,
+    ui: PageDep,
     entity_type: Literal["repo", "org"],
     metric: Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")],
     hour: Annotated[str, Path(pattern=ISO_TIME)],
     entity: Annotated[str, Path(pattern=f"{REPO}|{NAME}")],
 ):
     key = views.AnomalyKey(entity_type, entity, metric, parse_time(hour, "hour"))
-    return _page(request, "anomaly.html", lambda: views.anomaly_page(lake, cur, key), page="anomalies")
+    return ui.render("anomaly.html", views.anomaly_page, key, page="anomalies")
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(
-    request: Request,
-    lake: LakeDep,
-    cur: CursorDep,
-    q: Annotated[str, Query(max_length=100, pattern=r"^[A-Za-z0-9_.\[\]/ -]*$")] = "",
-):
-    return _page(request, "search.html", lambda: views.search_page(lake, cur, q.strip()), page="search")
+def search(ui: PageDep, q: Annotated[str, Query(max_length=100, pattern=r"^[A-Za-z0-9_.\[\]/ -]*$")] = ""):
+    return ui.render("search.html", views.search_page, q.strip(), page="search")
 
 
 @router.get("/ask", response_class=HTMLResponse)

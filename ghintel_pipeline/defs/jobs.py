@@ -8,11 +8,13 @@ right after silver without touching this file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
 
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_TAG
+from ghintel_pipeline.lib.settings import Settings
 
 INGEST_JOB_NAME = "ingest_github_events_job"
 
@@ -57,6 +59,18 @@ def running_utc_schedule(
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=description,
     )
+
+
+def settings_schedule(
+    name: str, job: Any, cron_setting: str, description: str
+) -> Callable[[Settings], dg.ScheduleDefinition]:
+    """A builder of ``running_utc_schedule(name, job, ...)`` on the cron that ``Settings`` field
+    ``cron_setting`` (env ``cron_setting.upper()``) holds when the definitions are built."""
+
+    def build(settings: Settings) -> dg.ScheduleDefinition:
+        return running_utc_schedule(name, job, getattr(settings, cron_setting), description)
+
+    return build
 
 
 defs = dg.Definitions(jobs=[ingest_github_events_job])

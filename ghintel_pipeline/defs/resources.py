@@ -10,7 +10,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field
 
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.lib.settings import Settings, only_set
 
 
 class KafkaResource(dg.ConfigurableResource):
@@ -32,16 +32,15 @@ class LakeResource(dg.ConfigurableResource):
     def settings(self, kafka: KafkaResource | None = None) -> Settings:
         """``Settings`` from the environment with this resource's (and ``kafka``'s) overrides applied:
         the lake library takes a ``Settings``."""
-        update: dict = {}
-        if self.root:
-            update["ghintel_lake_root"] = self.root
+        update = only_set({"ghintel_lake_root": self.root})
         if kafka is not None:
-            if kafka.bootstrap_servers:
-                update["kafka_bootstrap_servers"] = kafka.bootstrap_servers
-            if kafka.topic:
-                update["ghintel_topic"] = kafka.topic
-            if kafka.partitions:
-                update["ghintel_partitions"] = kafka.partitions
+            update |= only_set(
+                {
+                    "kafka_bootstrap_servers": kafka.bootstrap_servers,
+                    "ghintel_topic": kafka.topic,
+                    "ghintel_partitions": kafka.partitions,
+                }
+            )
         return Settings().model_copy(update=update)
 
 

@@ -1,10 +1,10 @@
 """Configuration of every ghintel component, read from the environment (pydantic-settings).
 
-Each component has its own slice (``BrokerSettings``, ``LakeSettings``, ...), built where it is used;
-``Settings`` is their union for commands that span components. A field's name is its environment
-variable (case-insensitive), so the variable names stay those documented in README's table; a new
-setting is one field in the slice of its component, its description the docstring below it
-(``use_attribute_docstrings``). Defaults run the platform on a laptop with the
+Each component has its own slice (``BrokerSettings``, ``LakeSettings`` on ``S3Settings``, ...),
+built where it is used; ``Settings`` is their union for commands that span components. A field's
+name is its environment variable (case-insensitive), so the variable names stay those documented in
+README's table; a new setting is one field in the slice of its component, its description the
+docstring below it (``use_attribute_docstrings``). Defaults run the platform on a laptop with the
 embedded broker and a local lake under ``GHINTEL_HOME``.
 """
 
@@ -45,11 +45,10 @@ class BrokerSettings(HomeSettings):
     """Port of the embedded broker."""
 
 
-class LakeSettings(HomeSettings):
-    """The Delta lakehouse: where it lives (folder or S3), ingest limits, GH Archive backfills."""
+class S3Settings(HomeSettings):
+    """The object store of an s3:// lake: endpoint, credentials and delta-rs commit options (the
+    ``storage_options`` every lake table is opened with)."""
 
-    ghintel_lake_root: str | None = None
-    """Lake root: a folder or s3:// URI (default $GHINTEL_HOME/lakehouse)."""
     ghintel_s3_endpoint_url: str | None = None
     """S3-compatible endpoint for an s3:// lake (MinIO, moto); unset = AWS."""
     aws_access_key_id: str | None = None
@@ -64,6 +63,13 @@ class LakeSettings(HomeSettings):
     """delta-rs `conditional_put` for S3-compatible stores ('etag' for MinIO/R2)."""
     aws_s3_allow_unsafe_rename: bool = False
     """Let delta-rs commit to S3 without conditional puts (one writer only)."""
+
+
+class LakeSettings(S3Settings):
+    """The Delta lakehouse: where it lives (folder or S3), ingest limits, GH Archive backfills."""
+
+    ghintel_lake_root: str | None = None
+    """Lake root: a folder or s3:// URI (default $GHINTEL_HOME/lakehouse)."""
     ghintel_max_event_bytes: int = 1_048_576
     """Events larger than this are quarantined as oversized."""
     ghintel_gharchive_start: str = "2011-02-12-00"
@@ -272,6 +278,12 @@ class Settings(
     AgentSettings,
 ):
     """Every slice: for the CLI and the supervisor, which configure several components."""
+
+
+def only_set(values: dict) -> dict:
+    """``values`` without the unset ones (None, empty, false, zero): what an override or an option
+    map passes on, so that an unset value falls back to its default."""
+    return {key: value for key, value in values.items() if value}
 
 
 @lru_cache

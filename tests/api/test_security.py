@@ -113,6 +113,24 @@ def test_unknown_entities_are_404(client):
     assert body["error"] == "not_found" and body["request_id"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/org/no-such-org-xyz/summary",
+        "/repo/no-such/repo-xyz/activity",
+        "/repo/no-such/repo-xyz/stargazers",
+        "/repos/no-such/repo-xyz",
+        "/repos/no-such/repo-xyz/trending/history",
+        "/actor/no-such-actor-xyz",
+        "/actor/no-such-actor-xyz/activity",
+    ],
+)
+def test_bad_parameters_are_422_before_unknown_entities_are_404(client, path):
+    # entities are resolved after every parameter was validated: a typo is never hidden by a 404
+    response = client.get(path, params={"windw": "7d"})
+    assert response.status_code == 422 and "windw" in response.json()["message"]
+
+
 def test_bad_cursor_is_422(client):
     for cursor in ("abc", "MTIzOmFiYw", "OTk5OTk5OTk5OTk5OTk5OTk5OjE"):
         assert client.get("/events", params={"cursor": cursor}).status_code == 422

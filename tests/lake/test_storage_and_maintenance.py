@@ -15,18 +15,22 @@ from tests.conftest import HOUR_0, HOUR_1
 from tests.lake.conftest import read_in_subprocess
 
 
-def test_local_and_s3_locations(tmp_path, monkeypatch):
-    monkeypatch.setenv("GHINTEL_HOME", str(tmp_path))
+def test_local_and_s3_locations(tmp_path, set_env):
+    set_env({"GHINTEL_HOME": str(tmp_path)})
     local = Settings()
     assert lake_table_uri(local, "silver", "github_events") == f"{tmp_path}/lakehouse/silver/github_events"
     assert storage_options(local) is None
-    monkeypatch.setenv("GHINTEL_LAKE_ROOT", "s3://lake/ghintel/")
-    monkeypatch.setenv("GHINTEL_S3_ENDPOINT_URL", "http://127.0.0.1:5000")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("GHINTEL_S3_ALLOW_HTTP", "true")
-    monkeypatch.setenv("GHINTEL_S3_CONDITIONAL_PUT", "etag")
+    set_env(
+        {
+            "GHINTEL_LAKE_ROOT": "s3://lake/ghintel/",
+            "GHINTEL_S3_ENDPOINT_URL": "http://127.0.0.1:5000",
+            "AWS_ACCESS_KEY_ID": "test-key",
+            "AWS_SECRET_ACCESS_KEY": "test-secret",
+            "AWS_REGION": "us-east-1",
+            "GHINTEL_S3_ALLOW_HTTP": "true",
+            "GHINTEL_S3_CONDITIONAL_PUT": "etag",
+        }
+    )
     s3 = Settings()
     assert lake_table_uri(s3, "bronze", "github_events") == "s3://lake/ghintel/bronze/github_events"
     assert storage_options(s3) == {

@@ -87,13 +87,17 @@ def test_a_gold_asset_joins_the_ingest_job_by_its_key(defs):
     assert dg.AssetKey(["gold", "fct_x"]) in job.asset_layer.executable_asset_keys
 
 
-def test_settings_shape_the_definitions_when_they_are_built(monkeypatch):
+def test_settings_shape_the_definitions_when_they_are_built(set_env):
     """Nothing reads the environment at import: the same modules give other definitions later."""
-    monkeypatch.setenv("GHINTEL_SENSOR_INTERVAL_S", "90")
-    monkeypatch.setenv("GHINTEL_GHARCHIVE_START", "2015-01-01-00")
-    monkeypatch.setenv("GHINTEL_REPORT_CRON", "7 * * * *")
-    monkeypatch.setenv("GHINTEL_DIGEST_CRON", "0 6 * * *")
-    monkeypatch.setenv("GHINTEL_MONITOR_INTERVAL_S", "120")
+    set_env(
+        {
+            "GHINTEL_SENSOR_INTERVAL_S": "90",
+            "GHINTEL_GHARCHIVE_START": "2015-01-01-00",
+            "GHINTEL_REPORT_CRON": "7 * * * *",
+            "GHINTEL_DIGEST_CRON": "0 6 * * *",
+            "GHINTEL_MONITOR_INTERVAL_S": "120",
+        }
+    )
     built = build_definitions()
     assert built.resolve_sensor_def("kafka_github_events_sensor").minimum_interval_seconds == 90
     assert built.resolve_sensor_def("gold_anomalies_sensor").minimum_interval_seconds == 120

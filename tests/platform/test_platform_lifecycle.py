@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def platform_env(tmp_path, monkeypatch) -> dict:
+def platform_env(tmp_path, monkeypatch, set_env) -> dict:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("GHINTEL_", "KAFKA_", "DAGSTER_", "GITHUB_"))
     }
@@ -46,8 +46,7 @@ def platform_env(tmp_path, monkeypatch) -> dict:
     # costs seconds per call on a loaded 2-core machine).
     for key in [k for k in os.environ if k.startswith(("GHINTEL_", "KAFKA_", "DAGSTER_", "GITHUB_"))]:
         monkeypatch.delenv(key)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    set_env(env)
     yield env
     # Never leave processes behind, whatever the test did.
     stop_platform(Settings())

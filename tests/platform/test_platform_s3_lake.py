@@ -57,7 +57,7 @@ def s3_endpoint(tmp_path):
 
 
 @pytest.fixture
-def s3_settings(s3_endpoint, ghintel_env, monkeypatch) -> Settings:
+def s3_settings(s3_endpoint, ghintel_env, monkeypatch, set_env) -> Settings:
     # The same variables docker-compose.yml gives the app containers, pointed at moto.
     env = {
         "GHINTEL_LAKE_ROOT": f"s3://{BUCKET}/lake",
@@ -66,8 +66,7 @@ def s3_settings(s3_endpoint, ghintel_env, monkeypatch) -> Settings:
         "GHINTEL_S3_CONDITIONAL_PUT": "etag",
         **KEYS,
     }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    set_env(env)
     # Nothing may silently fall back to the environment's AWS profile or a real AWS endpoint.
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return Settings()

@@ -1,30 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
-
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, org_or_404, repo_or_404
-from ghintel_api.api.params import AnomaliesParams
-from ghintel_api.core.routing import OneHopRoute
+from ghintel_api.api.deps import CursorDep, LakeDep, api_router, not_found, org_or_404, repo_or_404
+from ghintel_api.api.params import AnomaliesParams, QueryOf
 from ghintel_api.core.windows import parse_time
 from ghintel_api.models import AnomaliesPublic
 from ghintel_api.queries.anomalies import list_anomalies
 
-router = APIRouter(
-    prefix="/anomalies", tags=["anomalies"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute
-)
+router = api_router("anomalies", "/anomalies")
 
 
-@router.get(
-    "",
-    response_model=AnomaliesPublic,
-    operation_id="listAnomalies",
-    responses={404: {"description": "Unknown repository or organisation"}},
-)
-def get_anomalies(
-    lake: LakeDep, cur: CursorDep, params: Annotated[AnomaliesParams, Query()]
-) -> AnomaliesPublic:
+@router.get("", operation_id="listAnomalies", responses=not_found("repository or organisation"))
+def get_anomalies(lake: LakeDep, cur: CursorDep, params: QueryOf[AnomaliesParams]) -> AnomaliesPublic:
     """Unusual hours of repositories and organisations found by gold, newest first."""
     repo = repo_or_404(lake, cur, params.repo)["repo_name"] if params.repo else None
     org = org_or_404(lake, cur, params.org) if params.org else None

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, Field
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS
+from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, api_router
 from ghintel_api.core.middleware import provided_key
-from ghintel_api.core.routing import OneHopRoute
 
-router = APIRouter(
-    prefix="/ask", tags=["ask"], dependencies=[DATA_DEPENDENCIES[0], NO_QUERY_PARAMS], route_class=OneHopRoute
-)
+router = api_router("ask", "/ask", dependencies=[DATA_DEPENDENCIES[0], NO_QUERY_PARAMS])
 
 
 class AskRequest(BaseModel):

@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import HTTPException
 
-from fastapi import APIRouter, HTTPException, Path, Query
-
-from ghintel_api.api.deps import DATA_DEPENDENCIES, NO_QUERY_PARAMS, CursorDep, LakeDep, noted
-from ghintel_api.api.params import LOGIN, ActorActivityParams, EntitiesParams
-from ghintel_api.core.routing import OneHopRoute
-from ghintel_api.core.windows import clamp_as_of, default_granularity
+from ghintel_api.api.deps import NO_QUERY_PARAMS, CursorDep, LakeDep, api_router, at_as_of, not_found
+from ghintel_api.api.params import ActorActivityParams, EntitiesParams, LoginPath, QueryOf
+from ghintel_api.core.windows import default_granularity
 from ghintel_api.history_models import ActorActivityPublic
 from ghintel_api.models import ActorPublic, EntitySearchPublic
 from ghintel_api.queries.actors import actor_activity
 from ghintel_api.queries.entities import actor_profile, find_entities
 
-router = APIRouter(tags=["entities"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
+router = api_router("entities")
+_NOT_FOUND = not_found("actor")
 
-LoginPath = Annotated[str, Path(pattern=LOGIN, description="Actor login (exact)")]
 
-
-@router.get("/entities", response_model=EntitySearchPublic, operation_id="findEntities")
-def get_entities(
-    lake: LakeDep,
-    cur: CursorDep,
-    params: Annotated[EntitiesParams, Query()],
-) -> EntitySearchPublic:
+@router.get("/entities", operation_id="findEntities")
+def get_entities(lake: LakeDep, cur: CursorDep, params: QueryOf[EntitiesParams]) -> EntitySearchPublic:
     """Repositories, organisations and actors whose name contains ``q`` (case-insensitive)."""
     return EntitySearchPublic(q=params.q, data=find_entities(lake, cur, params.q, params.limit))
 
 
-@router.get(
-    "/actor/{login}",
-    response_model=ActorPublic,
-    operation_id="getActor",
-    responses={404: {"description": "Unknown actor"}},
-    dependencies=[NO_QUERY_PARAMS],
-)
+@router.get("/actor/{login}", operation_id="getActor", responses=_NOT_FOUND, dependencies=[NO_QUERY_PARAMS])
 def get_actor(lake: LakeDep, cur: CursorDep, login: LoginPath) -> ActorPublic:
     """Lifetime totals of an actor from gold dim_actors."""
     profile = actor_profile(lake, cur, login)
@@ -45,18 +31,14 @@ def get_actor(lake: LakeDep, cur: CursorDep, login: LoginPath) -> ActorPublic:
     return profile
 
 
-@router.get(
-    "/actor/{login}/activity",
-    response_model=ActorActivityPublic,
-    operation_id="getActorActivity",
-    responses={404: {"description": "Unknown actor"}},
-)
+@router.get("/actor/{login}/activity", operation_id="getActorActivity", responses=_NOT_FOUND)
 def get_actor_activity(
-    lake: LakeDep, cur: CursorDep, login: LoginPath, params: Annotated[ActorActivityParams, Query()]
+    lake: LakeDep, cur: CursorDep, login: LoginPath, params: QueryOf[ActorActivityParams]
 ) -> ActorActivityPublic:
     """An actor's activity per day by category (events, pushes, PRs, reviews, comments, stars, ...)."""
     if actor_profile(lake, cur, login) is None:
         raise HTTPException(status_code=404, detail=f"unknown actor {login}")
-    as_of, note = clamp_as_of(params.as_of, lake.newest_hour, lake.oldest_hour)
     granularity = params.granularity or default_granularity(params.window)
-    return noted(actor_activity(lake, cur, login, params.window, as_of, granularity), note)
+    return at_as_of(
+        lake, params.as_of, lambda as_of: actor_activity(lake, cur, login, params.window, as_of, granularity)
+    )

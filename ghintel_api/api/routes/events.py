@@ -1,29 +1,19 @@
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import HTTPException
 
-from fastapi import APIRouter, HTTPException, Query
-
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, CursorKeyDep, LakeDep, repo_or_404
-from ghintel_api.api.params import EventsParams
-from ghintel_api.core.routing import OneHopRoute
+from ghintel_api.api.deps import CursorDep, CursorKeyDep, LakeDep, api_router, not_found, repo_or_404
+from ghintel_api.api.params import EventsParams, QueryOf
 from ghintel_api.core.windows import parse_time
 from ghintel_api.models import EventsPage
 from ghintel_api.queries.actors import actor_exists
 from ghintel_api.queries.events import list_events
 
-router = APIRouter(prefix="/events", tags=["events"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
+router = api_router("events", "/events")
 
 
-@router.get(
-    "",
-    response_model=EventsPage,
-    operation_id="listEvents",
-    responses={404: {"description": "Unknown repository or actor"}},
-)
-def get_events(
-    lake: LakeDep, cur: CursorDep, key: CursorKeyDep, params: Annotated[EventsParams, Query()]
-) -> EventsPage:
+@router.get("", operation_id="listEvents", responses=not_found("repository or actor"))
+def get_events(lake: LakeDep, cur: CursorDep, key: CursorKeyDep, params: QueryOf[EventsParams]) -> EventsPage:
     """Validated events from silver, newest first; follow next_cursor for older pages."""
     repo_name = repo_or_404(lake, cur, params.repo)["repo_name"] if params.repo else None
     if params.actor is not None and not actor_exists(lake, cur, params.actor):

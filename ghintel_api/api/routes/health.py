@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ghintel_api.api.deps import NO_QUERY_PARAMS, LakeDep, api_key_scheme
+from ghintel_api.api.deps import NO_QUERY_PARAMS, LakeDep, api_key_scheme, api_router
 from ghintel_api.core.lake import INDEX_TABLES, Lake, TableState
-from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import HOUR
 from ghintel_api.models import HealthPublic, HealthReason, HealthStatusPublic, TableHealth
 
-router = APIRouter(tags=["system"], route_class=OneHopRoute)
+router = api_router("system", dependencies=[])
 
 
 def _marts_loaded(lake: Lake) -> tuple[int, int]:

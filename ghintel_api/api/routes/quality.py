@@ -1,27 +1,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Request
 
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.api.params import CoverageParams, QuarantineParams
-from ghintel_api.core.routing import OneHopRoute
+from ghintel_api.api.deps import CursorDep, LakeDep, api_router
+from ghintel_api.api.params import CoverageParams, QuarantineParams, QueryOf
 from ghintel_api.core.windows import HOUR, Span, floor_hour, parse_time
 from ghintel_api.models import CoverageReportPublic, QuarantineReportPublic
 from ghintel_api.queries.coverage import coverage_hours, span_coverage
 from ghintel_pipeline.lib.lake.quality import quarantine_report
 
-router = APIRouter(
-    prefix="/quality", tags=["quality"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute
-)
+router = api_router("quality", "/quality")
 
 
-@router.get("/coverage", response_model=CoverageReportPublic, operation_id="getCoverage")
-def get_coverage(
-    lake: LakeDep, cur: CursorDep, params: Annotated[CoverageParams, Query()]
-) -> CoverageReportPublic:
+@router.get("/coverage", operation_id="getCoverage")
+def get_coverage(lake: LakeDep, cur: CursorDep, params: QueryOf[CoverageParams]) -> CoverageReportPublic:
     """Per-hour completeness of the data (default: the 7 days up to the newest hour)."""
     # until is exclusive: its last hour is the one holding the instant just before it.
     since_at, until_at = parse_time(params.since, "since"), parse_time(params.until, "until")
@@ -38,8 +32,8 @@ def get_coverage(
     )
 
 
-@router.get("/quarantine", response_model=QuarantineReportPublic, operation_id="getQuarantine")
-def get_quarantine(request: Request, params: Annotated[QuarantineParams, Query()]) -> QuarantineReportPublic:
+@router.get("/quarantine", operation_id="getQuarantine")
+def get_quarantine(request: Request, params: QueryOf[QuarantineParams]) -> QuarantineReportPublic:
     """Records the contract refused, counted by reason, source and hour, with example messages
     (default: the last 7 days). Raw bytes are never returned."""
     until_at = parse_time(params.until, "until") or datetime.now(UTC)

@@ -2,17 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from ghintel_api.agent_models import SearchPublic
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep
-from ghintel_api.core.routing import OneHopRoute
+from ghintel_api.api.deps import CursorDep, LakeDep, api_router
 from ghintel_api.queries.search import search_documents
 
-router = APIRouter(prefix="/search", tags=["search"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute)
+router = api_router("search", "/search")
 
 
-@router.get("", response_model=SearchPublic, operation_id="searchDocuments")
+@router.get("", operation_id="searchDocuments")
 def search(
     lake: LakeDep,
     cur: CursorDep,

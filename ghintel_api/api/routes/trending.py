@@ -1,25 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
-
-from ghintel_api.api.deps import DATA_DEPENDENCIES, CursorDep, LakeDep, noted
-from ghintel_api.api.params import TrendingParams
-from ghintel_api.core.routing import OneHopRoute
-from ghintel_api.core.windows import clamp_as_of
+from ghintel_api.api.deps import CursorDep, LakeDep, api_router, at_as_of
+from ghintel_api.api.params import QueryOf, TrendingParams
 from ghintel_api.models import TrendingPublic
 from ghintel_api.queries.trending import trending_repos
 
-router = APIRouter(
-    prefix="/trending-repos", tags=["trending"], dependencies=DATA_DEPENDENCIES, route_class=OneHopRoute
-)
+router = api_router("trending", "/trending-repos")
 
 
-@router.get("", response_model=TrendingPublic, operation_id="getTrendingRepos")
-def get_trending_repos(
-    lake: LakeDep, cur: CursorDep, params: Annotated[TrendingParams, Query()]
-) -> TrendingPublic:
+@router.get("", operation_id="getTrendingRepos")
+def get_trending_repos(lake: LakeDep, cur: CursorDep, params: QueryOf[TrendingParams]) -> TrendingPublic:
     """Repositories ranked by gold's trending score (stars, forks, activity, velocity) for the window."""
-    as_of, note = clamp_as_of(params.as_of, lake.newest_hour, lake.oldest_hour)
-    return noted(trending_repos(lake, cur, params.window, as_of, params.limit), note)
+    return at_as_of(
+        lake, params.as_of, lambda as_of: trending_repos(lake, cur, params.window, as_of, params.limit)
+    )

@@ -5,18 +5,16 @@ from __future__ import annotations
 import dagster as dg
 
 from ghintel_pipeline.defs.agents.assets import DIGEST_KEY
-from ghintel_pipeline.defs.jobs import running_utc_schedule
-from ghintel_pipeline.lib.settings import Settings
+from ghintel_pipeline.defs.jobs import settings_schedule
 
 build_agent_digest_job = dg.define_asset_job(
     "build_agent_digest_job", selection=[DIGEST_KEY], description="Run the reporter agent's digest."
 )
 
 
-def build_digest_schedule(settings: Settings) -> dg.ScheduleDefinition:
-    return running_utc_schedule(
-        "agent_digest_schedule",
-        build_agent_digest_job,
-        settings.ghintel_digest_cron,
-        "Writes the reporter's digest of GHINTEL_DIGEST_WINDOW on GHINTEL_DIGEST_CRON.",
-    )
+build_digest_schedule = settings_schedule(
+    "agent_digest_schedule",
+    build_agent_digest_job,
+    "ghintel_digest_cron",
+    "Writes the reporter's digest of GHINTEL_DIGEST_WINDOW on GHINTEL_DIGEST_CRON.",
+)

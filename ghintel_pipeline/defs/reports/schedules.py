@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ghintel_pipeline.defs.jobs import running_utc_schedule
+from ghintel_pipeline.defs.jobs import settings_schedule
 from ghintel_pipeline.defs.reports.assets import ANOMALY_REPORT_KEY
-from ghintel_pipeline.lib.settings import Settings
 
 build_anomaly_report_job = dg.define_asset_job(
     "build_anomaly_report_job",
@@ -15,11 +14,9 @@ build_anomaly_report_job = dg.define_asset_job(
 )
 
 
-def build_report_schedule(settings: Settings) -> dg.ScheduleDefinition:
-    """The report schedule on ``GHINTEL_REPORT_CRON`` (UTC); on by default."""
-    return running_utc_schedule(
-        "anomaly_report_schedule",
-        build_anomaly_report_job,
-        settings.ghintel_report_cron,
-        "Writes a report a few minutes after each hour, once gold has the hour's events.",
-    )
+build_report_schedule = settings_schedule(
+    "anomaly_report_schedule",
+    build_anomaly_report_job,
+    "ghintel_report_cron",
+    "Writes a report a few minutes after each hour, once gold has the hour's events.",
+)

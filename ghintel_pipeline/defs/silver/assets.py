@@ -13,7 +13,15 @@ from ghintel_pipeline.defs.keys import BRONZE_KEY, KAFKA_TOPIC_KEY, QUARANTINE_K
 from ghintel_pipeline.defs.resources import KafkaResource, LakeResource
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
 from ghintel_pipeline.lib.gold import plan_gold_run
-from ghintel_pipeline.lib.lake import BrokerResetError, lake_table_uri, plan_ingest, run_ingest
+from ghintel_pipeline.lib.lake import (
+    BrokerResetError,
+    BronzeSummary,
+    SilverSummary,
+    lake_table_uri,
+    plan_ingest,
+    run_ingest,
+)
+from ghintel_pipeline.lib.settings import Settings
 
 # Recorded on each silver materialization so the asset checks can scope their scans to the
 # event_date partitions this run changed.
@@ -87,42 +95,28 @@ def ingest_github_events(
         f"bronze: {bronze.rows_written} rows in {bronze.commits} commits, "
         f"{bronze.seconds:.1f}s, caught_up={bronze.caught_up}"
     )
-    yield dg.MaterializeResult(
-        asset_key=BRONZE_KEY,
-        metadata={
-            "rows_read": bronze.rows_read,
-            "rows_written": bronze.rows_written,
-            "bytes_written": bronze.bytes_written,
-            "commits": bronze.commits,
-            "lag_before": lag_before,
-            "caught_up": bronze.caught_up,
-            "seconds": bronze.seconds,
-            "events_per_s": rate(bronze.rows_written, bronze.seconds),
-            "epoch": bronze.epoch,
-            "offsets": dg.MetadataValue.json({str(p): o for p, o in bronze.offsets.items()}),
-            "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(BRONZE_KEY))),
-        },
+    yield _layer_result(
+        settings,
+        BRONZE_KEY,
+        bronze,
+        ("rows_read", "rows_written", "bytes_written", "commits", "caught_up", "epoch"),
+        bronze.rows_written,
+        lag_before=lag_before,
     )
     context.log.info(
         f"silver: {summary.silver_written} new, {summary.duplicates} duplicates, "
         f"{summary.quarantined} quarantined of {summary.rows_read} bronze rows in {summary.seconds:.1f}s"
     )
     dates = dates_of_hours(summary.event_hours_touched)
-    yield dg.MaterializeResult(
-        asset_key=SILVER_KEY,
-        metadata={
-            "rows_read": summary.rows_read,
-            "rows_written": summary.silver_written,
-            "duplicates": summary.duplicates,
-            "quarantined": summary.quarantined,
-            "commits": summary.commits,
-            "seconds": summary.seconds,
-            "events_per_s": rate(summary.rows_read, summary.seconds),
-            "event_hours_touched": len(summary.event_hours_touched),
-            DATES_TOUCHED: dg.MetadataValue.json(dates),
-            "offsets": dg.MetadataValue.json({str(p): o for p, o in summary.offsets.items()}),
-            "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(SILVER_KEY))),
-        },
+    yield _layer_result(
+        settings,
+        SILVER_KEY,
+        summary,
+        ("rows_read", "duplicates", "quarantined", "commits"),
+        summary.rows_read,
+        rows_written=summary.silver_written,
+        event_hours_touched=len(summary.event_hours_touched),
+        **{DATES_TOUCHED: dg.MetadataValue.json(dates)},
     )
     yield dg.MaterializeResult(
         asset_key=QUARANTINE_KEY,
@@ -130,5 +124,28 @@ def ingest_github_events(
             "rows_written": summary.quarantined,
             "share_of_batch": round(summary.quarantined / summary.rows_read, 4) if summary.rows_read else 0.0,
             "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(QUARANTINE_KEY))),
+        },
+    )
+
+
+def _layer_result(
+    settings: Settings,
+    key: dg.AssetKey,
+    summary: BronzeSummary | SilverSummary,
+    fields: tuple[str, ...],
+    rows: int,
+    **figures,
+) -> dg.MaterializeResult:
+    """A lake layer's materialization: ``fields`` of its run summary and ``figures``, then the time,
+    rate (of ``rows``), per-partition offsets and table URI that bronze and silver both report."""
+    return dg.MaterializeResult(
+        asset_key=key,
+        metadata={
+            **{name: getattr(summary, name) for name in fields},
+            **figures,
+            "seconds": summary.seconds,
+            "events_per_s": rate(rows, summary.seconds),
+            "offsets": dg.MetadataValue.json({str(p): o for p, o in summary.offsets.items()}),
+            "uri": dg.MetadataValue.path(lake_table_uri(settings, *table_of(key))),
         },
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_any
 from tenacity.wait import wait_exponential
+
+from ghintel_pipeline.lib.records import AsDict
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ class _RateLimited(_Retryable):
 
 
 @dataclass
-class RateLimit:
+class RateLimit(AsDict):
     """The last rate-limit state the API reported (shared by every endpoint of one token/IP)."""
 
     limit: int | None = None
@@ -71,9 +73,6 @@ class RateLimit:
         reset = _int_header(headers, "x-ratelimit-reset", None)
         if reset is not None:
             self.reset = float(reset)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass

@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from ghintel_pipeline.lib.github_api.client import EventsApiClient, GitHubApiError, GitHubUnreachable
 from ghintel_pipeline.lib.github_api.dedup import SeenIds
+from ghintel_pipeline.lib.records import AsDict
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def _split(value: str | Iterable[str]) -> list[str]:
 
 
 @dataclass
-class EndpointPoll:
+class EndpointPoll(AsDict):
     """What one poll of one endpoint saw."""
 
     endpoint: str
@@ -77,9 +78,6 @@ class EndpointPoll:
     poll_interval: float = DEFAULT_INTERVAL_S
     possible_gap: bool = False
     error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -114,7 +112,7 @@ class PollResult:
 
 
 @dataclass
-class RunSummary:
+class RunSummary(AsDict):
     polls: int = 0
     endpoint_polls: int = 0
     events_new: int = 0
@@ -132,9 +130,6 @@ class RunSummary:
     stopped_by: str = ""
     dedup_size: int = 0
     dedup_evicted: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass

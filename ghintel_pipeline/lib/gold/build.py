@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Unpack
 
 from ghintel_pipeline.lib.gold.export import export_marts
-from ghintel_pipeline.lib.gold.plan import GoldPlan, plan_gold_run, record_state
+from ghintel_pipeline.lib.gold.plan import GoldPlan, GoldRequest, plan_gold_run, record_state
 from ghintel_pipeline.lib.gold.project import dbt_home, run_dbt
 from ghintel_pipeline.lib.lake.hooks import after_gold_hooks
 from ghintel_pipeline.lib.settings import Settings
@@ -48,13 +48,7 @@ def finish_gold_run(settings: Settings, plan: GoldPlan) -> dict:
     return exported
 
 
-def build_gold(
-    settings: Settings,
-    *,
-    event_hours: Iterable[dt.datetime | str] | None = None,
-    full_refresh: bool = False,
-    as_of: dt.datetime | str | None = None,
-) -> dict:
+def build_gold(settings: Settings, **request: Unpack[GoldRequest]) -> dict:
     """Bring the gold Delta tables up to date with silver.
 
     ``event_hours`` adds hours to recompute (for example ``event_hours_touched`` of an ingest, or
@@ -65,7 +59,7 @@ def build_gold(
     """
     started = time.monotonic()
     with gold_lock(settings):
-        plan = plan_gold_run(settings, event_hours=event_hours, full_refresh=full_refresh, as_of=as_of)
+        plan = plan_gold_run(settings, **request)
         summary: dict = {**plan.to_dict(), "dbt": None, "exported": {}}
         if plan.mode != "noop":
             result = run_dbt(settings, plan.dbt_args())

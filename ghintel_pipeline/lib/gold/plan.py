@@ -17,6 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import duckdb
 import pyarrow as pa
@@ -163,6 +164,15 @@ def hours_touched_since(settings: Settings, version: int) -> set[dt.datetime] | 
                 column = fragment.to_table(columns=["event_hour"]).column("event_hour")
                 hours.update(to_hour(h) for h in pc.unique(column).to_pylist() if h is not None)
     return hours
+
+
+class GoldRequest(TypedDict, total=False):
+    """What a caller asks of one gold run (``plan_gold_run`` explains each), passed on unchanged by
+    ``build_gold``."""
+
+    event_hours: Iterable[dt.datetime | str] | None
+    full_refresh: bool
+    as_of: dt.datetime | str | None
 
 
 def plan_gold_run(

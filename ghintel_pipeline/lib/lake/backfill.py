@@ -17,7 +17,6 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 import pyarrow.dataset as ds
-from deltalake import CommitProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError
 
 from ghintel_pipeline.lib.gharchive.hours import hour_url, is_hour_spec, parse_hour
@@ -34,14 +33,13 @@ from ghintel_pipeline.lib.lake.silver import (
 from ghintel_pipeline.lib.lake.storage import (
     BRONZE,
     BRONZE_SCHEMA,
-    PARTITION_BY,
     QUARANTINE,
     QUARANTINE_SCHEMA,
     SILVER,
     UTC_US,
     ensure_table,
     table_dataset,
-    writer_properties,
+    write_table,
 )
 from ghintel_pipeline.lib.settings import Settings
 
@@ -115,16 +113,13 @@ def backfill_lines(settings: Settings, hour: str, lines: Iterable[bytes], *, lab
 
     def write() -> None:
         try:
-            write_deltalake(
+            write_table(
                 bronze,
+                BRONZE,
                 reader,
                 mode="overwrite",
                 predicate=f"gharchive_hour = '{hour}'",
-                partition_by=PARTITION_BY[BRONZE],
-                writer_properties=writer_properties(BRONZE),
-                commit_properties=CommitProperties(
-                    custom_metadata={"ghintel.operation": "backfill", "ghintel.hour": hour}
-                ),
+                meta={"ghintel.operation": "backfill", "ghintel.hour": hour},
             )
         except BaseException as exc:  # re-raised below, in the caller's thread
             failure.append(exc)
@@ -246,14 +241,7 @@ def _promote_chunks(
     # One predicate overwrite replaces every quarantine row of the hour: idempotent across re-runs.
     table = ensure_table(settings, QUARANTINE)
     rows = pa.concat_tables(quarantined) if quarantined else QUARANTINE_SCHEMA.empty_table()
-    write_deltalake(
-        table,
-        rows,
-        mode="overwrite",
-        predicate=f"gharchive_hour = '{hour}'",
-        partition_by=PARTITION_BY[QUARANTINE],
-        writer_properties=writer_properties(QUARANTINE),
-    )
+    write_table(table, QUARANTINE, rows, mode="overwrite", predicate=f"gharchive_hour = '{hour}'")
     return summary
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import TypedDict
 
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake import DeltaTable, Transaction
 from deltalake.exceptions import CommitFailedError
 from kafka import TopicPartition
 from kafka.errors import OffsetOutOfRangeError
@@ -33,12 +34,12 @@ from ghintel_pipeline.lib.lake.offsets import (
 from ghintel_pipeline.lib.lake.storage import (
     BRONZE,
     BRONZE_SCHEMA,
-    PARTITION_BY,
     UTC_US,
     ensure_table,
     table_dataset,
-    writer_properties,
+    write_table,
 )
+from ghintel_pipeline.lib.records import AsDict
 from ghintel_pipeline.lib.settings import Settings
 
 Progress = Callable[[str, int], None]
@@ -46,8 +47,18 @@ COMMIT_RETRIES = 8
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
+class DrainOptions(TypedDict, total=False):
+    """The bounds of one Kafka -> bronze drain, passed on by every run that drains (see
+    ``drain_kafka_to_bronze`` for their defaults)."""
+
+    max_rows: int
+    max_bytes: int
+    progress: Progress | None
+    stop_at: dict[int, int] | None
+
+
 @dataclass
-class BronzeSummary:
+class BronzeSummary(AsDict):
     rows_read: int = 0
     rows_written: int = 0
     bytes_written: int = 0
@@ -56,9 +67,6 @@ class BronzeSummary:
     epoch: int = 0
     caught_up: bool = False
     seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class _Batch:
@@ -130,14 +138,7 @@ def commit_bronze_rows(
             meta[INSTANCE_KEY] = instance
         fault_point("bronze_write")
         try:
-            write_deltalake(
-                bronze,
-                keep,
-                mode="append",
-                partition_by=PARTITION_BY[BRONZE],
-                writer_properties=writer_properties(BRONZE),
-                commit_properties=CommitProperties(app_transactions=txns, custom_metadata=meta),
-            )
+            write_table(bronze, BRONZE, keep, txns=txns, meta=meta)
             return keep
         except CommitFailedError:
             time.sleep(0.05)

@@ -12,11 +12,18 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Unpack
 
 from kafka import TopicPartition
 
 from ghintel_pipeline.lib.kafka.broker import resolve_bootstrap
-from ghintel_pipeline.lib.lake.bronze import BronzeSummary, Progress, _Batch, drain_kafka_to_bronze
+from ghintel_pipeline.lib.lake.bronze import (
+    BronzeSummary,
+    DrainOptions,
+    Progress,
+    _Batch,
+    drain_kafka_to_bronze,
+)
 from ghintel_pipeline.lib.lake.faults import fault_point
 from ghintel_pipeline.lib.lake.hooks import SilverHook, after_silver_commit_hooks
 from ghintel_pipeline.lib.lake.offsets import (
@@ -112,11 +119,8 @@ class _Promoter:
 def run_ingest(
     settings: Settings,
     *,
-    max_rows: int = 10_000,
-    max_bytes: int = 64 << 20,
-    progress: Progress | None = None,
-    stop_at: dict[int, int] | None = None,
     after_silver: Sequence[SilverHook] | None = None,
+    **drain: Unpack[DrainOptions],
 ) -> IngestSummary:
     """Drain Kafka into bronze until caught up, promoting each bronze commit to silver as soon as it
     has landed (no read-back, on a worker thread), then promote whatever bronze still holds beyond
@@ -128,6 +132,7 @@ def run_ingest(
     from ghintel_pipeline.lib.topics.publish import BackgroundPublisher
 
     started = time.monotonic()
+    progress = drain.get("progress")
     version_before = _version(settings)
     silver = SilverSummary()
     # Publishes while the run goes on (a clean event follows its silver commit within a pass); the
@@ -135,14 +140,7 @@ def run_ingest(
     publisher = BackgroundPublisher(settings)
     promoter = _Promoter(settings, silver, progress, on_promoted=publisher.notify)
     try:
-        bronze = drain_kafka_to_bronze(
-            settings,
-            max_rows=max_rows,
-            max_bytes=max_bytes,
-            progress=progress,
-            stop_at=stop_at,
-            on_commit=promoter.submit,
-        )
+        bronze = drain_kafka_to_bronze(settings, **drain, on_commit=promoter.submit)
     except BrokerResetError:
         promoter.close()
         publisher.abandon()

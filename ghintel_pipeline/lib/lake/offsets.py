@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from ghintel_pipeline.lib.kafka.broker import broker_status, resolve_bootstrap
 from ghintel_pipeline.lib.lake.storage import BRONZE, BRONZE_SCHEMA, ensure_table, open_table
+from ghintel_pipeline.lib.records import AsDict
 from ghintel_pipeline.lib.settings import Settings
 
 # Partitions probed for stored offsets: a topic shrinking is itself a reset signal, so we must find
@@ -113,7 +114,7 @@ class PartitionPlan:
 
 
 @dataclass
-class IngestPlan:
+class IngestPlan(AsDict):
     topic: str
     epoch: int
     partitions: dict[int, PartitionPlan]
@@ -123,9 +124,6 @@ class IngestPlan:
     broker_reset_suspected: bool
     reason: str
     stored_partitions: list[int] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def reset_signals(

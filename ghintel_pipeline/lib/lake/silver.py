@@ -12,12 +12,12 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction
 from deltalake.exceptions import CommitFailedError
 
 from ghintel_pipeline.lib.lake.faults import fault_point
@@ -30,7 +30,6 @@ from ghintel_pipeline.lib.lake.offsets import (
 )
 from ghintel_pipeline.lib.lake.storage import (
     BRONZE,
-    PARTITION_BY,
     QUARANTINE,
     QUARANTINE_SCHEMA,
     SILVER,
@@ -38,8 +37,10 @@ from ghintel_pipeline.lib.lake.storage import (
     ensure_table,
     open_table,
     table_dataset,
+    write_table,
     writer_properties,
 )
+from ghintel_pipeline.lib.records import AsDict
 from ghintel_pipeline.lib.settings import Settings
 
 Progress = Callable[[str, int], None]
@@ -59,7 +60,7 @@ MAX_CONFLICTS = 20
 
 
 @dataclass
-class SilverSummary:
+class SilverSummary(AsDict):
     rows_read: int = 0  # bronze rows processed = silver_written + duplicates + quarantined
     silver_written: int = 0
     duplicates: int = 0
@@ -68,9 +69,6 @@ class SilverSummary:
     offsets: dict[int, dict[str, int]] = field(default_factory=dict)
     event_hours_touched: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     def add(self, counts: ChunkCounts) -> None:
         self.rows_read += counts.rows
@@ -157,7 +155,7 @@ def merge_events(silver: DeltaTable, events: pa.Table, txns: list[Transaction], 
     def record_txns_only() -> None:
         # Nothing to insert, but the high-water marks must still move or the chunk is re-read forever.
         if txns:
-            write_deltalake(silver, events.schema.empty_table(), mode="append", commit_properties=props)
+            write_table(silver, SILVER, events.schema.empty_table(), txns=txns, meta=meta)
 
     if events.num_rows == 0:
         record_txns_only()
@@ -227,14 +225,7 @@ def _quarantine_kafka_rows(
             return
         txns = [Transaction(quarantine_app_id(topic, p, e), v) for (e, p), v in sorted(versions.items())]
         try:
-            write_deltalake(
-                table,
-                keep,
-                mode="append",
-                partition_by=PARTITION_BY[QUARANTINE],
-                writer_properties=writer_properties(QUARANTINE),
-                commit_properties=CommitProperties(app_transactions=txns),
-            )
+            write_table(table, QUARANTINE, keep, txns=txns)
             return
         except CommitFailedError:
             time.sleep(0.05)

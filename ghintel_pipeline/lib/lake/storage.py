@@ -7,10 +7,17 @@ import os
 import pyarrow as pa
 import pyarrow.dataset as pa_ds
 import pyarrow.fs as pa_fs
-from deltalake import ColumnProperties, DeltaTable, WriterProperties
+from deltalake import (
+    ColumnProperties,
+    CommitProperties,
+    DeltaTable,
+    Transaction,
+    WriterProperties,
+    write_deltalake,
+)
 from deltalake.exceptions import TableNotFoundError
 
-from ghintel_pipeline.lib.settings import LakeSettings
+from ghintel_pipeline.lib.settings import LakeSettings, only_set
 
 UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -21,32 +28,37 @@ QUARANTINE = ("silver", "github_events_quarantine")
 PUBLISH_LOG = ("topics", "publish_log")
 PUBLISH_LOG_SCHEMA = pa.schema([pa.field("note", pa.string())])
 
+# Where a row was read from Kafka: (topic, partition, offset) within the bronze log's epoch.
+KAFKA_POSITION_FIELDS = [
+    pa.field("kafka_topic", pa.string()),
+    pa.field("kafka_partition", pa.int32()),
+    pa.field("kafka_offset", pa.int64()),
+    pa.field("kafka_epoch", pa.int32()),
+]
+
+
+def _written_fields(at: str, date: str) -> list[pa.Field]:
+    """When the lake wrote a row, and the date partition taken from it (see PARTITION_BY)."""
+    return [pa.field(at, UTC_US), pa.field(date, pa.date32())]
+
+
 # One row per Kafka record (or per GH Archive line for a backfill), bytes exactly as received.
 BRONZE_SCHEMA = pa.schema(
     [
         pa.field("value", pa.binary()),
         pa.field("kafka_key", pa.binary()),
-        pa.field("kafka_topic", pa.string()),
-        pa.field("kafka_partition", pa.int32()),
-        pa.field("kafka_offset", pa.int64()),
-        pa.field("kafka_epoch", pa.int32()),
+        *KAFKA_POSITION_FIELDS,
         pa.field("kafka_timestamp", UTC_US),
         pa.field("kafka_headers", pa.string()),
         pa.field("source", pa.string()),
         pa.field("gharchive_hour", pa.string()),
         pa.field("line_number", pa.int64()),
-        pa.field("ingested_at", UTC_US),
-        pa.field("ingest_date", pa.date32()),
+        *_written_fields("ingested_at", "ingest_date"),
     ]
 )
 
 # Added by the lakehouse to the contract's SILVER_EVENT_SCHEMA.
-SILVER_LINEAGE_FIELDS = [
-    pa.field("kafka_topic", pa.string()),
-    pa.field("kafka_partition", pa.int32()),
-    pa.field("kafka_offset", pa.int64()),
-    pa.field("ingested_at", UTC_US),
-]
+SILVER_LINEAGE_FIELDS = [*KAFKA_POSITION_FIELDS[:3], pa.field("ingested_at", UTC_US)]
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -54,14 +66,10 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("reason", pa.string()),
         pa.field("message", pa.string()),
         pa.field("source", pa.string()),
-        pa.field("kafka_topic", pa.string()),
-        pa.field("kafka_partition", pa.int32()),
-        pa.field("kafka_offset", pa.int64()),
-        pa.field("kafka_epoch", pa.int32()),
+        *KAFKA_POSITION_FIELDS,
         pa.field("gharchive_hour", pa.string()),
         pa.field("raw_sha1", pa.string()),
-        pa.field("quarantined_at", UTC_US),
-        pa.field("quarantine_date", pa.date32()),
+        *_written_fields("quarantined_at", "quarantine_date"),
     ]
 )
 
@@ -93,22 +101,17 @@ def storage_options(settings: LakeSettings) -> dict | None:
     """delta-rs object-store options for an s3:// lake; None for a local folder."""
     if not settings.lake_root.startswith(("s3://", "s3a://")):
         return None
-    opts: dict[str, str] = {}
-    if settings.ghintel_s3_endpoint_url:
-        opts["AWS_ENDPOINT_URL"] = settings.ghintel_s3_endpoint_url
-    if settings.aws_access_key_id:
-        opts["AWS_ACCESS_KEY_ID"] = settings.aws_access_key_id
-    if settings.aws_secret_access_key:
-        opts["AWS_SECRET_ACCESS_KEY"] = settings.aws_secret_access_key
-    if settings.aws_region:
-        opts["AWS_REGION"] = settings.aws_region
-    if settings.ghintel_s3_allow_http:
-        opts["AWS_ALLOW_HTTP"] = "true"
-    if settings.ghintel_s3_conditional_put:
-        opts["conditional_put"] = settings.ghintel_s3_conditional_put
-    if settings.aws_s3_allow_unsafe_rename:
-        opts["AWS_S3_ALLOW_UNSAFE_RENAME"] = "true"
-    return opts
+    return only_set(
+        {
+            "AWS_ENDPOINT_URL": settings.ghintel_s3_endpoint_url,
+            "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,
+            "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
+            "AWS_REGION": settings.aws_region,
+            "AWS_ALLOW_HTTP": "true" if settings.ghintel_s3_allow_http else None,
+            "conditional_put": settings.ghintel_s3_conditional_put,
+            "AWS_S3_ALLOW_UNSAFE_RENAME": "true" if settings.aws_s3_allow_unsafe_rename else None,
+        }
+    )
 
 
 def silver_schema() -> pa.Schema:
@@ -185,4 +188,27 @@ def writer_properties(which: tuple[str, str]) -> WriterProperties:
         # 150k-event hour of bronze, and reading it back peaked above 1 GB.
         max_row_group_size=ROW_GROUP_ROWS,
         column_properties={big: ColumnProperties(dictionary_enabled=False, statistics_enabled="NONE")},
+    )
+
+
+def write_table(
+    table: DeltaTable,
+    which: tuple[str, str],
+    data,
+    *,
+    mode: str = "append",
+    predicate: str | None = None,
+    txns: list[Transaction] | None = None,
+    meta: dict[str, str] | None = None,
+) -> None:
+    """Write Arrow ``data`` (a table or a batch reader) to the lake table ``which`` with its
+    partitioning and writer properties; ``txns``/``meta`` go into the same commit."""
+    write_deltalake(
+        table,
+        data,
+        mode=mode,
+        predicate=predicate,
+        partition_by=PARTITION_BY[which],
+        writer_properties=writer_properties(which),
+        commit_properties=CommitProperties(app_transactions=txns, custom_metadata=meta),
     )

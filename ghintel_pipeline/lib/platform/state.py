@@ -11,10 +11,11 @@ import fcntl
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ghintel_pipeline.lib.platform.process import same_process_alive
+from ghintel_pipeline.lib.records import AsDict
 
 
 def platform_dir(home: Path) -> Path:
@@ -54,7 +55,7 @@ class ChildState:
 
 
 @dataclass
-class PlatformState:
+class PlatformState(AsDict):
     phase: str = "stopped"  # starting | running | stopping | draining | stopped | failed
     detached: bool = False
     supervisor_pid: int | None = None
@@ -69,9 +70,6 @@ class PlatformState:
     error: str | None = None
     rebased: dict | None = None  # offsets re-based after starting a fresh embedded broker
     drain: dict | None = None  # the last drain of the embedded broker into the lake (on stop)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     def pages(self) -> dict[str, str]:
         """The pages a person opens, by what they are (printed by ``ghintel up``)."""

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partial
 
 import pyarrow as pa
@@ -40,6 +40,7 @@ from ghintel_pipeline.lib.lake.storage import (
     ensure_table,
     open_table,
 )
+from ghintel_pipeline.lib.records import AsDict
 from ghintel_pipeline.lib.settings import Settings
 from ghintel_pipeline.lib.topics import schema
 from ghintel_pipeline.lib.topics.schema import ANOMALY_KEY_COLUMNS as KEYS
@@ -63,16 +64,13 @@ def intent_app_id(topic: str) -> str:
 
 
 @dataclass
-class PublishSummary:
+class PublishSummary(AsDict):
     topic: str
     from_version: int | None = None
     to_version: int | None = None
     messages: int = 0
     resend: bool = False
     seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def published_version(settings: Settings, topic: str) -> int | None:
