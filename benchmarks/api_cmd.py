@@ -130,8 +130,8 @@ def _print(summary: dict) -> None:
         table = Table(
             title=f"{mode} ({urls}): wrk, {summary['connections']} connections, {summary['workers']} workers"
         )
-        cols = ("route", "req/s", "p50", "p90", "p99", "max", "errors", "wrk CPU", "server CPU")
-        for col in (*cols, "direct p50", "direct p99", "p99 / direct p99", "goal"):
+        cols = ("route", "req/s", "p50", "p90", "p99", "max", "errors", "wrk CPU", "server CPU", "CPU ms/req")
+        for col in (*cols, "direct p50", "direct p99", "direct CPU ms", "p99 / direct p99", "goal"):
             table.add_column(col)
         for name, r in rows.items():
             d = direct.get(name, {})
@@ -143,8 +143,10 @@ def _print(summary: dict) -> None:
                 str(r["errors"]),
                 f"{r['client_cpu']:.0%}",
                 f"{r['server_cpu']:.0%}",
+                f"{r['server_cpu_ms_per_request']:.1f}",
                 str(d.get("p50", "-")),
                 str(d.get("p99", "-")),
+                str(d.get("cpu_ms_mean", "-")),
                 f"{r['p99_ms'] / d['p99']:.1f}x" if d.get("p99") else "-",
                 "" if goal is None else f"<= {goal:g} {'met' if r['p99_ms'] <= goal else 'MISSED'}",
             )
@@ -152,7 +154,8 @@ def _print(summary: dict) -> None:
     console.print(
         "ms throughout; direct = the same requests' query functions run one at a time in this process "
         "(the query floor); health = wrk on /health through the whole middleware stack (the HTTP floor); "
-        "CPU = CPU seconds per wall second (100% = one core)"
+        "CPU = CPU seconds per wall second (100% = one core); CPU ms/req = server CPU per answered request; "
+        "direct CPU ms = the bench process's CPU per direct request (both distorted least by other load)"
     )
     console.print(
         f"load average (1 min) at the end: {summary['load_average_1m_at_end']:.1f} on {summary['cpus']} CPUs "

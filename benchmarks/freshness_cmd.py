@@ -53,7 +53,7 @@ def bench_freshness(
     show(result, as_json, _render)
 
 
-def fmt(value: float | None) -> str:
+def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
@@ -67,7 +67,7 @@ def _render(result: dict, out: Console) -> None:
     for label, key in (("silver (/events)", "silver_latency_s"), ("gold (/org summary)", "gold_latency_s")):
         fig = result[key]
         latency.add_row(
-            label, str(fig["n"]), fmt(fig["p50"]), fmt(fig["p95"]), fmt(fig["max"]), fmt(fig["mean"])
+            label, str(fig["n"]), _fmt(fig["p50"]), _fmt(fig["p95"]), _fmt(fig["max"]), _fmt(fig["mean"])
         )
     out.print(latency)
 
@@ -75,7 +75,7 @@ def _render(result: dict, out: Console) -> None:
         "where the time goes (delivery -> gold visible), per event", ("segment", "p50 s", "p95 s", "mean s")
     )
     for name, fig in result["gold_breakdown_s"].items():
-        parts.add_row(SEGMENT_NAMES.get(name, name), fmt(fig["p50"]), fmt(fig["p95"]), fmt(fig["mean"]))
+        parts.add_row(SEGMENT_NAMES.get(name, name), _fmt(fig["p50"]), _fmt(fig["p95"]), _fmt(fig["mean"]))
     out.print(parts)
 
     columns = (
@@ -94,4 +94,4 @@ def _render(result: dict, out: Console) -> None:
     out.print(runs)
     if result["not_visible_in_gold"]:
         out.print(f"[red]{result['not_visible_in_gold']} event(s) never became visible in gold[/red]")
-    out.print(f"goal: p95 <= 90 s; warm-up (first gold build) {fmt(result['warmup_gold_latency_s'])} s")
+    out.print(f"goal: p95 <= 90 s; warm-up (first gold build) {_fmt(result['warmup_gold_latency_s'])} s")

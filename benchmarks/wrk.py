@@ -61,8 +61,14 @@ class WrkResult:
     client_cpu: float  # wrk's CPU seconds / wall seconds (1.0 = one core busy)
     server_cpu: float  # the server process tree's CPU seconds / wall seconds
 
+    @property
+    def server_cpu_ms_per_request(self) -> float:
+        """Server CPU milliseconds per answered request: the figure a busy machine distorts least."""
+        return self.server_cpu * 1000 / self.rps if self.rps else 0.0
+
     def as_dict(self) -> dict:
-        return {k: round(v, 2) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+        out = {k: round(v, 2) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+        return {**out, "server_cpu_ms_per_request": round(self.server_cpu_ms_per_request, 2)}
 
 
 def run_wrk(

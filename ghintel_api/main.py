@@ -38,6 +38,7 @@ from ghintel_api.core.guard import (
     AdmissionMiddleware,
     QueryNormalizeMiddleware,
     default_caps,
+    set_thread_limit,
     typed_fields,
 )
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
@@ -149,6 +150,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # A lake set on app.state beforehand (an embedding process, a test) is used as it is.
+        # Few threads: every extra one only contends for the GIL while DuckDB runs (see core/guard.py).
+        set_thread_limit(settings.ghintel_api_threads)
         lake = getattr(app.state, "lake", None)
         owned = lake is None
         if owned:

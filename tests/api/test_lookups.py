@@ -1,0 +1,97 @@
+"""Name indexes, the route thread limit and the DuckDB settings of the API's copies."""
+
+from __future__ import annotations
+
+import anyio
+import duckdb
+import pytest
+from deltalake import DeltaTable
+
+from ghintel_api.core.guard import cores, set_thread_limit
+from ghintel_api.core.lake import Lake
+from ghintel_api.core.lookups import name_index, stored_name
+from ghintel_api.queries.orgs import resolve_org
+from ghintel_api.queries.repos import resolve_repo
+from tests.api.conftest import api_settings
+
+
+@pytest.fixture(scope="module")
+def lake(lake_home):
+    opened = Lake(api_settings(lake_home))
+    opened.open()
+    yield opened
+    opened.close()
+
+
+def _gold(lake_home, table: str) -> duckdb.DuckDBPyConnection:
+    """A separate DuckDB over the gold Delta table itself (not the API's copy)."""
+    con = duckdb.connect()
+    arrow = DeltaTable(str(lake_home / "lakehouse" / "gold" / table)).to_pyarrow_table()
+    con.register("t", arrow)
+    return con
+
+
+def _variants(name: str) -> list[str]:
+    return [name, name.upper(), name.lower(), name.swapcase()]
+
+
+def _resolves_like_gold(lake, lake_home, table: str, column: str, resolve, picked) -> None:
+    """Every name (in four spellings) resolves to what a case-insensitive query over gold picks."""
+    gold = _gold(lake_home, table)
+    names = [r[0] for r in gold.execute(f"SELECT {column} FROM t ORDER BY events DESC LIMIT 200").fetchall()]
+    assert names
+    cur = lake.cursor()
+    for name in names:
+        for asked in _variants(name):
+            (expected,) = gold.execute(
+                f"SELECT {picked} FROM t WHERE lower({column}) = lower(?) "
+                f"ORDER BY last_seen DESC NULLS LAST, {picked} LIMIT 1",
+                [asked],
+            ).fetchone()
+            assert resolve(lake, cur, asked) == expected, asked
+
+
+def test_repo_names_resolve_as_a_case_insensitive_query_would(lake, lake_home):
+    def repo_id(lk, cur, asked):
+        found = resolve_repo(lk, cur, asked)
+        return found and found["repo_id"]
+
+    _resolves_like_gold(lake, lake_home, "dim_repos", "repo_name", repo_id, "repo_id")
+    assert resolve_repo(lake, lake.cursor(), "no-such-owner/no-such-repo") is None
+
+
+def test_org_logins_resolve_as_a_case_insensitive_query_would(lake, lake_home):
+    _resolves_like_gold(lake, lake_home, "dim_orgs", "org_login", resolve_org, "org_login")
+    assert resolve_org(lake, lake.cursor(), "no-such-org-anywhere") is None
+
+
+def test_name_index_keeps_the_most_recently_seen_and_declines_non_ascii():
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE d AS SELECT * FROM (VALUES ('Foo/Bar', TIMESTAMP '2015-01-01'), "
+        "('foo/bar', TIMESTAMP '2015-01-03'), ('FOO/BAR', NULL), ('x/y', TIMESTAMP '2015-01-02')) "
+        "v(repo_name, last_seen)"
+    )
+    index = name_index(con, "dim_repos", "d")
+    assert index == {"foo/bar": "foo/bar", "x/y": "x/y"}
+    assert stored_name(index, "FoO/bAr") == "foo/bar"
+    assert stored_name(index, "nope/nope") is None
+    # no index, or a name whose lower case Python and DuckDB might disagree on: the caller queries
+    assert stored_name(None, "x/y") is False
+    assert stored_name(index, "İx/y") is False
+    assert name_index(con, "fct_repo_activity_hourly", "d") is None
+
+
+def test_route_thread_limit_defaults_to_the_cores():
+    async def limit(threads: int) -> tuple[int, float]:
+        chosen = set_thread_limit(threads)
+        return chosen, anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    assert anyio.run(limit, 3) == (3, 3)
+    assert anyio.run(limit, 0) == (cores(), cores())
+
+
+def test_copies_run_without_late_materialisation(lake):
+    cur = lake.cursor()
+    (setting,) = cur.execute("SELECT current_setting('disabled_optimizers')").fetchone()
+    assert "late_materialization" in setting
