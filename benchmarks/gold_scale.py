@@ -21,7 +21,15 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.gold_scale_lake import LABEL, extend_history, minute_lines, template_hour
+from benchmarks.gold_scale_lake import (
+    LABEL,
+    extend_history,
+    load_history,
+    minute_lines,
+    save_history,
+    saved_sizes,
+    template_hour,
+)
 from ghintel_pipeline.lib.settings import Settings
 
 DIM_MODELS = ("dim_repos", "int_actors_collected", "dim_actors", "dim_orgs")
@@ -99,6 +107,7 @@ def run_minute(settings: Settings, lines: list[bytes], label: str) -> dict:
         "gold_seconds": round(gold_seconds, 3),
         "dbt_seconds": round(gold["dbt"]["seconds"], 3),
         "export_seconds": round(sum(m["seconds"] for m in gold["exported"].values()), 3),
+        "export_per_mart": {k: m["seconds"] for k, m in gold["exported"].items()},
         "gold_mode": gold["mode"],
         "event_hours": gold["event_hours"],
         "total_seconds": round(ingest_seconds + gold_seconds, 3),
@@ -131,39 +140,55 @@ def run_gold_scale_bench(
         "cpu_count": psutil.cpu_count(),
         "sizes": [],
     }
-    start_broker(home, port=free_port(), topic=TOPIC, partitions=3)
+    # parse the dbt project now if it changed, not inside the first measured minute
+    from ghintel_pipeline.lib.gold.project import ensure_manifest
+
+    ensure_manifest()
     try:
-        template = template_hour(settings, files)
-        written = 0
+        template = None
         for size in sorted(sizes_hours):
-            history = extend_history(settings, template, written, size, events_per_hour, say)
-            started = time.monotonic()
-            catch_up = build_gold(settings)
-            say(f"{size} h: gold caught up ({catch_up['mode']}) in {time.monotonic() - started:.0f} s")
-            lines = minute_lines(files, size, minute_events)
-            label = f"bench-minute-{size}"
-            minute = run_minute(settings, lines, label)
-            row = {
-                "history_hours": size,
-                "history_events": (size * events_per_hour),
-                "history_write": history,
-                "catch_up_gold_seconds": round(time.monotonic() - started, 1),
-                "minute": minute,
-                "baseline_minute_duckdb": minute_baseline(lines),
-            }
-            if baseline:
-                row["baseline_dims_full_rebuild"] = dims_full_rebuild(settings)
-                incremental = sum(minute["models"].get(m, 0.0) for m in DIM_MODELS)
-                full = sum(row["baseline_dims_full_rebuild"]["models"].get(m, 0.0) for m in DIM_MODELS)
-                row["dims_incremental_seconds"] = round(incremental, 3)
-                row["ratio_dims_full_vs_incremental"] = round(full / incremental, 2) if incremental else None
+            # every size starts from a fresh lake holding only the history: a saved one when
+            # --workdir kept it from an earlier run, else the largest shorter one, extended
+            shutil.rmtree(home, ignore_errors=True)
+            home.mkdir(parents=True)
+            start_broker(home, port=free_port(), topic=TOPIC, partitions=3)
+            try:
+                history: dict = {"reused": load_history(settings, work, size, events_per_hour)}
+                if not history["reused"]:
+                    shorter = [s for s in saved_sizes(work, events_per_hour) if s < size]
+                    written = shorter[-1] if shorter else 0
+                    if written:
+                        load_history(settings, work, written, events_per_hour)
+                    template = template if template is not None else template_hour(settings, files)
+                    history |= extend_history(settings, template, written, size, events_per_hour, say)
+                    save_history(settings, work, size, events_per_hour)
+                started = time.monotonic()
+                catch_up = build_gold(settings)
+                say(f"{size} h: gold caught up ({catch_up['mode']}) in {time.monotonic() - started:.0f} s")
+                lines = minute_lines(files, size, minute_events)
+                minute = run_minute(settings, lines, f"bench-minute-{size}")
+                row = {
+                    "history_hours": size,
+                    "history_events": (size * events_per_hour),
+                    "history_write": history,
+                    "catch_up_gold_seconds": round(time.monotonic() - started, 1),
+                    "minute": minute,
+                    "baseline_minute_duckdb": minute_baseline(lines),
+                    "load_average": [round(x, 2) for x in psutil.getloadavg()],
+                }
+                if baseline:
+                    row["baseline_dims_full_rebuild"] = dims_full_rebuild(settings)
+                    incremental = sum(minute["models"].get(m, 0.0) for m in DIM_MODELS)
+                    full = sum(row["baseline_dims_full_rebuild"]["models"].get(m, 0.0) for m in DIM_MODELS)
+                    row["dims_incremental_seconds"] = round(incremental, 3)
+                    ratio = round(full / incremental, 2) if incremental else None
+                    row["ratio_dims_full_vs_incremental"] = ratio
+            finally:
+                stop_broker(home)
             result["sizes"].append(row)
             say(f"{size} h: {json.dumps({k: v for k, v in row.items() if k != 'minute'})}")
             say(f"{size} h minute: {json.dumps({k: v for k, v in minute.items() if k != 'models'})}")
-            # the next size's history fills the measured minute's hour and goes on from there
-            written = size
     finally:
-        stop_broker(home)
         if own_dir:
             shutil.rmtree(work, ignore_errors=True)
     result["load_average"] = [round(x, 2) for x in psutil.getloadavg()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,13 +16,20 @@ if TYPE_CHECKING:
 def bench_gold_scale(
     files: HourFiles = None,
     sizes: Annotated[
-        str, typer.Option(help="History sizes in hours, comma-separated (one growing lake).")
+        str, typer.Option(help="History sizes in hours, comma-separated (a fresh lake each).")
     ] = "6,24,72,168",
     events_per_hour: Annotated[
         int, typer.Option(min=1000, help="Amplified events per history hour.")
     ] = 150_000,
     minute_events: Annotated[int, typer.Option(min=1, help="Events in the measured minute.")] = 3_000,
     baseline: Annotated[bool, typer.Option(help="Also rebuild the dims in full at each size.")] = True,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder kept between runs: the silver history of each size is saved there and "
+            "reused by later runs with the same --events-per-hour (default: a temporary folder)."
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Seconds of one minute bronze -> silver -> gold per history size, with same-run baselines."""
@@ -34,6 +42,7 @@ def bench_gold_scale(
         events_per_hour=events_per_hour,
         minute_events=minute_events,
         baseline=baseline,
+        workdir=workdir,
         say=progress(),
     )
     show(result, as_json, _render)

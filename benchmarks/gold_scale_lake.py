@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +27,7 @@ import pyarrow.compute as pc
 
 from benchmarks.workload import HOUR0, _hour_lines
 from ghintel_pipeline.lib.lake.silver import merge_events, validate_rows
-from ghintel_pipeline.lib.lake.storage import BRONZE_SCHEMA, SILVER, ensure_table
+from ghintel_pipeline.lib.lake.storage import BRONZE_SCHEMA, SILVER, ensure_table, lake_table_uri
 from ghintel_pipeline.lib.settings import Settings
 from ghintel_pipeline.lib.topics.publish import published_app_id, record
 
@@ -118,10 +120,50 @@ def extend_history(
         events += merge_events(ensure_table(settings, SILVER), table, [], meta)
         commits += 1
         say(f"history: hours {first_hour}..{hours[-1]} in silver ({events:,} events)")
-    # A live lake published each minute as it came; the history is not sent to the clean topic.
+    mark_published(settings)
+    return {"events": events, "commits": commits, "seconds": round(time.monotonic() - started, 1)}
+
+
+def mark_published(settings: Settings) -> None:
+    """A live lake published each minute as it came; the history is not sent to the clean topic."""
     version = ensure_table(settings, SILVER).version()
     record(settings, published_app_id(settings.ghintel_clean_topic), version, {"ghintel.operation": LABEL})
-    return {"events": events, "commits": commits, "seconds": round(time.monotonic() - started, 1)}
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Copy a Delta table: data files are immutable, so hard links; the log is copied."""
+    for folder, _dirs, names in os.walk(source):
+        rel = Path(folder).relative_to(source)
+        (target / rel).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            copy = shutil.copy2 if "_delta_log" in rel.parts else os.link
+            copy(Path(folder) / name, target / rel / name)
+
+
+def snapshot_dir(workdir: Path, size: int, events_per_hour: int) -> Path:
+    return workdir / "history" / f"{events_per_hour}-per-hour" / f"{size}h"
+
+
+def save_history(settings: Settings, workdir: Path, size: int, events_per_hour: int) -> None:
+    """Keep silver as it is after ``size`` history hours, for later runs (``--workdir``)."""
+    target = snapshot_dir(workdir, size, events_per_hour)
+    shutil.rmtree(target, ignore_errors=True)
+    _link_tree(Path(lake_table_uri(settings, *SILVER)), target)
+
+
+def load_history(settings: Settings, workdir: Path, size: int, events_per_hour: int) -> bool:
+    """Silver of a saved history of ``size`` hours into this (empty) lake; False if none is saved."""
+    source = snapshot_dir(workdir, size, events_per_hour)
+    if not (source / "_delta_log").is_dir():
+        return False
+    _link_tree(source, Path(lake_table_uri(settings, *SILVER)))
+    mark_published(settings)
+    return True
+
+
+def saved_sizes(workdir: Path, events_per_hour: int) -> list[int]:
+    folder = snapshot_dir(workdir, 0, events_per_hour).parent
+    return sorted(int(p.name[:-1]) for p in folder.glob("*h")) if folder.is_dir() else []
 
 
 def minute_lines(files: list[Path], hour_index: int, minute_events: int) -> list[bytes]:

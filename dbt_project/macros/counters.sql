@@ -12,6 +12,14 @@
 {%- endmacro %}
 
 
+{#- A repository's name and organisation: those of its latest event in the rows grouped. -#}
+{% macro latest_repo_identity() -%}
+    arg_max(repo_name, last_event_at) as repo_name,
+        arg_max(org_id, last_event_at) as org_id,
+        arg_max(org_login, last_event_at) as org_login
+{%- endmacro %}
+
+
 {#-
   The counters of an actor's activity at any grain (fct_actor_activity_daily, _hourly and
   fct_org_actor_activity_hourly): one rule for all three, grouped by the caller.

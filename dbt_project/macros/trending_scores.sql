@@ -1,8 +1,8 @@
 {#-
   The trending score (docs/metrics.md#repo_trending) of every hour in `as_of_hours` (a relation
-  with one column `as_of`): the top repositories per window (1h, 24h, 7d, 30d) ending at that
-  hour, from `activity` (int_events_aggregated_to_repo_actor_hours rows) and `coverage`
-  (data_coverage rows). One rule for repo_trending (the newest hour) and repo_trending_history
+  or CTE with one column `as_of`): the top repositories per window (1h, 24h, 7d, 30d) ending at
+  that hour, from the relations `activity` (int_events_aggregated_to_repo_actor_hours) and
+  `coverage` (data_coverage). One rule for repo_trending (the newest hour) and repo_trending_history
   (every scored hour). Counts people, not events: distinct non-bot stargazers and forkers, plus
   contributor activity capped per actor, all weighted by recency. Expands to CTEs ending in
   `trending_scored`; the caller selects from it.
@@ -30,6 +30,23 @@ recent as (
 
 ),
 
+scorable as (
+
+    -- a repository is scored only with trending_min_actors people in the window, and the windows
+    -- nest: one with fewer in the widest window is never ranked, so its rows go no further (most
+    -- repositories of an hour have one or two people)
+    select recent.*
+    from recent
+    semi join (
+        select as_of, repo_id
+        from recent
+        where age_hours < (select max(window_hours) from windows)
+        group by as_of, repo_id
+        having count(distinct actor_id) >= {{ var('trending_min_actors') }}
+    ) as wide using (as_of, repo_id)
+
+),
+
 actor_windows as (
 
     select
@@ -44,7 +61,7 @@ actor_windows as (
         recent.stars,
         recent.forks,
         recent.events - recent.stars - recent.forks as other_events
-    from recent
+    from scorable as recent
     inner join windows on recent.age_hours < 2 * windows.window_hours
 
 ),
@@ -101,7 +118,7 @@ per_repo as (
 repo_names as (
 
     select as_of, repo_id, arg_max(repo_name, last_event_at) as repo_name
-    from recent
+    from scorable
     group by as_of, repo_id
 
 ),

@@ -59,7 +59,7 @@ def test_gold_materializes_through_dagster(via_dagster):
     assert len(checks) == DATA_TESTS and all(c.passed for c in checks)
     by_key = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
     fct = by_key[dg.AssetKey(["gold", "fct_repo_activity_hourly"])]
-    assert fct["gold_plan"].value == "incremental" and fct["delta_write"].value == "replace_days"
+    assert fct["gold_plan"].value == "incremental" and fct["delta_write"].value == "replace_hours"
 
 
 @pytest.mark.slow  # dbt parses a copy of the project

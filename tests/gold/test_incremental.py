@@ -4,6 +4,7 @@ refresh reproduces the incremental result, and a re-run without new data changes
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
@@ -36,20 +37,39 @@ def test_late_event_updates_its_hour_only(built, late):
     assert dims[LATE_REPO["id"]]["actors"] == old_dims[LATE_REPO["id"]]["actors"] + 1
 
 
-def test_incremental_export_replaces_only_touched_days(late):
+def test_incremental_export_replaces_only_touched_partitions(late):
     exported = late.summary["exported"]
+    for name in ("fct_org_activity_daily", "fct_actor_activity_daily", "anomalies"):
+        assert exported[name]["mode"] == "replace_days" and exported[name]["days"] == ["2015-01-01"]
     for name in (
         "fct_repo_activity_hourly",
-        "fct_org_activity_daily",
-        "fct_actor_activity_daily",
         "fct_actor_activity_hourly",
         "fct_org_actor_activity_hourly",
-        "anomalies",
         "repo_trending_history",
     ):
-        assert exported[name]["mode"] == "replace_days" and exported[name]["days"] == ["2015-01-01"]
+        assert exported[name]["mode"] == "replace_hours" and exported[name]["days"] == ["2015-01-01"]
+        assert exported[name]["hours"] == [H0.strftime("%Y-%m-%dT%H:00:00Z")]
     for name in ("dim_repos", "repo_trending", "data_coverage"):
         assert exported[name]["mode"] == "overwrite"
+
+
+@pytest.mark.parametrize("name", ["fct_repo_activity_hourly", "fct_actor_activity_hourly"])
+def test_hourly_marts_keep_the_files_of_untouched_hours(built, late, name):
+    """An hour is a Delta partition: replacing hour 0 leaves hour 1's files as they were."""
+    uri = lake_table_uri(late.settings, "gold", name)
+
+    def files(version: int) -> dict[str, set[str]]:
+        actions = pa.table(DeltaTable(uri, version=version).get_add_actions(flatten=True)).to_pylist()
+        by_hour: dict[str, set[str]] = {}
+        for action in actions:
+            by_hour.setdefault(str(action["partition.event_hour"]), set()).add(action["path"])
+        return by_hour
+
+    before, after = files(built.versions[name]), files(late.versions[name])
+    assert late.versions[name] > built.versions[name] and len(before) == len(after) == 2
+    (untouched,) = [hour for hour in before if hour.startswith("2015-01-01 01")]
+    (touched,) = [hour for hour in before if hour.startswith("2015-01-01 00")]
+    assert after[untouched] == before[untouched] and after[touched] != before[touched]
 
 
 def test_dagster_run_picked_up_the_second_late_event(late, via_dagster):

@@ -68,7 +68,7 @@ def test_newest_hour_is_the_current_ranking(built):
 
 def test_late_event_rescores_only_its_hour(built, late):
     exported = late.summary["exported"]["repo_trending_history"]
-    assert exported["mode"] == "replace_days" and exported["days"] == ["2015-01-01"]
+    assert exported["mode"] == "replace_hours" and exported["hours"] == [H0.strftime("%Y-%m-%dT%H:00:00Z")]
     assert history(late, H1) == history(built, H1)  # not touched: kept as scored
     for window, hours in WINDOW_HOURS.items():
         expected = silver_stargazers(late, H0, hours)

@@ -2,30 +2,11 @@
 -- repositories over all history). Merged by key: an incremental run recomputes only the actors
 -- with events in the recomputed hours (macros/merge_by_key.sql). dim_actors adds the signals that
 -- compare an actor with all others.
-{{ incremental_by_key('actor_id') }}
--- depends_on: {{ ref('int_events_aggregated_to_repo_actor_hours') }}
 
-with
-{% if is_incremental() %}
-scope as (
-
-    {{ recomputed_keys(ref('int_events_aggregated_to_repo_actor_hours'), 'actor_id') }}
-),
-{% endif %}
-
-actor_days as (
-
-    select * from {{ ref('fct_actor_activity_daily') }}
-    {{ only_keys_in('scope', 'actor_id') }}
-
-),
-
-repo_actors as (
-
-    select * from {{ ref('int_repo_actors_collected') }}
-    {{ only_keys_in('scope', 'actor_id') }}
-
-),
+with {{ key_merge_inputs('actor_id', {
+    'actor_days': ref('fct_actor_activity_daily'),
+    'repo_actors': ref('int_repo_actors_collected'),
+}) }}
 
 totals as (
 
@@ -33,8 +14,7 @@ totals as (
         actor_id,
         arg_max(actor_login, last_event_at) as login,
         bool_or(is_bot) as is_bot,
-        min(first_event_at) as first_seen,
-        max(last_event_at) as last_seen,
+        {{ lifetime_span() }},
         sum(events) as events,
         count(*) as active_days
     from actor_days

@@ -2,14 +2,10 @@
 -- organisation is this one and the distinct actors seen on them. Merged by key: an incremental
 -- run recomputes the organisations with events in the recomputed hours plus every organisation a
 -- touched repository ever belonged to (a transfer changes the old one's counts too).
-{{ incremental_by_key('org_id') }}
--- depends_on: {{ ref('int_events_aggregated_to_org_hours') }}, {{ ref('int_events_aggregated_to_repo_actor_hours') }}
+-- depends_on: {{ ref('int_events_aggregated_to_org_hours') }}
 -- depends_on: {{ ref('fct_repo_activity_hourly') }}
 
-with
-{% if is_incremental() %}
-scope as (
-
+{%- set touched_orgs %}
     {{ recomputed_keys(ref('int_events_aggregated_to_org_hours'), 'org_id') }}
     union
     select distinct org_id
@@ -18,15 +14,9 @@ scope as (
         and repo_id in (
             {{ recomputed_keys(ref('int_events_aggregated_to_repo_actor_hours'), 'repo_id') }}
         )
-),
-{% endif %}
+{%- endset %}
 
-org_days as (
-
-    select * from {{ ref('fct_org_activity_daily') }}
-    {{ only_keys_in('scope', 'org_id') }}
-
-),
+with {{ key_merge_inputs('org_id', {'org_days': ref('fct_org_activity_daily')}, scope=touched_orgs) }}
 
 repos as (
 
@@ -48,8 +38,7 @@ totals as (
     select
         org_id,
         arg_max(org_login, last_event_at) as org_login,
-        min(first_event_at) as first_seen,
-        max(last_event_at) as last_seen,
+        {{ lifetime_span() }},
         sum(events) as events,
         count(*) as active_days
     from org_days

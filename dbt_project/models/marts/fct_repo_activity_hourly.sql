@@ -10,9 +10,7 @@ final as (
 
     select
         repo_id,
-        arg_max(repo_name, last_event_at) as repo_name,
-        arg_max(org_id, last_event_at) as org_id,
-        arg_max(org_login, last_event_at) as org_login,
+        {{ latest_repo_identity() }},
         event_hour,
         min(event_date) as event_date,
         {{ sum_counts([

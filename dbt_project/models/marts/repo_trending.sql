@@ -22,30 +22,18 @@ select * exclude (event_date)
 from {{ ref('repo_trending_history') }}
 where as_of = timestamptz '{{ scored }}'
 {%- else %}
-with activity as (
-
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-
-),
-
-coverage as (
-
-    select * from {{ ref('data_coverage') }}
-
-),
-
-as_of as (
+with as_of as (
 
     select
     {%- if var('as_of') %}
         date_trunc('hour', timestamptz '{{ var("as_of") }}') as as_of
     {%- else %}
-        max(event_hour) as as_of from activity
+        max(event_hour) as as_of from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
     {%- endif %}
 
 ),
 
-{{ trending_scores('activity', 'coverage', 'as_of') }},
+{{ trending_scores(ref('int_events_aggregated_to_repo_actor_hours'), ref('data_coverage'), 'as_of') }},
 
 final as (
 

@@ -11,18 +11,6 @@ with covered_hours as (
 
 ),
 
-activity as (
-
-    select * from {{ ref('int_events_aggregated_to_repo_actor_hours') }}
-
-),
-
-coverage as (
-
-    select * from {{ ref('data_coverage') }}
-
-),
-
 scored_hours as (
 
     -- at most the newest trending_history_max_hours of the hours to score: a bulk backfill or a
@@ -41,7 +29,7 @@ scored_hours as (
 
 ),
 
-{{ trending_scores('activity', 'coverage', 'scored_hours') }},
+{{ trending_scores(ref('int_events_aggregated_to_repo_actor_hours'), ref('data_coverage'), 'scored_hours') }},
 
 final as (
 

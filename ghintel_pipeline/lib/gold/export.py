@@ -1,8 +1,9 @@
 """Copy the marts dbt built in DuckDB to the gold Delta tables the API and reports read.
 
 dbt-duckdb cannot write Delta, so this step runs after ``dbt build`` and reads the DuckDB file
-read-only. Incremental marts replace only the event_date partitions holding recomputed rows
-(predicate overwrite, one commit per table); small marts are overwritten whole. Every commit
+read-only. Incremental marts replace only the partitions holding recomputed rows (predicate
+overwrite, one commit per table): the hourly marts, partitioned by day and hour, their touched
+hours; the daily ones and anomalies their days. Small marts are overwritten whole. Every commit
 carries the silver version it reflects (``ghintel.silver_version``): the gold watermark.
 """
 
@@ -16,7 +17,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from ghintel_pipeline.lib.gold.marts import ANOMALY_HORIZON_HOURS, MARTS, Mart
-from ghintel_pipeline.lib.gold.plan import WATERMARK_KEY, GoldPlan
+from ghintel_pipeline.lib.gold.plan import WATERMARK_KEY, GoldPlan, iso_hour
 from ghintel_pipeline.lib.gold.project import duckdb_path
 from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
 from ghintel_pipeline.lib.settings import Settings
@@ -47,9 +48,28 @@ def _days_to_replace(
     return sorted({h.date().isoformat() for h in hours})
 
 
-def _same_columns(uri: str, options: dict | None, table: pa.Table) -> bool:
-    current = DeltaTable(uri, storage_options=options).schema()
-    return [f.name for f in current.fields] == table.column_names
+def _replaced_partitions(
+    plan: GoldPlan, mart: Mart, horizon_hours: int, last_hour: dt.datetime | None
+) -> tuple[list[str], list[str], list[str]]:
+    """The days to replace, and for a mart partitioned by hour too, the hour column and its hours:
+    (DuckDB filter, Delta predicate, days)."""
+    days = _days_to_replace(plan, mart, horizon_hours, last_hour)
+    listed_days = ", ".join(f"date '{d}'" for d in days)
+    where = [f"event_date in ({listed_days})"]
+    predicate = ["event_date IN ({})".format(", ".join(f"'{d}'" for d in days))]
+    if mart.hour_column:
+        hours = [iso_hour(h) for h in sorted(plan.event_hours)]
+        listed_hours = ", ".join(f"timestamptz '{h}'" for h in hours)
+        where.append(f'"{mart.hour_column}" in ({listed_hours})')
+        predicate.append("{} IN ({})".format(mart.hour_column, ", ".join(f"'{h}'" for h in hours)))
+    return where, predicate, days
+
+
+def _same_layout(uri: str, options: dict | None, table: pa.Table, mart: Mart) -> bool:
+    current = DeltaTable(uri, storage_options=options)
+    return [f.name for f in current.schema().fields] == table.column_names and tuple(
+        current.metadata().partition_columns
+    ) == tuple(mart.partition_by)
 
 
 def export_marts(
@@ -80,12 +100,11 @@ def export_marts(
             partial = plan.mode == "incremental" and mart.incremental and exists
             days: list[str] = []
             if partial:
-                days = _days_to_replace(plan, mart, horizon_hours, last_hour)
-                listed = ", ".join(f"date '{d}'" for d in days)
+                where, predicate, days = _replaced_partitions(plan, mart, horizon_hours, last_hour)
                 table = con.execute(
-                    f"{select} where event_date in ({listed})" if days else f"{select} limit 0"
+                    f"{select} where {' and '.join(where)}" if days else f"{select} limit 0"
                 ).fetch_arrow_table()
-                partial = _same_columns(uri, options, table)
+                partial = _same_layout(uri, options, table, mart)
             if not partial:
                 table = con.execute(select).fetch_arrow_table()
             kwargs: dict = {
@@ -103,15 +122,16 @@ def export_marts(
                 }
                 continue
             if partial:
-                predicate = "event_date IN ({})".format(", ".join(f"'{d}'" for d in days))
-                write_deltalake(uri, table, mode="overwrite", predicate=predicate, **kwargs)
+                write_deltalake(uri, table, mode="overwrite", predicate=" AND ".join(predicate), **kwargs)
             else:
                 write_deltalake(uri, table, mode="overwrite", schema_mode="overwrite", **kwargs)
             report[mart.name] = {
-                "mode": "replace_days" if partial else "overwrite",
+                "mode": ("replace_hours" if mart.hour_column else "replace_days") if partial else "overwrite",
                 "days": days if partial else None,
                 "rows": table.num_rows,
                 "version": DeltaTable(uri, storage_options=options).version(),
                 "seconds": round(time.monotonic() - started, 3),
             }
+            if partial and mart.hour_column:
+                report[mart.name]["hours"] = [iso_hour(h) for h in sorted(plan.event_hours)]
     return report

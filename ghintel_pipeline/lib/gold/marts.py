@@ -1,8 +1,9 @@
 """The gold marts written to Delta and how each one is replaced.
 
 ``hour``/``day``: the Delta table is partitioned by event_date and a run replaces only the
-event_date partitions that contain recomputed rows (the recomputation unit of dbt is the hour;
-Delta's is the day partition, the smallest unit delta-rs replaces without rewriting files).
+partitions that contain recomputed rows. A partition is the smallest unit delta-rs replaces
+without rewriting other rows, so the hourly marts are partitioned by event_date and their hour
+column (``partition_by: [event_date, event_hour]``) and a minute replaces one hour, not the day.
 ``horizon``: like ``hour`` but a touched hour also rescored the hours after it (anomalies).
 ``full``: small tables rebuilt by every run and overwritten as a whole.
 """
@@ -31,6 +32,12 @@ class Mart:
     @property
     def incremental(self) -> bool:
         return self.grain != "full"
+
+    @property
+    def hour_column(self) -> str | None:
+        """The hour partition column of an hourly mart, replaced hour by hour."""
+        hours = [c for c in self.partition_by if c != "event_date"]
+        return hours[0] if self.grain == "hour" and hours else None
 
 
 def _registered_marts(project_dir=DBT_PROJECT_DIR) -> tuple[Mart, ...]:
