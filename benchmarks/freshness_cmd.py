@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from benchmarks.output import AsJson, figures_table, progress, show
+from benchmarks.output import AsJson, figures_table, run_and_show
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -40,7 +40,10 @@ def bench_freshness(
     from benchmarks.freshness import run_freshness_bench
     from ghintel_pipeline.lib.settings import Settings
 
-    result = run_freshness_bench(
+    run_and_show(
+        run_freshness_bench,
+        as_json,
+        _render,
         Settings(),
         sensor_interval_s=sensor_interval,
         events=events,
@@ -48,9 +51,7 @@ def bench_freshness(
         reuse=reuse,
         source=source,
         keep_running=keep_running,
-        say=progress(),
     )
-    show(result, as_json, _render)
 
 
 def _fmt(value: float | None) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from benchmarks.output import AsJson, HourFiles, progress, show
+from benchmarks.output import AsJson, HourFiles, run_and_show
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,16 +36,17 @@ def bench_gold_scale(
     from benchmarks.data import hours_or_shared
     from benchmarks.gold_scale import run_gold_scale_bench
 
-    result = run_gold_scale_bench(
+    run_and_show(
+        run_gold_scale_bench,
+        as_json,
+        _render,
         hours_or_shared(files),
         sizes_hours=[int(s) for s in sizes.split(",") if s.strip()],
         events_per_hour=events_per_hour,
         minute_events=minute_events,
         baseline=baseline,
         workdir=workdir,
-        say=progress(),
     )
-    show(result, as_json, _render)
 
 
 def _render(result: dict, out: Console) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from benchmarks.output import AsJson, HourFiles, figures_table, progress, show
+from benchmarks.output import AsJson, HourFiles, figures_table, run_and_show
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,10 +37,16 @@ def bench_ingest(
     from benchmarks.data import hours_or_shared
     from benchmarks.ingest import run_ingest_bench
 
-    result = run_ingest_bench(
-        hours_or_shared(files), hours=hours, kafka=kafka, bootstrap=bootstrap, duckdb=duckdb, say=progress()
+    run_and_show(
+        run_ingest_bench,
+        as_json,
+        _render,
+        hours_or_shared(files),
+        hours=hours,
+        kafka=kafka,
+        bootstrap=bootstrap,
+        duckdb=duckdb,
     )
-    show(result, as_json, _render)
 
 
 def _render(result: dict, out: Console) -> None:

@@ -1,5 +1,5 @@
 """What the ``ghintel bench`` commands share: the ``--json`` flag, progress lines, figure tables and
-how a command ends (``show``).
+how a command ends (``show``, ``run_and_show``).
 
 rich is imported inside the functions, so registering the commands stays light (``--help``).
 """
@@ -37,6 +37,13 @@ def show(result: dict, as_json: bool, render: Callable[[dict, Console], None]) -
     from rich.console import Console
 
     render(result, Console())
+
+
+def run_and_show(
+    run: Callable[..., dict], as_json: bool, render: Callable[[dict, Console], None], *args, **options
+) -> None:
+    """Run a bench runner with progress lines on stderr, then end as every command does (``show``)."""
+    show(run(*args, say=progress(), **options), as_json, render)
 
 
 def progress() -> Callable[[str], None]:

@@ -19,6 +19,7 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ex
 
 from ghintel_agents.run import make_target, run_agent
 from ghintel_agents.tools import ApiTools, anomaly_id, parse_anomaly_id
+from ghintel_pipeline.lib.arrow_types import UTC_US
 from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
 from ghintel_pipeline.lib.settings import Settings
 
@@ -29,8 +30,8 @@ SCHEMA = pa.schema(
         ("entity_type", pa.string()),
         ("entity", pa.string()),
         ("metric", pa.string()),
-        ("event_hour", pa.timestamp("us", tz="UTC")),
-        ("investigated_at", pa.timestamp("us", tz="UTC")),
+        ("event_hour", UTC_US),
+        ("investigated_at", UTC_US),
         ("anomalies_version", pa.int64()),
         ("verified", pa.bool_()),
         ("findings", pa.int32()),

@@ -19,6 +19,7 @@ from deltalake import DeltaTable, write_deltalake
 
 from ghintel_agents.rag.documents import SOURCE_TABLES, Document, GoldReader, render_documents
 from ghintel_agents.rag.embed import Embedder
+from ghintel_pipeline.lib.arrow_types import UTC_US
 from ghintel_pipeline.lib.lake import lake_table_uri, open_table, storage_options
 from ghintel_pipeline.lib.settings import Settings
 
@@ -34,8 +35,8 @@ def index_schema(dim: int) -> pa.Schema:
             ("entity", pa.string()),
             ("title", pa.string()),
             ("text", pa.string()),
-            ("period_start", pa.timestamp("us", tz="UTC")),
-            ("period_end", pa.timestamp("us", tz="UTC")),
+            ("period_start", UTC_US),
+            ("period_end", UTC_US),
             ("sources", pa.string()),
             ("source_hash", pa.string()),
             ("embedder", pa.string()),

@@ -21,6 +21,7 @@ from ghintel_api.core.cursors import decode_cursor, encode_cursor
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
 from ghintel_api.models import Event, EventsPage
 from ghintel_api.queries.common import as_utc
+from ghintel_pipeline.lib.arrow_types import UTC_US
 
 _COLUMNS = [
     "event_id",
@@ -51,7 +52,7 @@ def _text(column: str) -> pc.Expression:
 
 
 def _ts(value: datetime) -> pa.Scalar:
-    return pa.scalar(as_utc(value), type=pa.timestamp("us", tz="UTC"))
+    return pa.scalar(as_utc(value), type=UTC_US)
 
 
 def _repo_hours(

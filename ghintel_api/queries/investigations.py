@@ -21,6 +21,7 @@ from deltalake import DeltaTable
 
 from ghintel_api.core.lake import Lake
 from ghintel_api.models import Anomaly
+from ghintel_pipeline.lib.arrow_types import UTC_US
 from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
 
 TABLE = "anomaly_investigations"
@@ -44,9 +45,9 @@ def investigation_for(lake: Lake, anomaly: Anomaly) -> list[dict[str, Any]] | No
     if not {*_KEY, "event_hour"} <= names:
         log.warning("investigations_unexpected_schema", extra={"columns": sorted(names)})
         return None
-    hour = pa.scalar(anomaly.event_hour.astimezone(UTC), type=pa.timestamp("us", tz="UTC"))
+    hour = pa.scalar(anomaly.event_hour.astimezone(UTC), type=UTC_US)
     conditions = [pc.field(c).cast(pa.string()) == getattr(anomaly, c) for c in _KEY]
-    conditions.append(pc.field("event_hour").cast(pa.timestamp("us", tz="UTC")) == hour)
+    conditions.append(pc.field("event_hour").cast(UTC_US) == hour)
     rows = dataset.to_table(filter=functools.reduce(operator.and_, conditions)).to_pylist()
     for row in rows:
         report = row.get("report")

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
+from ghintel_pipeline.lib.arrow_types import UTC_US
 from ghintel_pipeline.lib.contracts.canonical import EnrichedGitHubEventV1
-
-_TS = pa.timestamp("us", tz="UTC")
 
 
 def _f(name: str, type_: pa.DataType, nullable: bool = True) -> pa.Field:
@@ -30,8 +29,8 @@ SILVER_EVENT_SCHEMA = pa.schema(
         _f("repo_owner", pa.string(), False),
         _f("org_id", pa.int64()),
         _f("org_login", pa.string()),
-        _f("created_at", _TS, False),
-        _f("event_hour", _TS, False),
+        _f("created_at", UTC_US, False),
+        _f("event_hour", UTC_US, False),
         _f("event_date", pa.date32(), False),
         _f("hour_of_day", pa.int32(), False),
         _f("day_of_week", pa.int32(), False),

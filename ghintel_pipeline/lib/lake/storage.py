@@ -17,9 +17,8 @@ from deltalake import (
 )
 from deltalake.exceptions import TableNotFoundError
 
+from ghintel_pipeline.lib.arrow_types import UTC_US
 from ghintel_pipeline.lib.settings import LakeSettings, only_set
-
-UTC_US = pa.timestamp("us", tz="UTC")
 
 BRONZE = ("bronze", "github_events")
 SILVER = ("silver", "github_events")

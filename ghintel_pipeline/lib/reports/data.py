@@ -16,11 +16,10 @@ import pyarrow as pa
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
+from ghintel_pipeline.lib.arrow_types import UTC_US
 from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
 from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
-
-UTC_US = pa.timestamp("us", tz="UTC")
 
 # Only the columns a report reads; the marts may carry more.
 MART_SCHEMAS: dict[str, pa.Schema] = {

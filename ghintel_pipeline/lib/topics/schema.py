@@ -13,6 +13,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ghintel_pipeline.lib.arrow_types import UTC_US
 from ghintel_pipeline.lib.kafka.broker import ensure_topic
 from ghintel_pipeline.lib.settings import TopicsSettings
 
@@ -78,7 +79,7 @@ def _iso_columns(rows: pa.Table) -> pa.Table:
     building one datetime object per value is the largest cost of ``to_pylist``."""
     for i, f in enumerate(rows.schema):
         if pa.types.is_timestamp(f.type) and f.type.tz in ("UTC", "+00:00"):
-            text = pc.strftime(rows.column(i).cast(pa.timestamp("us", tz="UTC")), "%Y-%m-%dT%H:%M:%S")
+            text = pc.strftime(rows.column(i).cast(UTC_US), "%Y-%m-%dT%H:%M:%S")
             text = pc.binary_join_element_wise(pc.replace_substring_regex(text, r"\.000000$", ""), "Z", "")
         elif pa.types.is_date32(f.type):
             text = rows.column(i).cast(pa.string())
