@@ -2,12 +2,12 @@
 data coverage over time, as Markdown + HTML with PNG charts. See docs/reports.md."""
 
 from ghintel_pipeline.lib.reports.charts import anomaly_chart, coverage_chart, render_charts, trending_chart
-from ghintel_pipeline.lib.reports.data import MART_SCHEMAS, ReportData, ReportOptions, load_report_data
+from ghintel_pipeline.lib.reports.data import REPORT_MARTS, ReportData, ReportOptions, load_report_data
 from ghintel_pipeline.lib.reports.publish import ReportResult, generate_report, prune_reports, reports_root
 from ghintel_pipeline.lib.reports.render import render_html, render_markdown, render_summary_markdown
 
 __all__ = [
-    "MART_SCHEMAS",
+    "REPORT_MARTS",
     "ReportData",
     "ReportOptions",
     "ReportResult",

@@ -12,70 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
-from ghintel_pipeline.lib.arrow_types import UTC_US
 from ghintel_pipeline.lib.lake import lake_table_uri, storage_options
 from ghintel_pipeline.lib.lake.storage import table_dataset
 from ghintel_pipeline.lib.settings import Settings
 
-# Only the columns a report reads; the marts may carry more.
-MART_SCHEMAS: dict[str, pa.Schema] = {
-    "anomalies": pa.schema(
-        [
-            ("entity_type", pa.string()),
-            ("entity", pa.string()),
-            ("metric", pa.string()),
-            ("event_hour", UTC_US),
-            ("observed", pa.float64()),
-            ("baseline", pa.float64()),
-            ("spread", pa.float64()),
-            ("score", pa.float64()),
-            ("method", pa.string()),
-            ("severity", pa.string()),
-            ("explanation", pa.string()),
-        ]
-    ),
-    "repo_trending": pa.schema(
-        [
-            ("window", pa.string()),
-            ("as_of", UTC_US),
-            ("rank", pa.int64()),
-            ("repo_id", pa.int64()),
-            ("repo_name", pa.string()),
-            ("score", pa.float64()),
-            ("stars", pa.int64()),
-            ("forks", pa.int64()),
-            ("stargazers", pa.int64()),
-            ("contributors", pa.int64()),
-            ("star_component", pa.float64()),
-            ("fork_component", pa.float64()),
-            ("activity_component", pa.float64()),
-            ("velocity_per_hour", pa.float64()),
-            ("prev_window_stars", pa.int64()),
-            ("velocity_change", pa.float64()),
-            ("explanation", pa.string()),
-        ]
-    ),
-    "data_coverage": pa.schema(
-        [
-            ("event_hour", UTC_US),
-            ("source", pa.string()),
-            ("events", pa.int64()),
-            ("events_by_type", pa.string()),
-            ("watch_share", pa.float64()),
-            ("baseline_watch_share", pa.float64()),
-            ("pr_share", pa.float64()),
-            ("baseline_pr_share", pa.float64()),
-            ("is_gap", pa.bool_()),
-            ("coverage", pa.string()),
-            ("star_coverage", pa.string()),
-            ("note", pa.string()),
-        ]
-    ),
-}
+# The marts a report reads. A missing one (gold not built yet) leaves its sections empty and is
+# named in ``missing_marts``; its columns are dbt's (docs/metrics.md), not declared again here.
+REPORT_MARTS = ("anomalies", "repo_trending", "data_coverage")
 TRENDING_WINDOWS = ("1h", "24h", "7d", "30d")
 SEVERITIES = ("high", "medium", "low")
 COVERAGE_COUNTS = (
@@ -146,19 +92,18 @@ class ReportData:
 
 
 def open_marts(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
-    """An in-memory DuckDB with the report's marts registered by name; also the missing marts."""
+    """An in-memory DuckDB with the report's marts that exist registered by name; also the missing."""
     con = duckdb.connect()
     # Timestamps come back as UTC datetimes whatever the machine's zone.
     con.execute("set TimeZone = 'UTC'")
     missing = []
-    for name, schema in MART_SCHEMAS.items():
+    for name in REPORT_MARTS:
         try:
             table = DeltaTable(
                 lake_table_uri(settings, "gold", name), storage_options=storage_options(settings)
             )
         except TableNotFoundError:
             missing.append(name)
-            con.register(name, schema.empty_table())
             continue
         con.register(name, table_dataset(table))
     return con, missing
@@ -174,13 +119,14 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     return con.execute(sql, params or []).fetchone()[0]
 
 
-def newest_hour(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+def newest_hour(con: duckdb.DuckDBPyConnection, missing: list[str]) -> dt.datetime | None:
     """The lake's newest hour: from data_coverage (every source), else from the anomalies."""
-    return _scalar(
-        con,
-        "select coalesce((select max(event_hour) from data_coverage where not is_gap),"
-        " (select max(event_hour) from anomalies))",
-    )
+    sources = {
+        "data_coverage": "(select max(event_hour) from data_coverage where not is_gap)",
+        "anomalies": "(select max(event_hour) from anomalies)",
+    }
+    present = [sql for name, sql in sources.items() if name not in missing]
+    return _scalar(con, f"select coalesce({', '.join(present)})") if present else None
 
 
 def load_report_data(
@@ -189,15 +135,18 @@ def load_report_data(
     options = options or ReportOptions.from_settings(settings)
     con, missing = open_marts(settings)
     try:
-        as_of = newest_hour(con)
+        as_of = newest_hour(con, missing)
         data = ReportData(
             generated_at=now or dt.datetime.now(dt.UTC), options=options, as_of=as_of, missing_marts=missing
         )
-        data.anomalies_total = _scalar(con, "select count(*) from anomalies")
-        if as_of is not None:
-            _load_anomalies(con, data)
+        if "anomalies" not in missing:
+            data.anomalies_total = _scalar(con, "select count(*) from anomalies")
+            if as_of is not None:
+                _load_anomalies(con, data)
+        if as_of is not None and "data_coverage" not in missing:
             _load_coverage(con, data)
-        _load_trending(con, data)
+        if "repo_trending" not in missing:
+            _load_trending(con, data)
         return data
     finally:
         con.close()
