@@ -14,7 +14,7 @@ up: setup
 test: setup
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
-# The quick subset: every test not marked slow (no gold build, platform, browser or crash injection; README).
+# The quick subset (< 3 min): every test not marked slow (no gold build, platform, browser, crash injection or multi-second test; README).
 test-quick: setup
 	$(UV) run --frozen pytest -m "not slow" $(PYTEST_ARGS)
 

@@ -57,6 +57,7 @@ def test_external_cluster_wins(tmp_path):
     assert resolve_bootstrap(s) == "kafka.example:9092"
 
 
+@pytest.mark.slow
 def test_port_in_use_is_a_clear_error(tmp_path):
     other = tmp_path / "other"
     info = start_broker(other, port=free_port())

@@ -17,6 +17,9 @@ from tests.conftest import HOUR_0, HOUR_1
 from tests.gold import synthetic as syn
 from tests.gold.conftest import H1, read_gold
 
+# Builds gold hour by hour with dbt (about 30 s).
+pytestmark = pytest.mark.slow
+
 DIMS = ("dim_repos", "dim_actors", "dim_orgs")
 NEW_ORG = {"id": 990_000_001, "login": "ghintel-synthetic-org"}
 

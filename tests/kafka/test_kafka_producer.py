@@ -75,6 +75,7 @@ JAVA_MURMUR2 = {
 }
 
 
+@pytest.mark.slow
 def test_keys_land_on_the_java_clients_partitions(bootstrap):
     topic = f"murmur_{uuid.uuid4().hex[:8]}"
     ensure_topic(bootstrap, topic, 5)
@@ -95,6 +96,7 @@ def private_broker(tmp_path):
     stop_broker(home)
 
 
+@pytest.mark.slow
 def test_broker_outage_fails_in_bounded_time_with_an_accurate_count(private_broker):
     producer = RawEventProducer(private_broker.bootstrap, "raw", delivery_timeout_s=3, max_retries=2)
     try:
@@ -116,6 +118,7 @@ def test_broker_outage_fails_in_bounded_time_with_an_accurate_count(private_brok
     assert producer.totals.produced == 200 and producer.totals.failed == 300
 
 
+@pytest.mark.slow
 def test_broker_restart_recreates_the_producer_and_resends(private_broker):
     producer = RawEventProducer(private_broker.bootstrap, "raw", delivery_timeout_s=15)
     try:

@@ -56,6 +56,7 @@ def test_rejects_a_malformed_hour(tmp_path, monkeypatch):
 
 
 @pytest.mark.broker
+@pytest.mark.slow
 def test_backfill_and_kafka_deliveries_of_the_same_events_dedup(lake_settings, bootstrap, topic):
     lines = file_lines(HOUR_1)
     produce(bootstrap, topic, lines[:2000])
@@ -99,6 +100,7 @@ def _silver_without_times(settings: Settings):
     return _sorted(settings, SILVER, "event_id").drop_columns(["ingested_at"])
 
 
+@pytest.mark.slow
 def test_many_hours_at_once_commit_what_one_by_one_commits(tmp_path):
     from ghintel_pipeline.lib.lake.backfill_hours import backfill_gharchive_hours
 

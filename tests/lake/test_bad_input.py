@@ -15,6 +15,7 @@ from tests.lake.conftest import file_lines, produce, quarantine_rows, silver_ids
 pytestmark = pytest.mark.broker
 
 
+@pytest.mark.slow
 def test_bad_records_are_quarantined_or_parsed_and_counts_reconcile(lake_settings, bootstrap, topic):
     good = file_lines(HOUR_1)[:300]
     template = orjson.loads(good[0])

@@ -22,6 +22,7 @@ from tests.lake.conftest import (
 pytestmark = pytest.mark.broker
 
 
+@pytest.mark.slow
 def test_hour_lands_exactly_once_and_reruns_change_nothing(lake_settings, bootstrap, topic):
     lines = file_lines(HOUR_1)
     assert produce(bootstrap, topic, lines) == len(lines)
@@ -57,6 +58,7 @@ def test_hour_lands_exactly_once_and_reruns_change_nothing(lake_settings, bootst
     assert versions(lake_settings) == before
 
 
+@pytest.mark.slow
 def test_replaying_offsets_three_times_leaves_silver_unchanged(lake_settings, bootstrap, topic):
     lines = file_lines(HOUR_0)[:3000]
     produce(bootstrap, topic, lines, hour="2015-01-01-0")
@@ -74,6 +76,7 @@ def test_replaying_offsets_three_times_leaves_silver_unchanged(lake_settings, bo
     assert len(bronze_coords(lake_settings)) == len(lines)
 
 
+@pytest.mark.slow
 def test_late_and_mixed_hours_land_in_their_own_partition(lake_settings, bootstrap, topic):
     # Hour 1 first, then a slice of hour 0 arriving late: each event keeps its created_at hour.
     late = file_lines(HOUR_0)[:500]
@@ -89,6 +92,7 @@ def test_late_and_mixed_hours_land_in_their_own_partition(lake_settings, bootstr
     assert rows.column("kafka_offset").null_count == 0 and rows.column("ingested_at").null_count == 0
 
 
+@pytest.mark.slow
 def test_separate_bronze_and_silver_steps_reconcile(lake_settings, bootstrap, topic):
     """run_ingest's recovery path on its own: silver reads back in chunks what bronze holds beyond
     it (what a run killed between its bronze and silver commits leaves)."""
@@ -105,6 +109,7 @@ def test_separate_bronze_and_silver_steps_reconcile(lake_settings, bootstrap, to
     assert promote_bronze_to_silver(lake_settings).rows_read == 0
 
 
+@pytest.mark.slow
 def test_after_silver_commit_hooks_see_the_committed_range(lake_settings, bootstrap, topic):
     produce(bootstrap, topic, file_lines(HOUR_0)[:300], hour="2015-01-01-0")
     seen = []

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from typer.testing import CliRunner
 
 from ghintel_pipeline.cli.main import app
@@ -18,6 +19,7 @@ def run_json(args: list[str]) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_ingest_then_replay(ghintel_env, lake_only_location, settings, bootstrap, topic, hour1_lines):
     lines = hour1_lines[:500]
     produce(bootstrap, topic, lines + lines[:20])

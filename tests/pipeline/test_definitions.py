@@ -146,6 +146,7 @@ def test_instance_config_sqlite_by_default_postgres_by_env(tmp_path):
     assert "secret" not in yaml.safe_dump(config)
 
 
+@pytest.mark.slow
 def test_workspace_yaml_loads_with_the_dagster_cli(tmp_path):
     env = {
         "DAGSTER_HOME": str(write_instance_config(Settings(ghintel_home=tmp_path))),

@@ -45,6 +45,7 @@ def checks(result) -> dict[str, bool]:
     }
 
 
+@pytest.mark.slow
 def test_hour_equals_distinct_events_and_twice_changes_nothing(
     instance, resources, settings, bootstrap, topic, hour1_lines
 ):
@@ -92,6 +93,7 @@ def test_hour_equals_distinct_events_and_twice_changes_nothing(
 
 # A chunk of only duplicates makes delta-rs skip the merge commit; the txns must still move.
 @pytest.mark.timeout(120)
+@pytest.mark.slow
 def test_a_run_of_only_duplicates_terminates_and_moves_on(
     instance, resources, settings, bootstrap, topic, hour1_lines
 ):
@@ -113,6 +115,7 @@ def _append(settings, rows: pa.Table) -> None:
     )
 
 
+@pytest.mark.slow
 def test_checks_fail_on_injected_bad_data(instance, resources, settings, bootstrap, topic, hour1_lines):
     produce(bootstrap, topic, hour1_lines[:400])
     assert all(checks(materialize(resources, instance)).values())
@@ -136,6 +139,7 @@ def test_checks_fail_on_injected_bad_data(instance, resources, settings, bootstr
     assert checks(result)["silver_no_future_created_at"] is False
 
 
+@pytest.mark.slow
 def test_quarantine_share_check_fails_when_most_records_are_rejected(
     instance, resources, bootstrap, topic, hour1_lines
 ):

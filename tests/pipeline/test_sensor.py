@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import dagster as dg
+import pytest
 from deltalake import CommitProperties, Transaction, write_deltalake
 
 from ghintel_pipeline.defs.bronze.sensors import build_kafka_sensor
@@ -51,6 +52,7 @@ def test_new_data_requests_a_run_and_records_the_fingerprint(
     assert int(request.tags["ghintel/lag"]) > 0
 
 
+@pytest.mark.slow
 def test_failed_run_does_not_stall_ingestion(instance, resources, bootstrap, topic, hour1_lines):
     produce(bootstrap, topic, hour1_lines[:50])
     first, _ = tick(instance, resources)
@@ -73,6 +75,7 @@ def test_no_pile_up_while_a_run_is_in_progress(instance, resources, bootstrap, t
     assert "waiting" in result.skip_message
 
 
+@pytest.mark.slow
 def test_caught_up_after_the_run_skips(instance, resources, bootstrap, topic, hour1_lines):
     produce(bootstrap, topic, hour1_lines[:200])
     first, _ = tick(instance, resources)

@@ -151,6 +151,7 @@ def _spawn_group(
     return proc, int(pidfile.read_text())
 
 
+@pytest.mark.slow
 def test_stop_groups_escalates_and_reaches_grandchildren(tmp_path):
     # SIGINT goes to the leader only (it is the one that knows how to stop its children); the
     # escalations go to the whole group, so grandchildren never outlive a stop.

@@ -152,6 +152,7 @@ def test_cli_without_a_broker_is_a_quick_clear_failure(ghintel_env, monkeypatch)
     assert (summary["read"], summary["produced"], summary["failed"]) == (0, 0, 0)
 
 
+@pytest.mark.slow
 def test_cli_broker_dying_mid_run_is_bounded_and_counted(tmp_path, monkeypatch, mirror):
     home = tmp_path / "private-broker"
     info = start_broker(home, port=free_port(), topic="raw", partitions=3)

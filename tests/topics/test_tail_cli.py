@@ -16,6 +16,7 @@ from tests.lake.conftest import file_lines, produce, table_rows
 pytestmark = pytest.mark.broker
 
 
+@pytest.mark.slow
 def test_tail_filters_the_clean_topic(lake_settings, bootstrap, topic):
     produce(bootstrap, topic, file_lines(HOUR_0)[:1500], hour="2015-01-01-0")
     run_ingest(lake_settings)
@@ -35,6 +36,7 @@ def test_tail_filters_the_clean_topic(lake_settings, bootstrap, topic):
     assert len(rows) == 3 and "repo_name" in table.stdout.splitlines()[0]
 
 
+@pytest.mark.slow
 def test_tail_of_a_missing_topic_is_a_clear_error(lake_settings, monkeypatch):
     monkeypatch.setenv("GHINTEL_ANOMALIES_TOPIC", "no_such_topic_here")
     out = CliRunner().invoke(app, ["tail", "anomalies", "--idle-exit", "1"])

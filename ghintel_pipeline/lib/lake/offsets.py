@@ -18,7 +18,6 @@ from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from ghintel_pipeline.lib.kafka.broker import broker_status, resolve_bootstrap
 from ghintel_pipeline.lib.kafka.client import (
     Consumer,
-    KafkaError,
     TopicPartition,
     fetched_high_watermark,
     new_consumer,
@@ -187,18 +186,19 @@ def log_end_offsets(
     if not pending:
         return ends
     # One small fetch per partition is enough: the response carries the high watermark.
-    consumer = make_consumer(bootstrap, **{"queued.min.messages": 1, "max.partition.fetch.bytes": 1 << 16})
+    # (No small "queued.min.messages": a queue at that level makes librdkafka back off its fetches
+    # for fetch.queue.backoff.ms, 1 s by default: it made every ingest plan 1 s slower.)
+    consumer = make_consumer(bootstrap, **{"max.partition.fetch.bytes": 1 << 16})
     try:
         consumer.assign([TopicPartition(topic, p, listed[p] - 1) for p in sorted(pending)])
         deadline = time.monotonic() + timeout_s
         while pending and time.monotonic() < deadline:
-            for msg in consumer.consume(num_messages=1000, timeout=0.2):
-                err = msg.error()
-                if err is not None and err.code() != KafkaError._PARTITION_EOF:
-                    continue
-                p = msg.partition()
+            # consume() only drives the fetches (it waits its whole timeout for fewer records than
+            # asked); the watermark of every partition whose fetch came back is cached by then.
+            consumer.consume(num_messages=1000, timeout=0.02)
+            for p in sorted(pending):
                 high = fetched_high_watermark(consumer, topic, p)
-                if p in pending and high is not None:
+                if high is not None:
                     ends[p] = max(ends[p], high)
                     pending.discard(p)
     finally:

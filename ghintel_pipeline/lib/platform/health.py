@@ -21,10 +21,14 @@ import datetime as dt
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 
 from ghintel_pipeline.lib.settings import Settings
+
+if TYPE_CHECKING:
+    from ghintel_pipeline.lib.lake.offsets import IngestPlan
 
 
 @dataclass
@@ -49,11 +53,12 @@ class PipelineHealth:
         return {**asdict(self), "degraded": self.degraded}
 
 
-def kafka_health(settings: Settings, reasons: list[Reason]) -> dict:
+def kafka_health(settings: Settings, reasons: list[Reason], plan: IngestPlan | None = None) -> dict:
+    """``plan``: an ingest plan the caller already made (``ghintel status`` shows it as the lag)."""
     from ghintel_pipeline.lib.lake import plan_ingest
 
     try:
-        plan = plan_ingest(settings)
+        plan = plan or plan_ingest(settings)
     except Exception as exc:  # noqa: BLE001 - no broker reachable from here: unknown, not a reason
         return {"state": "unknown", "error": f"{type(exc).__name__}: {exc}"[:300]}
     if plan.broker_reset_suspected:
@@ -112,17 +117,21 @@ def latest_check_results(settings: Settings, limit: int = 500, dagster_url: str 
 
 
 def pipeline_health(
-    settings: Settings, *, kafka: bool = True, dagster_url: str | None = None
+    settings: Settings,
+    *,
+    kafka: bool = True,
+    dagster_url: str | None = None,
+    plan: IngestPlan | None = None,
 ) -> PipelineHealth:
     """Compute every reason now (Kafka metadata + one tail fetch, the Dagster event log, a count).
 
     ``dagster_url``: a running Dagster webserver to read the check results from (see
-    ``latest_check_results``)."""
+    ``latest_check_results``); ``plan``: an ingest plan already made (else one is made here)."""
     from ghintel_pipeline.lib.lake.quality import quarantine_share
 
     health = PipelineHealth(computed_at=time.time())
     if kafka:
-        health.kafka = kafka_health(settings, health.reasons)
+        health.kafka = kafka_health(settings, health.reasons, plan)
     try:
         health.checks = latest_check_results(settings, dagster_url=dagster_url)
     except Exception as exc:  # noqa: BLE001 - an unreadable instance is unknown, not a reason

@@ -12,6 +12,7 @@ import time
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ghintel_pipeline.lib.kafka.broker import broker_status
 from ghintel_pipeline.lib.platform.health import pipeline_health
@@ -19,6 +20,9 @@ from ghintel_pipeline.lib.platform.process import same_process_alive, tail
 from ghintel_pipeline.lib.platform.services import dagster_home
 from ghintel_pipeline.lib.platform.state import read_state, supervisor_running
 from ghintel_pipeline.lib.settings import Settings
+
+if TYPE_CHECKING:
+    from ghintel_pipeline.lib.lake.offsets import IngestPlan
 
 
 def _iso(ts: float | None) -> str | None:
@@ -110,10 +114,7 @@ def producer_section(settings: Settings, platform: dict) -> dict:
     return section
 
 
-def lag_section(settings: Settings) -> dict:
-    from ghintel_pipeline.lib.lake.offsets import plan_ingest
-
-    plan = plan_ingest(settings)
+def lag_section(plan: IngestPlan) -> dict:
     partitions = {}
     for p, pp in plan.partitions.items():
         start = pp.stored_next_offset if pp.stored_next_offset is not None else pp.earliest_offset
@@ -269,18 +270,37 @@ def platform_status(settings: Settings, *, deep: bool = True) -> dict:
         sections = {
             "dagster": _Section(dagster_section, settings, url, timeout_s=60),
             "gold": _Section(gold_section, settings, timeout_s=60),
-            "health": _Section(health_section, settings, url, timeout_s=60),
+            "lag+health": _Section(lag_and_health_sections, settings, url, reachable, timeout_s=60),
         }
-        lag = _Section(lag_section, settings) if reachable else None
-        result["lag"] = lag.result() if lag else {"error": "no reachable broker"}
+        both = sections.pop("lag+health").result()
+        result["lag"] = both.get("lag", both)
         result.update({name: section.result() for name, section in sections.items()})
+        result["health"] = both.get("health", both)
     return result
 
 
-def health_section(settings: Settings, url: str | None = None) -> dict:
+def lag_and_health_sections(settings: Settings, url: str | None, reachable: bool) -> dict:
+    """One ingest plan (Kafka offsets against the Delta log) for both the lag and the health."""
+    from ghintel_pipeline.lib.lake.offsets import plan_ingest
+
+    plan, lag = None, {"error": "no reachable broker"}
+    if reachable:
+        try:
+            plan = plan_ingest(settings)
+            lag = lag_section(plan)
+        except Exception as exc:  # noqa: BLE001 - shown as this section's error, as _guard does
+            lag = {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        health = health_section(settings, url, plan)
+    except Exception as exc:  # noqa: BLE001
+        health = {"error": f"{type(exc).__name__}: {exc}"}
+    return {"lag": lag, "health": health}
+
+
+def health_section(settings: Settings, url: str | None = None, plan: IngestPlan | None = None) -> dict:
     """The reasons behind ``degraded`` (the same function ``/health`` calls) and the failed checks;
-    ``url``: the running Dagster webserver to read the checks from."""
-    health = pipeline_health(settings, dagster_url=url)
+    ``url``: the running Dagster webserver to read the checks from; ``plan``: the lag's plan."""
+    health = pipeline_health(settings, dagster_url=url, plan=plan)
     failed = [c for c in health.checks if "error" not in c and not c["passed"]]
     return {
         "status": "degraded" if health.degraded else "ok",
