@@ -3,7 +3,11 @@ ids' lengths (the range is in string order, like the file statistics it prunes w
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pyarrow as pa
+import pytest
+from deltalake.exceptions import CommitFailedError
 
 from ghintel_pipeline.lib.contracts import events_to_arrow, validate_batch
 from ghintel_pipeline.lib.lake.silver import merge_events
@@ -35,3 +39,41 @@ def test_range_scoped_merges_find_duplicates_across_id_lengths(tmp_path):
     # A batch entirely inside the stored range, all duplicates: nothing inserted.
     assert merge_events(ensure_table(settings, SILVER), _events(lines[:20], first), [], {}) == 0
     assert len(silver_ids(settings)) == 30
+
+
+def test_two_writers_racing_the_same_ids_cannot_both_insert(tmp_path):
+    """Both writers check the ids against the same snapshot (neither sees the other's rows); the
+    second commit must fail, and its retry on a fresh snapshot inserts only what is new."""
+    settings = Settings(ghintel_home=tmp_path)
+    lines = file_lines(HOUR_1)[:30]
+    ids = [str(50_000 + i) for i in range(30)]
+    ensure_table(settings, SILVER)
+    first, second = ensure_table(settings, SILVER), ensure_table(settings, SILVER)
+    assert merge_events(first, _events(lines[:20], ids[:20]), [], {}) == 20
+    with pytest.raises(CommitFailedError):
+        merge_events(second, _events(lines[10:30], ids[10:30]), [], {})
+    assert len(silver_ids(settings)) == 20
+    assert merge_events(ensure_table(settings, SILVER), _events(lines[10:30], ids[10:30]), [], {}) == 10
+    stored = silver_ids(settings)
+    assert len(stored) == len(set(stored)) == 30
+
+
+def test_writers_of_other_dates_do_not_contend_and_the_change_feed_has_every_insert(tmp_path):
+    settings = Settings(ghintel_home=tmp_path)
+    lines = file_lines(HOUR_1)[:20]
+    ensure_table(settings, SILVER)
+    first, second = ensure_table(settings, SILVER), ensure_table(settings, SILVER)
+    later = _events(lines[10:], [str(70_000 + i) for i in range(10)])
+    later = later.set_column(
+        later.schema.get_field_index("event_date"),
+        "event_date",
+        pa.array([d + dt.timedelta(days=1) for d in later.column("event_date").to_pylist()], pa.date32()),
+    )
+    assert merge_events(first, _events(lines[:10], [str(60_000 + i) for i in range(10)]), [], {}) == 10
+    assert merge_events(second, later, [], {}) == 10
+    silver = ensure_table(settings, SILVER)
+    feed = pa.RecordBatchReader.from_stream(silver.load_cdf(starting_version=0)).read_all()
+    kinds = feed.column("_change_type").to_pylist()
+    inserted = [i for i, kind in zip(feed.column("event_id").to_pylist(), kinds, strict=True) if kind == "insert"]
+    assert sorted(inserted) == sorted(silver_ids(settings))
+    assert len(inserted) == 20

@@ -53,6 +53,11 @@ def silver_app_id(topic: str, partition: int, epoch: int = 0) -> str:
     return _app_id("silver", topic, partition, epoch)
 
 
+def silver_date_app_id(date: str) -> str:
+    """Not an offset: the per-date txn every silver insert carries (silver.date_lock_txns)."""
+    return f"ghintel-silver-ids:{date}"
+
+
 def quarantine_app_id(topic: str, partition: int, epoch: int = 0) -> str:
     return _app_id("quarantine", topic, partition, epoch)
 

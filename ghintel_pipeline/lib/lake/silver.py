@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-from deltalake import CommitProperties, DeltaTable, Transaction
+from deltalake import DeltaTable, Transaction
 from deltalake.exceptions import CommitFailedError
 
 from ghintel_pipeline.lib.lake.faults import fault_point
@@ -26,6 +26,7 @@ from ghintel_pipeline.lib.lake.offsets import (
     current_epoch,
     quarantine_app_id,
     silver_app_id,
+    silver_date_app_id,
     stored_offsets,
 )
 from ghintel_pipeline.lib.lake.storage import (
@@ -148,54 +149,63 @@ def validate_rows(settings: Settings, rows: pa.Table, now: dt.datetime | None = 
 
 
 def merge_events(silver: DeltaTable, events: pa.Table, txns: list[Transaction], meta: dict) -> int:
-    """Insert events whose event_id is not in silver yet; returns rows inserted. Raises
-    CommitFailedError when a concurrent writer touched the same partitions or txn app ids."""
-    props = CommitProperties(app_transactions=txns or None, custom_metadata=meta)
+    """Insert events whose (event_id, event_date) is not in silver yet; returns rows inserted.
 
-    def record_txns_only() -> None:
-        # Nothing to insert, but the high-water marks must still move or the chunk is re-read forever.
-        if txns:
-            write_table(silver, SILVER, events.schema.empty_table(), txns=txns, meta=meta)
-
+    An insert-only merge without delta-rs' MERGE: read the ids silver already holds in the touched
+    date partitions (only the event_id column, of the files whose id statistics overlap the batch's
+    range), drop those events, append the rest. A MERGE wrote every row twice (data files and
+    _change_data); an append writes it once, and change-feed readers take its inserts from the add
+    actions. What a MERGE got from conflict detection comes from ``date_lock_txns``: the commit
+    carries one txn per touched date, so a concurrent writer of the same dates (whose rows this
+    read did not see) makes it fail with CommitFailedError, and the caller re-reads and retries."""
     if events.num_rows == 0:
-        record_txns_only()
+        _record_txns_only(silver, events.schema, txns, meta)
         return 0
-    version_before = silver.version()
-    dates = sorted(d.isoformat() for d in pc.unique(events.column("event_date")).to_pylist())
-    scope = ", ".join(f"'{d}'" for d in dates)
-    # Any silver row with one of these ids lies in [lo, hi] (string order, as the file statistics):
-    # the range lets delta-rs skip the partition's files written for other id ranges, so a merge
-    # costs the same into a full partition as into an empty one (it grew with the partition).
-    lo, hi = (
-        _sql_string(pc.min(events.column("event_id")).as_py()),
-        _sql_string(pc.max(events.column("event_id")).as_py()),
+    dates = pc.unique(events.column("event_date"))
+    new = events.filter(pc.invert(_stored_mask(silver, events, dates)))
+    if new.num_rows == 0:
+        _record_txns_only(silver, events.schema, txns, meta)
+        return 0
+    write_table(
+        silver, SILVER, new, txns=[*txns, *date_lock_txns(silver, dates)], meta=meta, schema_mode="merge"
     )
-    predicate = (
-        f"t.event_id = s.event_id AND t.event_date = s.event_date AND t.event_date IN ({scope})"
-        f" AND t.event_id >= {lo} AND t.event_id <= {hi}"
-    )
-    metrics = (
-        silver.merge(
-            events,
-            predicate,
-            source_alias="s",
-            target_alias="t",
-            merge_schema=True,
-            writer_properties=writer_properties(SILVER),
-            commit_properties=props,
-        )
-        .when_not_matched_insert_all()
-        .execute()
-    )
-    inserted = int(metrics["num_target_rows_inserted"])
-    if inserted == 0 and silver.version() == version_before:
-        # delta-rs writes no commit for a merge that changes nothing, dropping its txns with it.
-        record_txns_only()
-    return inserted
+    return new.num_rows
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def date_lock_txns(silver: DeltaTable, dates: pa.Array) -> list[Transaction]:
+    """One txn per event_date an insert touches (version: the snapshot it read, plus one). Two
+    commits that carry the same app id conflict, so two writers that each checked the same date's
+    ids against an older snapshot can never both commit: the second re-reads and drops the ids the
+    first inserted. Writers of different dates never contend."""
+    version = silver.version() + 1
+    return [Transaction(silver_date_app_id(d.isoformat()), version) for d in sorted(dates.to_pylist())]
+
+
+def _stored_mask(silver: DeltaTable, events: pa.Table, dates: pa.Array) -> pa.Array:
+    """True for each event whose (event_id, event_date) silver holds. Any such row lies in the
+    batch's [min id, max id] (string order, as the file statistics): files written for other id
+    ranges are skipped, so the check costs the same against a full partition as an empty one."""
+    ids = events.column("event_id")
+    lo, hi = pc.min(ids).as_py(), pc.max(ids).as_py()
+    flt = (
+        ds.field("event_date").isin(dates)
+        & (ds.field("event_id") >= lo)
+        & (ds.field("event_id") <= hi)
+    )
+    stored = table_dataset(silver).to_table(filter=flt, columns=["event_id", "event_date"])
+    mask = pc.is_in(ids, value_set=stored.column("event_id").combine_chunks())
+    if not pc.any(mask).as_py():
+        return mask
+    # Same id under another date is a different row to the (event_id, event_date) key: keep it.
+    candidates = events.filter(mask).select(["event_id", "event_date"])
+    matched = candidates.join(stored, keys=["event_id", "event_date"], join_type="left semi")
+    return pc.is_in(ids, value_set=matched.column("event_id").combine_chunks())
+
+
+def _record_txns_only(silver: DeltaTable, schema: pa.Schema, txns: list[Transaction], meta: dict) -> None:
+    # Nothing to insert, but the high-water marks must still move or the chunk is re-read forever.
+    if txns:
+        write_table(silver, SILVER, schema.empty_table(), txns=txns, meta=meta)
 
 
 def touched_hours(events: pa.Table) -> set[str]:

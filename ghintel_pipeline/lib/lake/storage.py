@@ -199,6 +199,7 @@ def write_table(
     predicate: str | None = None,
     txns: list[Transaction] | None = None,
     meta: dict[str, str] | None = None,
+    schema_mode: str | None = None,
 ) -> None:
     """Write Arrow ``data`` (a table or a batch reader) to the lake table ``which`` with its
     partitioning and writer properties; ``txns``/``meta`` go into the same commit."""
@@ -207,6 +208,7 @@ def write_table(
         data,
         mode=mode,
         predicate=predicate,
+        schema_mode=schema_mode,
         partition_by=PARTITION_BY[which],
         writer_properties=writer_properties(which),
         commit_properties=CommitProperties(app_transactions=txns, custom_metadata=meta),
