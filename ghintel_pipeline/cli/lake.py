@@ -144,6 +144,11 @@ def backfill_gharchive(
         Path | None, typer.Option("--dir", help="Read YYYY-MM-DD-H.json.gz from this folder.")
     ] = None,
     gold: bool = typer.Option(True, help="Rebuild the gold assets (if defined) afterwards."),
+    workers: int = typer.Option(
+        2,
+        min=1,
+        help="Processes loading hours side by side (one run over the range); 1 = one run per hour.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Load GH Archive hours into bronze and silver (the gharchive_hourly partitions, in-process)."""
@@ -165,7 +170,9 @@ def backfill_gharchive(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("gharchive", total=len(keys))
-        for hour, result, meta in backfill_hours(keys, instance=instance, run_config=run_config):
+        for hour, result, meta in backfill_hours(
+            keys, instance=instance, run_config=run_config, workers=workers
+        ):
             if result.success:
                 hours.append({"hour": hour, **{k: v for k, v in meta.items() if k != "event_dates_touched"}})
             else:

@@ -7,7 +7,7 @@ the UI's history and the sensor sees the backfilled partitions.
 
 import time
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import dagster as dg
 
@@ -134,20 +134,37 @@ def backfill_hours(
     *,
     instance: dg.DagsterInstance,
     run_config: dict,
+    workers: int = 1,
 ) -> Iterator[tuple[str, dg.ExecuteInProcessResult, dict]]:
-    """Materialize each ``gharchive_hourly`` partition in turn; yields (hour, result, metadata)."""
+    """Materialize the ``gharchive_hourly`` partitions; yields (hour, result, metadata) per hour.
+    One run per hour with ``workers=1``; else one run over the range, its hours loaded in
+    ``workers`` processes (a failed hour fails that run: every hour is reported failed)."""
     from ghintel_pipeline.definitions import lake_definitions
 
     job = lake_definitions(Settings()).resolve_job_def("backfill_gharchive_job")
+    run = partial(
+        job.execute_in_process,
+        instance=instance,
+        resources={"lake": LakeResource()},
+        raise_on_error=False,
+    )
+    if workers > 1 and len(partition_keys) > 1:
+        config = run_config["ops"]["sources__gharchive_hourly"]["config"]
+        range_config = {"ops": {"sources__gharchive_hourly": {"config": {**config, "workers": workers}}}}
+        range_tags = {  # Dagster's tags of a run over a partition range
+            "dagster/asset_partition_range_start": partition_keys[0],
+            "dagster/asset_partition_range_end": partition_keys[-1],
+        }
+        result = run(run_config=range_config, tags={**cli_run_tags(), **range_tags})
+        meta = next(iter(materializations(result).values()), {})
+        checks = check_results(result)
+        per_hour = {m["hour"]: m for m in meta.get("per_hour") or []}
+        for key in partition_keys:
+            hour = gharchive_hour(key)
+            yield hour, result, {**per_hour.get(hour, {}), "checks": checks}
+        return
     for key in partition_keys:
-        result = job.execute_in_process(
-            partition_key=key,
-            instance=instance,
-            run_config=run_config,
-            resources={"lake": LakeResource()},
-            raise_on_error=False,
-            tags=cli_run_tags(),
-        )
+        result = run(partition_key=key, run_config=run_config, tags=cli_run_tags())
         meta = next(iter(materializations(result).values()), {})
         yield gharchive_hour(key), result, {**meta, "checks": check_results(result)}
 

@@ -74,6 +74,7 @@ def test_writers_of_other_dates_do_not_contend_and_the_change_feed_has_every_ins
     silver = ensure_table(settings, SILVER)
     feed = pa.RecordBatchReader.from_stream(silver.load_cdf(starting_version=0)).read_all()
     kinds = feed.column("_change_type").to_pylist()
-    inserted = [i for i, kind in zip(feed.column("event_id").to_pylist(), kinds, strict=True) if kind == "insert"]
+    ids = feed.column("event_id").to_pylist()
+    inserted = [i for i, kind in zip(ids, kinds, strict=True) if kind == "insert"]
     assert sorted(inserted) == sorted(silver_ids(settings))
     assert len(inserted) == 20

@@ -6,6 +6,7 @@ import json
 
 import dagster as dg
 import pyarrow.compute as pc
+import pytest
 from deltalake import DeltaTable
 from typer.testing import CliRunner
 
@@ -58,7 +59,9 @@ def test_partition_twice_gives_identical_tables(instance, resources, settings, h
     assert snapshot(settings, "silver", "github_events", "event_id").equals(silver)
 
 
-def test_cli_backfill_runs_the_partitions(ghintel_env, lake_only_location, settings, hour1_lines):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cli_backfill_runs_the_partitions(ghintel_env, lake_only_location, settings, hour1_lines, workers):
+    """One run per hour with --workers 1; one run over the range, hours in two processes, with 2."""
     runner = CliRunner()
     args = [
         "backfill",
@@ -69,6 +72,8 @@ def test_cli_backfill_runs_the_partitions(ghintel_env, lake_only_location, setti
         "2015-01-01-1",
         "--dir",
         str(HOUR_1.parent),
+        "--workers",
+        str(workers),
         "--json",
     ]
     result = runner.invoke(app, args)
@@ -85,6 +90,7 @@ def test_cli_backfill_runs_the_partitions(ghintel_env, lake_only_location, setti
     instance = dg.DagsterInstance.from_config(str(settings.home / "dagster"))
     try:
         assert instance.get_latest_materialization_event(dg.AssetKey(["sources", "gharchive_hourly"]))
+        assert len(instance.get_runs()) == (2 if workers == 1 else 1)
     finally:
         instance.dispose()
     bad = runner.invoke(app, ["backfill", "gharchive", "--from", "2015-01-01-2", "--to", "2015-01-01-1"])

@@ -1,11 +1,13 @@
 """Sources: the raw-events Kafka topic (produced outside Dagster) and GH Archive hours.
 
 ``gharchive_hourly`` loads one GH Archive hour per partition straight into bronze and silver via
-``backfill_gharchive_hour``; re-materializing a partition replaces that hour's bronze rows and
+``backfill_gharchive_hour`` (a run over a partition range loads its hours in ``workers`` processes,
+``backfill_gharchive_hours``); re-materializing a partition replaces that hour's bronze rows and
 leaves silver unchanged (insert-only merge on event_id), so backfills are safe to repeat.
 """
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -16,7 +18,9 @@ from ghintel_pipeline.defs.keys import GHARCHIVE_KEY, KAFKA_TOPIC_KEY
 from ghintel_pipeline.defs.resources import LakeResource
 from ghintel_pipeline.defs.silver.assets import DATES_TOUCHED, dates_of_hours, rate
 from ghintel_pipeline.lib.dagster_instance import LAKE_WRITER_POOL
+from ghintel_pipeline.lib.gharchive.hours import hour_url, parse_hour
 from ghintel_pipeline.lib.lake import backfill_gharchive_hour
+from ghintel_pipeline.lib.lake.backfill_hours import backfill_gharchive_hours
 from ghintel_pipeline.lib.settings import Settings
 
 PARTITION_FMT = "%Y-%m-%d-%H"
@@ -48,6 +52,9 @@ class GharchiveConfig(dg.Config):
 
     dir: str | None = Field(default=None, description="Folder holding YYYY-MM-DD-H.json.gz files.")
     base_url: str | None = Field(default=None, description="HTTP base URL instead of GHARCHIVE_BASE_URL.")
+    workers: int = Field(
+        default=2, ge=1, description="Processes loading the hours of a range run (one hour each at a time)."
+    )
 
 
 def hour_source(config: GharchiveConfig, settings: Settings, hour: str) -> str | None:
@@ -63,29 +70,44 @@ def hour_source(config: GharchiveConfig, settings: Settings, hour: str) -> str |
 def load_gharchive_partition(
     context: dg.AssetExecutionContext, config: GharchiveConfig, lake: LakeResource
 ) -> dg.MaterializeResult:
-    """The body of ``gharchive_hourly``: the partition's hour into bronze and silver."""
+    """The body of ``gharchive_hourly``: the run's hour, or its hour range (``ghintel backfill
+    gharchive --workers N`` runs one), into bronze and silver."""
+    started = time.monotonic()
     lake_settings = lake.settings()
-    hour = gharchive_hour(context.partition_key)
-    source = hour_source(config, lake_settings, hour)
-    report = backfill_gharchive_hour(lake_settings, hour, path_or_url=source)
-    context.log.info(
-        f"{hour}: {report['lines']} lines, {report['silver_written']} new silver events, "
-        f"{report['duplicates']} duplicates, {report['quarantined']} quarantined in {report['seconds']:.1f}s"
-    )
+    hours = [gharchive_hour(key) for key in context.partition_keys]
+    if len(hours) == 1:
+        source = hour_source(config, lake_settings, hours[0])
+        reports = [backfill_gharchive_hour(lake_settings, hours[0], path_or_url=source)]
+    else:
+        base = lake_settings.gharchive_base_url
+        sources = [(h, hour_source(config, lake_settings, h) or hour_url(base, parse_hour(h))) for h in hours]
+        reports = backfill_gharchive_hours(lake_settings, sources, parallel=config.workers)
+    for report in reports:
+        context.log.info(
+            f"{report['hour']}: {report['lines']} lines, {report['silver_written']} new silver events, "
+            f"{report['duplicates']} duplicates, {report['quarantined']} quarantined "
+            f"in {report['seconds']:.1f}s"
+        )
+    counts = ("lines", "bronze_rows", "silver_written", "duplicates", "quarantined")
+    totals = {k: sum(r[k] for r in reports) for k in counts}
+    seconds = reports[0]["seconds"] if len(reports) == 1 else round(time.monotonic() - started, 3)
+    touched = sorted({h for r in reports for h in r["event_hours_touched"]})
+    per_hour = [_hour_meta(r) for r in reports] if len(reports) > 1 else None
     return dg.MaterializeResult(
         metadata={
-            "hour": hour,
-            "file": report["file"],
-            "lines": report["lines"],
-            "bronze_rows": report["bronze_rows"],
-            "silver_written": report["silver_written"],
-            "duplicates": report["duplicates"],
-            "quarantined": report["quarantined"],
-            "seconds": report["seconds"],
-            "events_per_s": rate(report["lines"], report["seconds"]),
-            DATES_TOUCHED: dg.MetadataValue.json(dates_of_hours(report["event_hours_touched"])),
+            "hour": hours[0] if len(hours) == 1 else f"{hours[0]}..{hours[-1]}",
+            "file": reports[0]["file"] if len(reports) == 1 else f"{len(reports)} files",
+            **totals,
+            "seconds": seconds,
+            "events_per_s": rate(totals["lines"], seconds),
+            DATES_TOUCHED: dg.MetadataValue.json(dates_of_hours(touched)),
+            **({"per_hour": dg.MetadataValue.json(per_hour)} if per_hour else {}),
         }
     )
+
+
+def _hour_meta(report: dict) -> dict:
+    return {k: v for k, v in report.items() if k != "event_hours_touched"}
 
 
 def build_gharchive_hourly(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:

@@ -39,6 +39,7 @@ from ghintel_pipeline.lib.lake.storage import (
     QUARANTINE_SCHEMA,
     SILVER,
     UTC_US,
+    binary_array,
     ensure_table,
     table_dataset,
     write_table,
@@ -70,7 +71,7 @@ def _bronze_batches(
         counter[0] += n
         return pa.RecordBatch.from_pydict(
             {
-                "value": pa.array(buf, pa.binary()),
+                "value": binary_array(buf),
                 "kafka_key": pa.nulls(n, pa.binary()),
                 "kafka_topic": pa.nulls(n, pa.string()),
                 "kafka_partition": pa.nulls(n, pa.int32()),

@@ -39,6 +39,7 @@ from ghintel_pipeline.lib.lake.storage import (
     BRONZE,
     BRONZE_SCHEMA,
     UTC_US,
+    binary_array,
     ensure_table,
     table_dataset,
     write_table,
@@ -117,7 +118,7 @@ class _Batch:
         c = self.cols
         return pa.table(
             {
-                "value": pa.array(c["value"], pa.binary()),
+                "value": binary_array(c["value"]),
                 "kafka_key": pa.array(c["key"], pa.binary()),
                 "kafka_topic": pa.array([topic] * n, pa.string()),
                 "kafka_partition": pa.array(c["partition"], pa.int32()),

@@ -39,7 +39,6 @@ from ghintel_pipeline.lib.lake.storage import (
     open_table,
     table_dataset,
     write_table,
-    writer_properties,
 )
 from ghintel_pipeline.lib.records import AsDict
 from ghintel_pipeline.lib.settings import Settings
@@ -116,11 +115,14 @@ def validate_rows(settings: Settings, rows: pa.Table, now: dt.datetime | None = 
         max_bytes=settings.ghintel_max_event_bytes,
     )
     events = result.events
-    lineage = rows.select(LINEAGE).take(pa.array(result.event_index, pa.int64()))
+    lineage = rows.select(LINEAGE)
+    if len(result.event_index) < rows.num_rows:
+        lineage = lineage.take(pa.array(result.event_index, pa.int64()))
     for name in LINEAGE:
         events = events.append_column(name, lineage.column(name))
     before = events.num_rows
-    if before:
+    # Re-taking every column (multi-kilobyte payloads) only when the batch does repeat an id.
+    if before and pc.count_distinct(events.column("event_id")).as_py() < before:
         events = events.append_column("__row", pa.array(range(before), pa.int64()))
         first = events.group_by("event_id", use_threads=False).aggregate([("__row", "min")])
         keep = pc.sort_indices(first.column("__row_min"))
@@ -187,11 +189,7 @@ def _stored_mask(silver: DeltaTable, events: pa.Table, dates: pa.Array) -> pa.Ar
     ranges are skipped, so the check costs the same against a full partition as an empty one."""
     ids = events.column("event_id")
     lo, hi = pc.min(ids).as_py(), pc.max(ids).as_py()
-    flt = (
-        ds.field("event_date").isin(dates)
-        & (ds.field("event_id") >= lo)
-        & (ds.field("event_id") <= hi)
-    )
+    flt = ds.field("event_date").isin(dates) & (ds.field("event_id") >= lo) & (ds.field("event_id") <= hi)
     stored = table_dataset(silver).to_table(filter=flt, columns=["event_id", "event_date"])
     mask = pc.is_in(ids, value_set=stored.column("event_id").combine_chunks())
     if not pc.any(mask).as_py():

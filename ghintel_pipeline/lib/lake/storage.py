@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from array import array
+from itertools import accumulate
 
 import pyarrow as pa
 import pyarrow.dataset as pa_ds
@@ -111,6 +113,18 @@ def storage_options(settings: LakeSettings) -> dict | None:
             "AWS_S3_ALLOW_UNSAFE_RENAME": "true" if settings.aws_s3_allow_unsafe_rename else None,
         }
     )
+
+
+def binary_array(values: list[bytes]) -> pa.Array:
+    """``pa.array(values, pa.binary())`` built from one joined buffer and its offsets: about 10x
+    cheaper for the multi-kilobyte lines of an hour (one memcpy instead of a copy per value)."""
+    if None in values:  # a Kafka tombstone
+        return pa.array(values, pa.binary())
+    data = b"".join(values)
+    if len(data) >= 2**31:  # beyond int32 offsets
+        return pa.array(values, pa.binary())
+    offsets = array("i", accumulate(map(len, values), initial=0))
+    return pa.Array.from_buffers(pa.binary(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def silver_schema() -> pa.Schema:
