@@ -133,6 +133,21 @@ def test_many_hours_at_once_commit_what_one_by_one_commits(tmp_path):
         )
 
 
+@pytest.mark.slow
+def test_the_same_hour_in_two_workers_at_once_lands_once(tmp_path):
+    """Both workers overwrite the hour's bronze rows at the same time: one commit conflicts and its
+    hour is re-run; bronze and silver end as after loading the hour once."""
+    from ghintel_pipeline.lib.lake.backfill_hours import backfill_gharchive_hours
+
+    once = Settings(ghintel_home=tmp_path / "once")
+    backfill_gharchive_hour(once, "2015-01-01-1", path_or_url=str(HOUR_1))
+    twice = Settings(ghintel_home=tmp_path / "twice")
+    results = backfill_gharchive_hours(twice, [("2015-01-01-1", str(HOUR_1))] * 2, parallel=2)
+    assert [r["silver_written"] for r in results] == [len(file_lines(HOUR_1)), 0]
+    assert _silver_without_times(twice).equals(_silver_without_times(once))
+    assert _sorted(twice, BRONZE, "line_number").num_rows == len(file_lines(HOUR_1))
+
+
 def test_a_failing_hour_fails_the_call_after_the_others_loaded(tmp_path):
     from ghintel_pipeline.lib.lake.backfill_hours import backfill_gharchive_hours
 

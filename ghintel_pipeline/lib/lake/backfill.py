@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import orjson
 import pyarrow as pa
@@ -52,9 +52,7 @@ CACHE_BYTES = 128 << 20
 
 
 class WriteTurns(Protocol):
-    """How concurrent hours take turns (lib/lake/backfill_hours.py): a bronze lock, a silver turn."""
-
-    bronze: Any  # a lock: one bronze write at a time
+    """How concurrent hours take turns (lib/lake/backfill_hours.py): silver merges in order."""
 
     def silver(self, turn: int) -> AbstractContextManager[None]: ...
 
@@ -120,7 +118,7 @@ def backfill_lines(
     While delta-rs writes bronze (Rust, without the GIL) the same batches are validated here; the
     silver merge only starts once the bronze commit has landed. The lines beyond the first
     ``CACHE_BYTES`` of an hour are instead read back from bronze in chunks after the commit.
-    ``turns`` (from ``backfill_gharchive_hours``) orders the writes of concurrent hours."""
+    ``turns`` (from ``backfill_gharchive_hours``) orders the silver merges of concurrent hours."""
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC)
     counter = [0]
@@ -132,15 +130,17 @@ def backfill_lines(
 
     def write() -> None:
         try:
-            with turns.bronze if turns else nullcontext():  # opened under the lock: the latest snapshot
-                write_table(
-                    ensure_table(settings, BRONZE),
-                    BRONZE,
-                    reader,
-                    mode="overwrite",
-                    predicate=f"gharchive_hour = '{hour}'",
-                    meta={"ghintel.operation": "backfill", "ghintel.hour": hour},
-                )
+            # Concurrent hours write bronze side by side: each overwrite only removes its own hour's
+            # files, so they commit without conflict; one that does conflict (the same hour twice,
+            # or a compacted file holding both hours) raises CommitFailedError and the hour is re-run.
+            write_table(
+                ensure_table(settings, BRONZE),
+                BRONZE,
+                reader,
+                mode="overwrite",
+                predicate=f"gharchive_hour = '{hour}'",
+                meta={"ghintel.operation": "backfill", "ghintel.hour": hour},
+            )
         except BaseException as exc:  # re-raised below, in the caller's thread
             failure.append(exc)
             tee.abort()

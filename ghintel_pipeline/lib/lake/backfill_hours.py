@@ -2,24 +2,30 @@
 
 A worker process runs the whole ``backfill_lines`` of its hour (read, validate, bronze, silver), so
 the Python work of two hours runs on two cores and each process keeps the memory of one hour
-(the single-hour budget, < 1 GB). ``HourTurns`` keeps the writes as a one-by-one backfill makes
-them: one bronze write at a time, and silver merges in the order the hours were given, so the
-first delivery of an event that two hours hold is the same one; the next hour reads, validates
-and writes bronze while the one before merges into silver. Workers are spawned, so a script that
-calls this must guard its top level with ``if __name__ == "__main__":`` (as for any process pool).
+(the single-hour budget, < 1 GB). Hours read, validate and write bronze side by side (each
+replaces only its own hour's rows); ``HourTurns`` keeps the silver merges in the order the hours
+were given, as a one-by-one backfill makes them, so the first delivery of an event that two hours
+hold is the same one. A bronze commit that conflicts (the same hour twice at once, or a compacted
+file holding both hours) re-runs its hour: the overwrite makes that harmless. Workers are spawned,
+so a script that calls this must guard its top level with ``if __name__ == "__main__":`` (as for
+any process pool).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
+from deltalake.exceptions import CommitFailedError
+
 from ghintel_pipeline.lib.gharchive.hours import is_hour_spec
 from ghintel_pipeline.lib.gharchive.reader import event_lines
 from ghintel_pipeline.lib.lake.backfill import backfill_lines
+from ghintel_pipeline.lib.lake.silver import MAX_CONFLICTS
 from ghintel_pipeline.lib.settings import Settings
 
 
@@ -27,7 +33,6 @@ class HourTurns:
     """Cross-process order of one multi-hour backfill (locks shared with the workers at start)."""
 
     def __init__(self, ctx, hours: int) -> None:
-        self.bronze = ctx.Lock()
         self._next = ctx.Value("i", 0, lock=False)
         self._passed = ctx.Array("b", hours, lock=False)
         self._cond = ctx.Condition()
@@ -63,8 +68,15 @@ def _backfill_turn(settings: Settings, turn: int, hour: str, source: str) -> dic
     assert _TURNS is not None, "worker started without its turns"
     with _TURNS.guard(turn):
         try:
-            lines = event_lines(source, timeout_s=settings.gharchive_http_timeout_s)
-            return backfill_lines(settings, hour, lines, label=Path(source).name, turns=_TURNS, turn=turn)
+            for attempt in range(MAX_CONFLICTS):
+                lines = event_lines(source, timeout_s=settings.gharchive_http_timeout_s)
+                try:
+                    return backfill_lines(
+                        settings, hour, lines, label=Path(source).name, turns=_TURNS, turn=turn
+                    )
+                except CommitFailedError:
+                    time.sleep(0.05 * (attempt + 1))
+            raise RuntimeError("its commits kept conflicting")
         except Exception as exc:  # delta-rs errors do not pickle: the message crosses, the type is named
             raise RuntimeError(f"backfill of {hour} failed: {type(exc).__name__}: {exc}") from None
 
