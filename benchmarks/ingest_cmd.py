@@ -71,7 +71,9 @@ def _render(result: dict, out: Console) -> None:
     row("file -> bronze -> silver (real hours)", result.get("file_to_silver_original"))
     row("baseline: duckdb read_ndjson, typed columns (amplified)", result.get("duckdb_typed_amplified"))
     row("file -> bronze -> silver (amplified 2025-shaped)", result.get("file_to_silver_amplified"))
-    row("multi-hour backfill, hours pipelined (amplified)", result.get("backfill_hours_amplified"))
+    hours = result.get("backfill_hours_amplified")
+    workers = hours["workers"] if hours else 2
+    row(f"multi-hour backfill, {workers} worker processes (amplified)", hours)
     if "kafka" in result:
         k = result["kafka"]
         row("produce amplified hours to Kafka (RawEventProducer)", k["produce"])
