@@ -52,7 +52,7 @@ def bench_ingest(
 def _render(result: dict, out: Console) -> None:
     table = figures_table(
         f"lakehouse ingest: {', '.join(result['files'])}",
-        ("path", "events", "seconds", "events/s", "events/CPU-s", "peak RSS MB"),
+        ("path", "events", "seconds", "events/s", "events/CPU-s", "peak RSS MB (at start)"),
     )
 
     def row(name: str, fig: dict | None) -> None:
@@ -63,7 +63,7 @@ def _render(result: dict, out: Console) -> None:
                 f"{fig['seconds']:.2f}",
                 f"{fig['events_per_s']:,}",
                 f"{fig['events_per_cpu_s']:,}" if "events_per_cpu_s" in fig else "",
-                str(fig.get("peak_rss_mb", "")),
+                _rss(fig),
             )
 
     row("baseline: duckdb read_ndjson, typed columns (real hours)", result.get("duckdb_typed_original"))
@@ -91,3 +91,10 @@ def _render(result: dict, out: Console) -> None:
             per_cpu = result.get(f"{key}_per_cpu_s", "n/a")
             name = key.removeprefix("ratio_").replace("_vs_", " / ")
             out.print(f"speed ratio {name}: {value:.2f}x (per CPU-second: {per_cpu}x)")
+
+
+def _rss(fig: dict) -> str:
+    if "peak_rss_mb" not in fig:
+        return ""
+    start = fig.get("rss_at_start_mb")
+    return f"{fig['peak_rss_mb']}" + (f" ({start})" if start is not None else "")
