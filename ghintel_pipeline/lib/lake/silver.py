@@ -1,9 +1,10 @@
-"""Bronze -> silver: apply the contract, quarantine what fails, merge events by ``event_id``.
+"""Bronze -> silver: apply the contract, quarantine what fails, insert events new by ``event_id``.
 
 Silver keeps its own high-water mark per Kafka partition (txn ``ghintel-silver:{topic}:{p}``) in
-the same commit as the merge, so a crash anywhere re-processes the same bronze rows, and the merge
-(insert-only, first delivery wins) makes that harmless. Quarantine has its own txns, so a row is
-quarantined once even when the silver merge after it did not happen.
+the same commit as the insert, so a crash anywhere re-processes the same bronze rows, and the
+insert (of ids silver does not hold, first delivery wins; ``merge_events``) makes that harmless.
+Quarantine has its own txns, so a row is quarantined once even when the silver insert after it
+did not happen.
 """
 
 from __future__ import annotations
