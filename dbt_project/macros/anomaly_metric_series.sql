@@ -5,7 +5,11 @@
   the hours to score (scope 'target': one column event_hour) or of the baseline window (scope
   'history': columns since, until), `candidates` the scored rows.
   scope 'target': the rescored hours, only entity-hours reaching the metric's minimum volume.
-  scope 'history': the baseline window, only (entity, metric) pairs that are candidates.
+  scope 'history': the baseline window, only (entity, metric) pairs that are candidates. On an
+  incremental run the literal span (a superset of the window) replaces the window's subquery
+  bounds: extra hours are harmless, as each candidate joins only its own trailing hours, and
+  with subquery bounds DuckDB misjudged the scan as small and built its hash table on the
+  millions of series rows instead of the candidates (7 d lake: 1.7 -> 0.1 s).
   Rows: entity_type, entity_id, entity, metric, event_hour, observed, min_volume.
 -#}
 {% macro anomaly_metric_series(scope, repo_hours, org_hours, within, candidates=none) -%}
@@ -37,11 +41,15 @@
         where
         {%- if scope == 'target' %}
             event_hour in (select event_hour from {{ within }})
-        {%- else %}
-            event_hour between (select since from {{ within }}) and (select until from {{ within }})
-            and {{ id_column }} in (select entity_id from {{ candidates }} where entity_type = '{{ kind }}')
-        {%- endif %}
             {{ scan_span_filter('event_hour', span) }}
+        {%- else %}
+            {{ id_column }} in (select entity_id from {{ candidates }} where entity_type = '{{ kind }}')
+            {%- if span %}
+            {{ scan_span_filter('event_hour', span) }}
+            {%- else %}
+            and event_hour between (select since from {{ within }}) and (select until from {{ within }})
+            {%- endif %}
+        {%- endif %}
     ) unpivot (observed for metric in ({{ volumes | join(', ') }})) as series
     {%- if scope == 'target' %}
     where

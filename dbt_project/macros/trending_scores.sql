@@ -37,7 +37,9 @@ recent as (
     select
         activity.*,
         as_of.as_of,
-        cast(date_diff('hour', activity.event_hour, as_of.as_of) as integer) as age_hours
+        -- both are whole UTC hours: epoch arithmetic, not date_diff on TIMESTAMPTZ (ICU calendar
+        -- math, half of this model's CPU at 7 d of history)
+        cast((epoch(as_of.as_of) - epoch(activity.event_hour)) // 3600 as integer) as age_hours
     from {{ activity }} as activity
     inner join candidate_repos as as_of
         on activity.repo_id = as_of.repo_id
