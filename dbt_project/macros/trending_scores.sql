@@ -1,13 +1,14 @@
 {#-
   The trending score (docs/metrics.md#repo_trending) of every hour in `as_of_hours` (a relation
   or CTE with one column `as_of`): the top repositories per window (1h, 24h, 7d, 30d) ending at
-  that hour, from the relations `activity` (int_events_aggregated_to_repo_actor_hours) and
+  that hour, from the relations `activity` (int_events_aggregated_to_repo_actor_hours),
+  `pairs` (int_repo_actors_collected: only to skip early the repositories no window can rank) and
   `coverage` (data_coverage). One rule for repo_trending (the newest hour) and repo_trending_history
   (every scored hour). Counts people, not events: distinct non-bot stargazers and forkers, plus
   contributor activity capped per actor, all weighted by recency. Expands to CTEs ending in
   `trending_scored`; the caller selects from it.
 -#}
-{% macro trending_scores(activity, coverage, as_of_hours) %}
+{% macro trending_scores(activity, pairs, coverage, as_of_hours) %}
 windows as (
 
     select * from (
@@ -16,15 +17,33 @@ windows as (
 
 ),
 
+candidate_repos as (
+
+    -- a superset of the repositories a window can rank, from one row per (repo, actor) pair
+    -- instead of one per hour: trending_min_actors people whose latest event on the repository
+    -- is younger than the widest window (an actor active in that window has last_seen inside it).
+    -- The hourly rows are then joined by repository, not by a range over every hour.
+    select as_of.as_of, pairs.repo_id
+    from {{ pairs }} as pairs
+    inner join {{ as_of_hours }} as as_of
+        on pairs.last_seen > as_of.as_of - (select max(window_hours) from windows) * interval 1 hour
+    group by as_of.as_of, pairs.repo_id
+    having count(*) >= {{ var('trending_min_actors') }}
+
+),
+
 recent as (
 
     select
         activity.*,
         as_of.as_of,
-        cast(date_diff('hour', activity.event_hour, as_of.as_of) as integer) as age_hours
+        -- both are whole UTC hours: epoch arithmetic, not date_diff on TIMESTAMPTZ (ICU calendar
+        -- math, half of this model's CPU at 7 d of history)
+        cast((epoch(as_of.as_of) - epoch(activity.event_hour)) // 3600 as integer) as age_hours
     from {{ activity }} as activity
-    inner join {{ as_of_hours }} as as_of
-        on activity.event_hour <= as_of.as_of
+    inner join candidate_repos as as_of
+        on activity.repo_id = as_of.repo_id
+        and activity.event_hour <= as_of.as_of
         and activity.event_hour > as_of.as_of - interval 1440 hour
     where not activity.is_bot
 

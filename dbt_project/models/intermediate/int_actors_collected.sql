@@ -15,7 +15,7 @@ totals as (
         arg_max(actor_login, last_event_at) as login,
         bool_or(is_bot) as is_bot,
         {{ lifetime_span() }},
-        sum(events) as events,
+        {{ sum_counts(['events']) }},
         count(*) as active_days
     from actor_days
     group by actor_id

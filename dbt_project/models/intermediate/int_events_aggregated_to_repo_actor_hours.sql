@@ -26,7 +26,7 @@ aggregated as (
         count(*) as events,
         count(*) filter (where event_type = 'PushEvent') as pushes,
         -- null-aware: NULL unless at least one push of the hour carried a size
-        sum(commit_count) filter (where event_type = 'PushEvent') as commits,
+        cast(sum(commit_count) filter (where event_type = 'PushEvent') as bigint) as commits,
         count(*) filter (where event_type = 'WatchEvent') as stars,
         count(*) filter (where event_type = 'ForkEvent') as forks,
         count(*) filter (where event_type = 'PullRequestEvent' and action = 'opened') as prs_opened,

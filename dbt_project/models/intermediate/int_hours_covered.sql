@@ -12,7 +12,7 @@ final as (
 
     select
         event_hour,
-        sum(events) as events
+        {{ sum_counts(['events']) }}
     from source_hours
     group by event_hour
 

@@ -39,7 +39,7 @@ totals as (
         org_id,
         arg_max(org_login, last_event_at) as org_login,
         {{ lifetime_span() }},
-        sum(events) as events,
+        {{ sum_counts(['events']) }},
         count(*) as active_days
     from org_days
     group by org_id

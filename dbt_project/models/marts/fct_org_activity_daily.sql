@@ -12,7 +12,7 @@ final as (
         org_id,
         arg_max(org_login, last_event_at) as org_login,
         event_date,
-        sum(events) as events,
+        {{ sum_counts(['events']) }},
         count(distinct repo_id) as repos,
         count(distinct actor_id) as actors,
         {{ sum_counts(['pushes', 'stars', 'forks', 'prs_opened', 'prs_merged', 'issues_opened']) }},

@@ -33,7 +33,7 @@ with as_of as (
 
 ),
 
-{{ trending_scores(ref('int_events_aggregated_to_repo_actor_hours'), ref('data_coverage'), 'as_of') }},
+{{ trending_scores(ref('int_events_aggregated_to_repo_actor_hours'), ref('int_repo_actors_collected'), ref('data_coverage'), 'as_of') }},
 
 final as (
 

@@ -29,7 +29,7 @@ scored_hours as (
 
 ),
 
-{{ trending_scores(ref('int_events_aggregated_to_repo_actor_hours'), ref('data_coverage'), 'scored_hours') }},
+{{ trending_scores(ref('int_events_aggregated_to_repo_actor_hours'), ref('int_repo_actors_collected'), ref('data_coverage'), 'scored_hours') }},
 
 final as (
 

@@ -1,5 +1,9 @@
 -- One row per silver event with only the columns gold uses. A view: downstream incremental
 -- models filter it on event_date/event_hour and DuckDB pushes those filters into the Delta scan.
+-- The recompute spec scopes its data tests to the recomputed hours (macros/get_where_subquery.sql),
+-- so a minute tests its hour's event ids, not all of silver: an event's id fixes its created_at,
+-- so a duplicate always shares an hour with the new row that made it.
+{{ config(recompute={'grain': 'hour', 'column': 'event_hour', 'date_column': 'event_date'}) }}
 with source as (
 
     select * from {{ source('silver', 'github_events') }}

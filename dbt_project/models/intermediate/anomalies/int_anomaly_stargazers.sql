@@ -27,6 +27,7 @@ stargazers as (
     inner join rescored using (event_hour)
     where activity.stars > 0
         and activity.event_hour between baseline_window.since and baseline_window.until
+        {{ scan_span_filter('activity.event_hour', anomaly_scan_span('target')) }}
 
 ),
 
@@ -46,6 +47,7 @@ stargazer_history as (
         and history.event_hour >= stargazers.event_hour - interval {{ var('anomaly_baseline_hours') }} hour
     -- bounds the scan to the rescored window, not the whole history
     where history.event_hour between baseline_window.since and baseline_window.until
+        {{ scan_span_filter('history.event_hour', anomaly_scan_span('history')) }}
     group by stargazers.event_hour, stargazers.actor_id
 
 ),
