@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pa_ds
 from deltalake import DeltaTable
 
@@ -43,20 +44,48 @@ class EventFile:
         return first < len(hours) and hours[first] <= self.newest
 
 
+RepoFilter = tuple[str, pc.Expression]  # a repository name and the expression selecting its rows
+
+
+def _rows_by_repo(table: pa.Table) -> dict[str | None, pa.Array]:
+    """Row numbers of each repository in a decoded file (ascending), built once per cached file."""
+    names = table["repo_name"].cast(pa.string())
+    order = pc.sort_indices(names)  # stable: a repository's rows keep the file order
+    keys = names.take(order).to_pylist()
+    out: dict[str | None, pa.Array] = {}
+    start = 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            out[keys[start]] = order.slice(start, i - start)
+            start = i
+    return out
+
+
 class FileCache:
     """Decoded files (all ``/events`` columns) by path, least recently used out past ``max_bytes``.
 
     Delta files never change once written, so an entry never goes stale; a page over cached files
-    filters a few thousand rows in memory instead of decoding Parquet.
+    filters a few thousand rows in memory instead of decoding Parquet. A repository filter takes the
+    repository's rows through a per-file index of row numbers (built on first use, counted in the
+    cache's bytes): an Arrow filter over a whole file cost ~0.8 ms, about 60 % of a repository page.
     """
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self._tables: OrderedDict[str, pa.Table] = OrderedDict()
+        self._repo_rows: dict[str, dict[str | None, pa.Array]] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def read(self, file: EventFile, schema: pa.Schema, columns: list[str], predicate) -> pa.Table:
+    def read(
+        self,
+        file: EventFile,
+        schema: pa.Schema,
+        columns: list[str],
+        predicate: pc.Expression | None,
+        repo: RepoFilter | None = None,
+    ) -> pa.Table:
+        """The file's rows matching ``predicate`` and, when given, of the repository ``repo``."""
         path = file.fragment.path
         with self._lock:
             table = self._tables.get(path)
@@ -64,16 +93,35 @@ class FileCache:
                 self._tables.move_to_end(path)
         if table is None:
             if self.max_bytes == 0:
-                return file.fragment.to_table(schema=schema, columns=columns, filter=predicate)
+                full = predicate if repo is None else (repo[1] if predicate is None else repo[1] & predicate)
+                return file.fragment.to_table(schema=schema, columns=columns, filter=full)
             table = file.fragment.to_table(schema=schema, columns=columns)
             with self._lock:
                 if path not in self._tables:
                     self._tables[path] = table
                     self._bytes += table.nbytes
-                while self._bytes > self.max_bytes and len(self._tables) > 1:
-                    _, dropped = self._tables.popitem(last=False)
-                    self._bytes -= dropped.nbytes
+                self._evict()
+        if repo is not None:
+            index = self._repo_rows.get(path)
+            if index is None:
+                index = _rows_by_repo(table)
+                with self._lock:
+                    if path in self._tables and path not in self._repo_rows:
+                        self._repo_rows[path] = index
+                        self._bytes += sum(rows.nbytes for rows in index.values())
+                        self._evict()
+            rows = index.get(repo[0])
+            table = table.take(rows) if rows is not None else table.slice(0, 0)
         return table if predicate is None else table.filter(predicate)
+
+    def _evict(self) -> None:
+        """Least recently used files out (with their index) until the cache fits; under the lock."""
+        while self._bytes > self.max_bytes and len(self._tables) > 1:
+            path, dropped = self._tables.popitem(last=False)
+            self._bytes -= dropped.nbytes
+            index = self._repo_rows.pop(path, None)
+            if index is not None:
+                self._bytes -= sum(rows.nbytes for rows in index.values())
 
 
 def _utc(value: datetime | None, default: datetime) -> datetime:
