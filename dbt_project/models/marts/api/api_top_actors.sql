@@ -76,25 +76,43 @@ spans as (
 
 ),
 
+span_hours as (
+
+    -- the hours of each window that are not inside one of its whole days (an equi-join key: a
+    -- range join sorted the whole hourly mart)
+    select as_of, window_name, unnest(generate_series(first_hour, as_of, interval 1 hour)) as event_hour,
+           first_day, last_day
+    from spans
+
+),
+
+span_days as (
+
+    select as_of, window_name, unnest(generate_series(first_day, last_day, interval 1 day))::date as event_date
+    from spans
+    where first_day <= last_day
+
+),
+
 parts as (
 
-    select spans.as_of, spans.window_name, hourly.actor_login, hourly.is_bot,
+    select span_hours.as_of, span_hours.window_name, hourly.actor_login, hourly.is_bot,
            hourly.events, hourly.pushes, hourly.commits, hourly.prs_opened, hourly.prs_merged,
            hourly.reviews, hourly.comments, hourly.issues_opened
-    from spans
+    from span_hours
     inner join hourly
-        on hourly.event_hour >= spans.first_hour and hourly.event_hour <= spans.as_of
-    where spans.first_day > spans.last_day
-        or not (hourly.event_date between spans.first_day and spans.last_day)
+        on hourly.event_hour = span_hours.event_hour
+    where span_hours.first_day > span_hours.last_day
+        or not (cast(span_hours.event_hour as date) between span_hours.first_day and span_hours.last_day)
 
     union all
 
-    select spans.as_of, spans.window_name, daily.actor_login, daily.is_bot,
+    select span_days.as_of, span_days.window_name, daily.actor_login, daily.is_bot,
            daily.events, daily.pushes, daily.commits, daily.prs_opened, daily.prs_merged,
            daily.reviews, daily.comments, daily.issues_opened
-    from spans
+    from span_days
     inner join daily
-        on daily.event_date between spans.first_day and spans.last_day
+        on daily.event_date = span_days.event_date
 
 ),
 
