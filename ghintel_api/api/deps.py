@@ -19,7 +19,7 @@ from ghintel_api.core.lake import Lake
 from ghintel_api.core.routing import OneHopRoute
 from ghintel_api.core.windows import clamp_as_of
 from ghintel_api.queries.orgs import resolve_org
-from ghintel_api.queries.repos import resolve_repo
+from ghintel_api.queries.repos import resolve_repo, resolve_repo_name
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of GHINTEL_API_KEYS")
 
@@ -125,6 +125,15 @@ def repo_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> d
     if repo is None:
         raise HTTPException(status_code=404, detail=f"unknown repository {full_name}")
     return repo
+
+
+def repo_name_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> str:
+    """The stored ``owner/name`` of the dim_repos row :func:`repo_or_404` would return; no query
+    when the name index answers (routes that need only the name)."""
+    name = resolve_repo_name(lake, cur, full_name)
+    if name is None:
+        raise HTTPException(status_code=404, detail=f"unknown repository {full_name}")
+    return name
 
 
 def org_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pa_ds
 from deltalake import DeltaTable
 
@@ -43,20 +44,59 @@ class EventFile:
         return first < len(hours) and hours[first] <= self.newest
 
 
+RepoFilter = tuple[str, pc.Expression]  # a repository name and the expression selecting its rows
+
+
+@dataclass(frozen=True)
+class RepoCodes:
+    """A decoded file's repository column dictionary-encoded: each row's code, each name's code."""
+
+    codes: pa.Array
+    code_of: dict[str | None, int]
+
+    @classmethod
+    def of(cls, table: pa.Table) -> RepoCodes:
+        encoded = table["repo_name"].cast(pa.string()).combine_chunks().dictionary_encode()
+        names = encoded.dictionary.to_pylist()
+        return cls(encoded.indices, {name: code for code, name in enumerate(names)})
+
+    @property
+    def nbytes(self) -> int:
+        return self.codes.nbytes + 64 * len(self.code_of)
+
+    def rows(self, table: pa.Table, repo: str) -> pa.Table:
+        code = self.code_of.get(repo)
+        if code is None:
+            return table.slice(0, 0)
+        return table.filter(pc.equal(self.codes, pa.scalar(code, self.codes.type)))
+
+
 class FileCache:
     """Decoded files (all ``/events`` columns) by path, least recently used out past ``max_bytes``.
 
     Delta files never change once written, so an entry never goes stale; a page over cached files
-    filters a few thousand rows in memory instead of decoding Parquet.
+    filters a few thousand rows in memory instead of decoding Parquet. A repository filter compares
+    the file's dictionary codes of ``repo_name`` (encoded on first use, counted in the cache's bytes)
+    instead of running an Arrow expression over the strings: that filter cost ~0.8 ms per file,
+    about 60 % of a repository page.
     """
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self._tables: OrderedDict[str, pa.Table] = OrderedDict()
+        self._repo_codes: dict[str, RepoCodes] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def read(self, file: EventFile, schema: pa.Schema, columns: list[str], predicate) -> pa.Table:
+    def read(
+        self,
+        file: EventFile,
+        schema: pa.Schema,
+        columns: list[str],
+        predicate: pc.Expression | None,
+        repo: RepoFilter | None = None,
+    ) -> pa.Table:
+        """The file's rows matching ``predicate`` and, when given, of the repository ``repo``."""
         path = file.fragment.path
         with self._lock:
             table = self._tables.get(path)
@@ -64,16 +104,34 @@ class FileCache:
                 self._tables.move_to_end(path)
         if table is None:
             if self.max_bytes == 0:
-                return file.fragment.to_table(schema=schema, columns=columns, filter=predicate)
+                full = predicate if repo is None else (repo[1] if predicate is None else repo[1] & predicate)
+                return file.fragment.to_table(schema=schema, columns=columns, filter=full)
             table = file.fragment.to_table(schema=schema, columns=columns)
             with self._lock:
                 if path not in self._tables:
                     self._tables[path] = table
                     self._bytes += table.nbytes
-                while self._bytes > self.max_bytes and len(self._tables) > 1:
-                    _, dropped = self._tables.popitem(last=False)
-                    self._bytes -= dropped.nbytes
+                self._evict()
+        if repo is not None:
+            codes = self._repo_codes.get(path)
+            if codes is None:
+                codes = RepoCodes.of(table)
+                with self._lock:
+                    if path in self._tables and path not in self._repo_codes:
+                        self._repo_codes[path] = codes
+                        self._bytes += codes.nbytes
+                        self._evict()
+            table = codes.rows(table, repo[0])
         return table if predicate is None else table.filter(predicate)
+
+    def _evict(self) -> None:
+        """Least recently used files out (with their index) until the cache fits; under the lock."""
+        while self._bytes > self.max_bytes and len(self._tables) > 1:
+            path, dropped = self._tables.popitem(last=False)
+            self._bytes -= dropped.nbytes
+            codes = self._repo_codes.pop(path, None)
+            if codes is not None:
+                self._bytes -= codes.nbytes
 
 
 def _utc(value: datetime | None, default: datetime) -> datetime:

@@ -29,7 +29,7 @@ from ghintel_api.core import pandas_absent  # noqa: F401  (installs the finder b
 from ghintel_api.core.cursor_pool import CursorPool
 from ghintel_api.core.delta_log import last_commit_time, log_stamp, row_count
 from ghintel_api.core.event_files import EventFile, FileCache, event_files
-from ghintel_api.core.lookups import name_index
+from ghintel_api.core.lookups import name_index, ranked_hours_index
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES, MARTS
 from ghintel_pipeline.lib.lake.storage import table_dataset
@@ -121,6 +121,8 @@ class Lake:
         self.names: dict[
             str, dict[str, str]
         ] = {}  # dimension -> lower(name) -> stored name (core/lookups.py)
+        # ranking mart -> window -> sorted hours it ranked (core/lookups.py)
+        self.ranked_hours: dict[str, dict[str, list[datetime]]] = {}
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
         self.silver_files: list[EventFile] = []
@@ -215,10 +217,13 @@ class Lake:
             self._loader.unregister(source)
         (rows,) = self._loader.execute(f"SELECT count(*) FROM {physical}").fetchone()
         names = name_index(self._loader, state.logical, physical)
+        ranked = ranked_hours_index(self._loader, state.logical, physical)
         if state.physical and state.physical != physical:
             self._retired.append((state.physical, time.monotonic()))
         if names is not None:
             self.names[state.logical] = names
+        if ranked is not None:
+            self.ranked_hours[state.logical] = ranked
         state.physical, state.version, state.rows = physical, version, rows
         self._loaded(state, started, "lake_table_loaded", table=state.logical, version=version, rows=rows)
 

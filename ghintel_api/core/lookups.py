@@ -14,8 +14,14 @@ planning and aggregation, not the scan, is most of a query here), and an org-sor
 
 from __future__ import annotations
 
+import bisect
+from datetime import UTC, datetime
+
 import duckdb
 
+# rankings whose scored hours (per window) are kept in Python: "the latest ranked hour at or before
+# as_of" was two max() queries per /trending-repos request (~0.5 ms CPU each)
+RANKED_HOURS_MARTS = ("repo_trending", "repo_trending_history")
 # dimension -> its name column, looked up case-insensitively
 NAME_COLUMNS = {"dim_repos": "repo_name", "dim_orgs": "org_login"}
 
@@ -41,3 +47,22 @@ def stored_name(index: dict[str, str] | None, name: str) -> str | None | bool:
     if index is None or not name.isascii():
         return False
     return index.get(name.lower())
+
+
+def ranked_hours_index(cur: duckdb.DuckDBPyConnection, mart: str, physical: str) -> dict[str, list] | None:
+    """window -> the sorted hours (UTC) a ranking mart in RANKED_HOURS_MARTS holds rows for."""
+    if mart not in RANKED_HOURS_MARTS:
+        return None
+    out: dict[str, list] = {}
+    rows = cur.execute(
+        f'SELECT DISTINCT "window", as_of FROM {physical} WHERE as_of IS NOT NULL ORDER BY "window", as_of'
+    ).fetchall()
+    for window, as_of in rows:
+        out.setdefault(window, []).append(as_of.replace(tzinfo=UTC))
+    return out
+
+
+def latest_at_or_before(hours: list[datetime], at: datetime) -> datetime | None:
+    """The newest of the sorted ``hours`` not after ``at`` (max(as_of) WHERE as_of <= at)."""
+    i = bisect.bisect_right(hours, at)
+    return hours[i - 1] if i else None

@@ -32,8 +32,60 @@ _ORDER_COLUMN = {
 _MEASURES = "events, pushes, commits, prs_opened, prs_merged, reviews, comments, issues_opened"
 
 
-def top_actors(lake: Lake, cur: duckdb.DuckDBPyConnection, span: Span, **kwargs) -> list[TopActor]:
-    return top_actors_counted(lake, cur, span, **kwargs)[0]
+# gold api_top_actors (dbt_project/models/marts/api): the ranking of each covered hour per window
+ROLLUP = "api_top_actors"
+_ROLLUP_WINDOWS = {1: "1h", 24: "24h", 168: "7d"}  # window hours -> the rollup's window
+_RANK_COLUMN = {
+    ActorMetric.events: "rank_events",
+    ActorMetric.pushes: "rank_pushes",
+    ActorMetric.prs: "rank_prs",
+    ActorMetric.reviews: "rank_reviews",
+}
+
+
+def top_actors(
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    span: Span,
+    *,
+    metric: ActorMetric = ActorMetric.events,
+    include_bots: bool = False,
+    limit: int = 10,
+) -> list[TopActor]:
+    """The top actors of the window: read ranked from the rollup when it holds the whole answer,
+    else summed from the activity marts (30d, an hour the rollup did not score, a deep limit)."""
+    rows = _ranked_in_rollup(lake, cur, span, metric, include_bots, limit)
+    if rows is None:
+        return top_actors_counted(lake, cur, span, metric=metric, include_bots=include_bots, limit=limit)[0]
+    return [TopActor(rank=i, **row) for i, row in enumerate(rows, start=1)]
+
+
+def _ranked_in_rollup(
+    lake: Lake,
+    cur: duckdb.DuckDBPyConnection,
+    span: Span,
+    metric: ActorMetric,
+    include_bots: bool,
+    limit: int,
+) -> list[dict] | None:
+    """The first ``limit`` actors of the rollup's ranking, or None when it cannot tell them all.
+
+    The rollup keeps the top ``api_top_actors_top_n`` of each ranking and no rows at all for an hour
+    it did not score, so fewer rows than ``limit`` means "ask the marts" (which then also covers a
+    window with fewer ranked actors than ``limit``: the same answer, summed).
+    """
+    window = _ROLLUP_WINDOWS.get(span.hours)
+    if window is None or not lake.has(ROLLUP):
+        return None
+    rank = _RANK_COLUMN[metric]
+    rows = lake.query(
+        cur,
+        f"""SELECT login, is_bot, {_MEASURES} FROM {lake.rel(ROLLUP)}
+            WHERE as_of = ? AND "window" = ? AND include_bots = ? AND {rank} <= ?
+            ORDER BY {rank}""",
+        [span.last_hour, window, include_bots, limit],
+    )
+    return rows if len(rows) == limit else None
 
 
 def top_actors_counted(

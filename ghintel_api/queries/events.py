@@ -101,10 +101,12 @@ def list_events(
         same_time = (pc.field("created_at") == _ts(at)) & (_text("event_id") < event_id)
         conditions.append((pc.field("created_at") < _ts(at)) | same_time)
         newest_wanted = at if newest_wanted is None else min(newest_wanted, at)
-    for column, value in (("repo_name", repo), ("actor_login", actor), ("event_type", event_type)):
+    for column, value in (("actor_login", actor), ("event_type", event_type)):
         if value is not None:
             conditions.append(_text(column) == value)
     predicate = functools.reduce(operator.and_, conditions) if conditions else None
+    # the repository filter goes to the file cache apart: it finds the rows by an index
+    by_repo = (repo, _text("repo_name") == repo) if repo is not None else None
     index = _repo_hours(lake, cur, repo) if repo is not None else None
     wanted = limit + 1
     deadline = time.perf_counter() + lake.query_timeout_s
@@ -122,7 +124,7 @@ def list_events(
             break
         if time.perf_counter() > deadline:
             raise QueryTimeout(f"query exceeded {lake.query_timeout_s:g}s")
-        part = lake.event_file_cache.read(file, dataset.schema, _COLUMNS, predicate)
+        part = lake.event_file_cache.read(file, dataset.schema, _COLUMNS, predicate, by_repo)
         if part.num_rows == 0:
             continue
         merged = part if best is None else pa.concat_tables([best, part])

@@ -54,6 +54,16 @@ def resolve_repo(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> 
     return rows[0] if rows else None
 
 
+def resolve_repo_name(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str) -> str | None:
+    """The stored ``owner/name`` of a repository (as :func:`resolve_repo`), from the name index
+    without a query; the row query only when the index cannot answer."""
+    name = stored_name(lake.names.get("dim_repos"), full_name)
+    if name is not False:
+        return name
+    repo = resolve_repo(lake, cur, full_name)
+    return repo["repo_name"] if repo else None
+
+
 def repo_activity(
     lake: Lake,
     cur: duckdb.DuckDBPyConnection,

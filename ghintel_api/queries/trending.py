@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 
 from ghintel_api.core.lake import Lake
+from ghintel_api.core.lookups import latest_at_or_before
 from ghintel_api.core.windows import HOUR, Span, Window, window_span
 from ghintel_api.history_models import TrendingHistoryPoint, TrendingHistoryPublic
 from ghintel_api.models import TrendingPublic, TrendingRepo
@@ -27,11 +28,11 @@ def trending_repos(
     table = lake.rel(source)
     ranked_at = None
     if as_of is not None:
-        ranked_at = _ranked_at(lake, cur, table, window, as_of)
+        ranked_at = _ranked_at(lake, source, window, as_of)
         if ranked_at is None and lake.has("repo_trending_history"):
             source = "repo_trending_history"
             table = lake.rel(source)
-            ranked_at = _ranked_at(lake, cur, table, window, as_of)
+            ranked_at = _ranked_at(lake, source, window, as_of)
     rows = []
     if ranked_at is not None:
         rows = lake.query(
@@ -49,13 +50,11 @@ def trending_repos(
     )
 
 
-def _ranked_at(
-    lake: Lake, cur: duckdb.DuckDBPyConnection, table: str, window: Window, as_of: datetime
-) -> datetime | None:
-    (row,) = lake.query(
-        cur, f'SELECT max(as_of) AS at FROM {table} WHERE "window" = ? AND as_of <= ?', [window.value, as_of]
-    )
-    return row["at"]
+def _ranked_at(lake: Lake, source: str, window: Window, as_of: datetime) -> datetime | None:
+    """The latest hour at or before ``as_of`` that ``source`` ranked in ``window`` (an index kept
+    per loaded copy, core/lookups.py)."""
+    at = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
+    return latest_at_or_before(lake.ranked_hours.get(source, {}).get(window.value, []), at)
 
 
 _HISTORY_COLUMNS = """rank, score, stargazers, forkers, contributors, star_component, fork_component,

@@ -95,3 +95,31 @@ def test_copies_run_without_late_materialisation(lake):
     cur = lake.cursor()
     (setting,) = cur.execute("SELECT current_setting('disabled_optimizers')").fetchone()
     assert "late_materialization" in setting
+
+
+@pytest.mark.parametrize("mart", ["repo_trending", "repo_trending_history"])
+def test_ranked_hours_index_equals_the_max_query(lake, mart):
+    """/trending-repos finds "the latest ranked hour at or before as_of" in Python; the SQL answer
+    for every window and every hour around the lake's (before, inside, after) must be the same."""
+    from datetime import timedelta
+
+    from ghintel_api.core.windows import Window
+    from ghintel_api.queries.trending import _ranked_at
+
+    cur = lake.cursor()
+    found = 0
+    try:
+        hour = lake.oldest_hour - timedelta(hours=2)
+        while hour <= lake.newest_hour + timedelta(hours=2):
+            for window in Window:
+                (row,) = lake.query(
+                    cur,
+                    f'SELECT max(as_of) AS at FROM {lake.rel(mart)} WHERE "window" = ? AND as_of <= ?',
+                    [window.value, hour],
+                )
+                assert _ranked_at(lake, mart, window, hour) == row["at"], (window, hour)
+                found += row["at"] is not None
+            hour += timedelta(hours=1)
+    finally:
+        cur.close()
+    assert found > 0

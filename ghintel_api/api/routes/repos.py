@@ -8,6 +8,7 @@ from ghintel_api.api.deps import (
     api_router,
     at_as_of,
     not_found,
+    repo_name_or_404,
     repo_or_404,
 )
 from ghintel_api.api.params import QueryOf, RepoActivityParams, TrendingHistoryParams
@@ -25,7 +26,7 @@ def get_repo_activity(
     lake: LakeDep, cur: CursorDep, full_name: RepoInPath, params: QueryOf[RepoActivityParams]
 ) -> RepoActivityPublic:
     """Totals and a gap-filled series of a repository's activity (events, stars, pushes, PRs, ...)."""
-    repo = repo_or_404(lake, cur, full_name)["repo_name"]
+    repo = repo_name_or_404(lake, cur, full_name)
     return at_as_of(
         lake,
         params.as_of,

@@ -5,7 +5,15 @@ from datetime import datetime
 from fastapi import HTTPException
 
 from ghintel_api.agent_models import StargazersPublic
-from ghintel_api.api.deps import CursorDep, LakeDep, RepoInPath, api_router, at_as_of, not_found, repo_or_404
+from ghintel_api.api.deps import (
+    CursorDep,
+    LakeDep,
+    RepoInPath,
+    api_router,
+    at_as_of,
+    not_found,
+    repo_name_or_404,
+)
 from ghintel_api.api.params import QueryOf, StargazersParams
 from ghintel_api.core.windows import window_span
 from ghintel_api.queries.stargazers import repo_stargazers
@@ -23,7 +31,7 @@ def get_repo_stargazers(
 ) -> StargazersPublic:
     """Accounts that starred the repository in the window, with their account signals
     (low-activity, account-id percentile as an age proxy), and repos they co-starred."""
-    repo = repo_or_404(lake, cur, full_name)["repo_name"]
+    repo = repo_name_or_404(lake, cur, full_name)
 
     def answer(as_of: datetime | None) -> StargazersPublic:
         if as_of is None:

@@ -44,7 +44,8 @@ def _registered_marts(project_dir=DBT_PROJECT_DIR) -> tuple[Mart, ...]:
     """Every model of ``models/marts`` whose properties carry ``config.meta.gold``: adding a mart
     is its .sql and .yml, nothing else (the API, ``ghintel status`` and the export read this)."""
     marts = []
-    for path in sorted((project_dir / "models" / "marts").glob("*.yml")):
+    # marts/api/ holds rollups shaped for API routes (docs/api.md); they are marts like the others
+    for path in sorted((project_dir / "models" / "marts").glob("**/*.yml")):
         with open(path) as fh:
             for model in yaml.load(fh, Loader=_YAML_LOADER).get("models", []):
                 gold = (model.get("config") or {}).get("meta", {}).get("gold")
