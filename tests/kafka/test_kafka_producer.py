@@ -17,19 +17,31 @@ def values(prefix: str, n: int) -> list[bytes]:
     return [f'{{"id":"{prefix}{i}"}}'.encode() for i in range(n)]
 
 
-def test_counts_only_confirmed_records_and_reports_per_flush(bootstrap, topic):
-    sent = values("a", 300)
+def send_all(producer: RawEventProducer, records: list[tuple], how: str, tag=None) -> None:
+    """``(value, key, headers)`` records one ``send`` at a time, or in one ``send_many``."""
+    if how == "send_many":
+        assert producer.send_many(iter(records), tag=tag) == len(records)
+    else:
+        for value, key, headers in records:
+            producer.send(value, key, headers, tag=tag)
+
+
+SENDS = pytest.mark.parametrize("how", ["send", "send_many"])
+
+
+@SENDS
+def test_counts_only_confirmed_records_and_reports_per_flush(bootstrap, topic, how):
+    sent = values("a", 1300)  # more than SWEEP_EVERY: send_many polls inside its loop
     with RawEventProducer(bootstrap, topic) as producer:
-        for i, v in enumerate(sent):
-            producer.send(
-                v, str(i % 7).encode() if i % 10 else None, HEADERS, tag="even" if i % 2 == 0 else "odd"
-            )
+        for parity, tag in ((0, "even"), (1, "odd")):
+            records = [(v, str(i % 7).encode() if i % 10 else None, HEADERS) for i, v in enumerate(sent)]
+            send_all(producer, records[parity::2], how, tag)
         report = producer.flush()
-        assert (report.produced, report.failed, report.ok) == (300, 0, True)
-        assert report.by_tag == {"even": [150, 0], "odd": [150, 0]}
+        assert (report.produced, report.failed, report.ok) == (1300, 0, True)
+        assert report.by_tag == {"even": [650, 0], "odd": [650, 0]}
         assert report.bytes == sum(len(v) for v in sent)
         assert producer.flush().produced == 0, "a flush reports what was sent since the previous one"
-        assert producer.totals.produced == 300
+        assert producer.totals.produced == 1300
     records = read_all(bootstrap, topic)
     assert sorted(r.value for r in records) == sorted(sent)
     assert all(r.header("source") == b"test" for r in records)
@@ -39,10 +51,11 @@ def test_counts_only_confirmed_records_and_reports_per_flush(bootstrap, topic):
     assert None in by_key and all(len(parts) == 1 for k, parts in by_key.items() if k is not None)
 
 
-def test_oversized_record_is_counted_failed_not_raised(bootstrap, topic):
+@SENDS
+def test_oversized_record_is_counted_failed_not_raised(bootstrap, topic, how):
     with RawEventProducer(bootstrap, topic, max_request_size=64 * 1024) as producer:
-        producer.send(b"x" * 100_000, b"1", HEADERS, tag="big")
-        producer.send(b"{}", b"1", HEADERS, tag="small")
+        send_all(producer, [(b"x" * 100_000, b"1", HEADERS)], how, "big")
+        send_all(producer, [(b"{}", b"1", HEADERS)], how, "small")
         report = producer.flush()
     assert (report.produced, report.failed) == (1, 1)
     assert report.by_tag == {"big": [0, 1], "small": [1, 0]}
@@ -119,7 +132,8 @@ def test_broker_outage_fails_in_bounded_time_with_an_accurate_count(private_brok
 
 
 @pytest.mark.slow
-def test_broker_restart_recreates_the_producer_and_resends(private_broker):
+@SENDS
+def test_broker_restart_recreates_the_producer_and_resends(private_broker, how):
     producer = RawEventProducer(private_broker.bootstrap, "raw", delivery_timeout_s=15)
     try:
         for v in values("before", 200):
@@ -128,14 +142,15 @@ def test_broker_restart_recreates_the_producer_and_resends(private_broker):
         stop_broker(private_broker.home)
         start_broker(private_broker.home, port=private_broker.port, topic="raw", partitions=3)
         ensure_topic(private_broker.bootstrap, "raw", 3)
-        after = values("after", 300)
-        for v in after:
-            producer.send(v, str(len(v)).encode(), HEADERS)
+        after = values("after", 1100)  # more than SWEEP_EVERY: send_many may recreate inside its loop
+        send_all(producer, [(v, str(len(v)).encode(), HEADERS) for v in after], how)
         report = producer.flush()
     finally:
         producer.close()
     assert report.failed == 0, report.errors
-    assert report.produced == 300 and report.recreated == 1 and report.resent >= 1
+    assert report.produced == len(after) and report.recreated == 1 and report.resent >= 1
     got = [r.value for r in read_all(private_broker.bootstrap, "raw")]
-    assert set(got) == set(after), "the memory-only broker lost the first 200; all 300 later ones arrived"
-    assert len(got) <= 300 + report.resent, "re-sending may duplicate, never more than what was re-sent"
+    assert set(got) == set(after), "the memory-only broker lost the first 200; all later ones arrived"
+    assert len(got) <= len(after) + report.resent, (
+        "re-sending may duplicate, never more than what was re-sent"
+    )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -245,6 +245,41 @@ class RawEventProducer(EventProducer):
             self._producer = None
 
     # -- sending ---------------------------------------------------------------------------------
+    def send_many(
+        self, records: Iterable[tuple[bytes, bytes | None, list]], tag: Hashable | None = None
+    ) -> int:
+        """``send`` of each ``(value, key, headers)`` (same accounting and error handling), with
+        less Python per record: the common case (the client takes the record) is one loop here,
+        anything else goes through ``send``'s path. Returns the records queued."""
+        if self._closed:
+            raise ProducerError("producer is closed")
+        queued = 0
+        produce = None if self._producer is None else self._producer.produce
+        pending, topic, delivered = self._pending, self.topic, self._delivered
+        for value, key, headers in records:
+            queued += 1
+            if produce is not None:
+                seq = self._seq = self._seq + 1
+                pending[seq] = (value, key, headers, tag, 0)
+                try:
+                    produce(topic, value, key, headers=headers, on_delivery=partial(delivered, seq))
+                    sent = True
+                except (BufferError, KafkaException):
+                    del pending[seq]
+                    sent = False
+                if sent:
+                    self._sends += 1
+                    if self._sends % self.SWEEP_EVERY:
+                        continue
+                    self._producer.poll(0)
+                    if self._resend:
+                        self._recreate_and_resend()
+                    produce = None if self._producer is None else self._producer.produce
+                    continue
+            self._queue(value, key, headers, tag)  # back-pressure, errors, reconnecting
+            produce = None if self._producer is None else self._producer.produce
+        return queued
+
     def _queue(
         self, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]], tag: Hashable
     ) -> None:

@@ -128,6 +128,7 @@ class TopicPublisher:
         self.settings = settings
         self.bootstrap = bootstrap or resolve_bootstrap(settings)
         self._producers: dict[str, RawEventProducer] = {}
+        self._json = None  # schema.json_connection(), made on the first clean batch
 
     def _producer(self, topic: str) -> RawEventProducer:
         if topic not in self._producers:
@@ -146,7 +147,8 @@ class TopicPublisher:
         from ghintel_pipeline.lib.contracts import SILVER_EVENT_SCHEMA
 
         fields = SILVER_EVENT_SCHEMA.names
-        clean = partial(schema.clean_messages, contract_fields=fields)
+        self._json = self._json or schema.json_connection()
+        clean = partial(schema.clean_messages, contract_fields=fields, con=self._json)
         return [
             self._publish_feed(SILVER, self.settings.ghintel_clean_topic, fields, clean),
             self._publish_feed(
@@ -222,10 +224,7 @@ class TopicPublisher:
     def send(self, topic: str, messages: Iterable[schema.Message]) -> int:
         """Send and wait for every acknowledgement; raises PublishError if any message failed."""
         producer = self._producer(topic)
-        sent = 0
-        for message in messages:
-            producer.send(message.value, message.key, message.headers)
-            sent += 1
+        sent = producer.send_many((m.value, m.key, m.headers) for m in messages)
         report = producer.flush()
         if report.failed:
             raise PublishError(f"{report.failed} of {sent} messages to {topic} failed: {report.errors}")
@@ -245,6 +244,9 @@ class TopicPublisher:
         for producer in self._producers.values():
             producer.close()
         self._producers.clear()
+        if self._json is not None:
+            self._json.close()
+            self._json = None
 
 
 def publish_anomalies(settings: Settings) -> PublishSummary | None:
