@@ -80,9 +80,9 @@ def test_an_hour_too_big_to_hold_is_read_back_from_bronze(tmp_path, monkeypatch)
     validated: list[int] = []
     real_validate = backfill.validate_rows
 
-    def counting_validate(settings, rows):
+    def counting_validate(settings, rows, values=None):
         validated.append(rows.num_rows)
-        return real_validate(settings, rows)
+        return real_validate(settings, rows, values=values)
 
     monkeypatch.setattr(backfill, "validate_rows", counting_validate)
     settings = Settings()

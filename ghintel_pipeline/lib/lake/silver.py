@@ -105,13 +105,20 @@ class Validated:
         )
 
 
-def validate_rows(settings: Settings, rows: pa.Table, now: dt.datetime | None = None) -> Validated:
-    """Run the contract over bronze rows (BRONZE_READ_COLUMNS, in offset order)."""
+def validate_rows(
+    settings: Settings, rows: pa.Table, now: dt.datetime | None = None, *, values: list[bytes] | None = None
+) -> Validated:
+    """Run the contract over bronze rows (BRONZE_READ_COLUMNS, in offset order). ``values``: the
+    rows' ``value`` column as bytes when the caller still holds them (no rebuild from Arrow)."""
     from ghintel_pipeline.lib.contracts import validate_to_arrow
 
     now = now or dt.datetime.now(dt.UTC)
+    if values is None:
+        values = rows.column("value").to_pylist()
+    elif len(values) != rows.num_rows:
+        raise ValueError(f"{len(values)} values for {rows.num_rows} rows")
     result = validate_to_arrow(
-        rows.column("value").to_pylist(),
+        values,
         source=rows.column("source").to_pylist(),
         max_bytes=settings.ghintel_max_event_bytes,
     )
