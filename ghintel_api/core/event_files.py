@@ -26,25 +26,6 @@ from deltalake import DeltaTable
 
 from ghintel_api.core.windows import HOUR, MAX_TIME, MIN_TIME
 
-# the silver columns an /events page answers with (and the cache holds)
-EVENT_COLUMNS = [
-    "event_id",
-    "event_type",
-    "category",
-    "action",
-    "created_at",
-    "actor_login",
-    "is_bot",
-    "repo_name",
-    "org_login",
-    "ref",
-    "ref_type",
-    "number",
-    "commit_count",
-    "merged",
-    "source",
-]
-
 # Delta statistics keep milliseconds; widen the upper bound so a truncated maximum still covers it.
 _STAT_SLACK = timedelta(milliseconds=1)
 
@@ -142,42 +123,6 @@ class FileCache:
                         self._evict()
             table = codes.rows(table, repo[0])
         return table if predicate is None else table.filter(predicate)
-
-    def warm(self, files: list[EventFile], schema: pa.Schema, columns: list[str], share: float = 0.75) -> int:
-        """Decode the newest ``files`` (with their repository codes) until ``share`` of the cache is
-        used, so no page pays a cold decode of them; returns how many files were decoded.
-
-        Run after each (re)load of silver, in a background thread: files already cached cost nothing,
-        so a refresh decodes only the new ones. The newest file is inserted last (most recently used).
-        """
-        budget = int(self.max_bytes * share)
-        decoded: list[tuple[str, pa.Table, RepoCodes]] = []
-        used = 0
-        for file in files:
-            path = file.fragment.path
-            with self._lock:
-                cached = self._tables.get(path)
-                codes = self._repo_codes.get(path)
-            if cached is None:
-                cached = file.fragment.to_table(schema=schema, columns=columns)
-            if codes is None:
-                codes = RepoCodes.of(cached)
-            used += cached.nbytes + codes.nbytes
-            if used > budget:
-                break
-            decoded.append((path, cached, codes))
-        with self._lock:
-            for path, table, codes in reversed(decoded):
-                if path in self._tables:
-                    self._tables.move_to_end(path)
-                else:
-                    self._tables[path] = table
-                    self._bytes += table.nbytes
-                if path not in self._repo_codes:
-                    self._repo_codes[path] = codes
-                    self._bytes += codes.nbytes
-            self._evict()
-        return len(decoded)
 
     def _evict(self) -> None:
         """Least recently used files out (with their index) until the cache fits; under the lock."""

@@ -28,7 +28,7 @@ from deltalake import DeltaTable
 from ghintel_api.core import pandas_absent  # noqa: F401  (installs the finder before any query)
 from ghintel_api.core.cursor_pool import CursorPool
 from ghintel_api.core.delta_log import last_commit_time, log_stamp, row_count
-from ghintel_api.core.event_files import EVENT_COLUMNS, EventFile, FileCache, event_files
+from ghintel_api.core.event_files import EventFile, FileCache, event_files
 from ghintel_api.core.lookups import name_index, ranked_hours_index
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES, MARTS
@@ -235,27 +235,12 @@ class Lake:
         dataset = table_dataset(dt)
         self.silver_files = event_files(dt, dataset)
         self.silver_dataset = dataset
-        if self.event_file_cache.max_bytes > 0:
-            # decode the newest files off the request path: no page pays a cold decode of them
-            threading.Thread(
-                target=self._warm_events, args=(self.silver_files, dataset.schema), daemon=True
-            ).start()
         state.rows = row_count(dt)
         state.version = dt.version()
         state.physical = SILVER_TABLE
         self._loaded(
             state, started, "lake_silver_refreshed", table="silver.github_events", version=state.version
         )
-
-    def _warm_events(self, files: list[EventFile], schema) -> None:
-        started = time.perf_counter()
-        try:
-            warmed = self.event_file_cache.warm(files, schema, EVENT_COLUMNS)
-        except Exception:  # a file gone (vacuumed) or unreadable: pages read it themselves
-            log.exception("event_files_warm_failed")
-            return
-        ms = round((time.perf_counter() - started) * 1000, 1)
-        log.info("event_files_warmed", extra={"files": warmed, "ms": ms})
 
     def _loaded(self, state: TableState, started: float, event: str, **extra) -> None:
         """Stamps a (re)loaded table and logs ``event`` with how long it took since ``started``."""

@@ -6,11 +6,6 @@ from datetime import timedelta
 
 from deltalake import DeltaTable
 
-from ghintel_api.core.event_files import EVENT_COLUMNS, FileCache
-from ghintel_api.core.lake import Lake
-from ghintel_api.queries.events import list_events
-from tests.api.conftest import api_settings
-
 
 def _walk(client, **params) -> list[tuple[str, str]]:
     seen, cursor = [], None
@@ -70,29 +65,3 @@ def test_repo_pages_skip_files_by_gold_hours_and_still_return_every_event(client
     for repo in (busy, single):
         seen = _walk(client, limit=7, repo=repo)
         assert sorted(i for _, i in seen) == sorted(by_repo[repo])
-
-
-def test_warmed_file_cache_holds_the_newest_files_and_serves_the_same_pages(lake_home):
-    # the background warm-up of Lake.open off: this test drives warm() itself
-    lake = Lake(api_settings(lake_home, ghintel_api_event_file_cache_mb=0))
-    lake.open()
-    try:
-        files = lake.silver_files
-        assert len(files) > 1
-        cold = lake.event_file_cache  # max_bytes 0: decodes with the filters, caches nothing
-        budget = sum(f.fragment.to_table(columns=EVENT_COLUMNS).nbytes for f in files[:2]) * 2
-        warm = FileCache(budget)
-        warmed = warm.warm(files, lake.silver_dataset.schema, EVENT_COLUMNS, share=0.75)
-        assert 1 <= warmed < len(files)  # stopped at its share of the budget
-        assert list(warm._tables) == [f.fragment.path for f in files[:warmed]][::-1]  # newest last
-        assert set(warm._repo_codes) == set(warm._tables)
-        cur, key = lake.cursor(), b"k"
-        repo = files[0].fragment.to_table(columns=["repo_name"])["repo_name"][0].as_py()
-        for params in ({}, {"repo": repo}, {"event_type": "PushEvent"}):
-            pages = []
-            for cache in (cold, warm):
-                lake.event_file_cache = cache
-                pages.append(list_events(lake, cur, limit=300, cursor_key=key, **params).model_dump_json())
-            assert pages[0] == pages[1], params
-    finally:
-        lake.close()
