@@ -154,48 +154,16 @@ totals as (
 
 {%- set ranked_by = {'events': 'events', 'pushes': 'pushes', 'prs': 'prs_opened', 'reviews': 'reviews'} %}
 
-thresholds as (
-
-    -- each metric's api_top_actors_top_n-th largest positive count per ranking (a top-n heap, no
-    -- sort): only an actor at or above it can be ranked within top_n, and every actor ordered
-    -- before it is at or above it too, so ranking these candidates gives the full ranking's ranks
-    select
-        as_of,
-        window_name,
-        include_bots,
-        {%- for name, col in ranked_by.items() %}
-        coalesce(list_last(max({{ col }}, {{ var('api_top_actors_top_n') }}) filter (where {{ col }} > 0)), 1) as floor_{{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from totals
-    group by as_of, window_name, include_bots
-
-),
-
-candidates as (
-
-    select totals.*,
-        {%- for name, col in ranked_by.items() %}
-        {{ col }} > 0 and {{ col }} >= thresholds.floor_{{ name }} as ranks_{{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from totals
-    inner join thresholds
-        on thresholds.as_of = totals.as_of
-        and thresholds.window_name = totals.window_name
-        and thresholds.include_bots = totals.include_bots
-    where {% for name, col in ranked_by.items() %}({{ col }} > 0 and {{ col }} >= thresholds.floor_{{ name }}){{ ' or ' if not loop.last }}{% endfor %}
-
-),
-
 ranked as (
 
     select
-        candidates.*,
+        totals.*,
         {%- for name, col in ranked_by.items() %}
-        case when ranks_{{ name }} then row_number() over (
+        case when {{ col }} > 0 then row_number() over (
             partition by as_of, window_name, include_bots order by {{ col }} desc, login
         ) end as rank_{{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from candidates
+    from totals
 
 ),
 
