@@ -42,7 +42,7 @@ from ghintel_pipeline.lib.settings import Settings
 SOURCE_HOURS = ("2015-01-01-0.json.gz", "2015-01-01-1.json.gz", "2015-01-01-15.json.gz")
 START = datetime(2015, 1, 1, tzinfo=UTC)
 GOAL_MS = 50.0
-console = Console()
+console = Console(stderr=True)
 
 
 def default_source_dir() -> Path:
