@@ -70,6 +70,12 @@ def _repo_hours(
     return [r["event_hour"] for r in rows], state.last_commit - _INDEX_SLACK
 
 
+def _newest(parts: list[pa.Table], n: int) -> pa.Table:
+    """The ``n`` newest rows of ``parts`` in page order (created_at, event_id descending)."""
+    merged = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+    return merged.sort_by(_ORDER).slice(0, n)
+
+
 def list_events(
     lake: Lake,
     cur: duckdb.DuckDBPyConnection,
@@ -110,7 +116,9 @@ def list_events(
     index = _repo_hours(lake, cur, repo) if repo is not None else None
     wanted = limit + 1
     deadline = time.perf_counter() + lake.query_timeout_s
-    best: pa.Table | None = None
+    best: pa.Table | None = None  # the newest `wanted` rows so far, sorted; once there are enough
+    pending: list[pa.Table] = []  # rows read since, not yet merged into `best`
+    pending_rows = 0
     for file in files:
         if newest_wanted is not None and file.oldest > newest_wanted:
             continue
@@ -120,15 +128,20 @@ def list_events(
             continue
         # Later files hold nothing newer than file.newest: the page is complete once its last row
         # is strictly newer than that.
-        if best is not None and best.num_rows >= wanted and best["created_at"][-1].as_py() > file.newest:
+        if best is not None and best["created_at"][-1].as_py() > file.newest:
             break
         if time.perf_counter() > deadline:
             raise QueryTimeout(f"query exceeded {lake.query_timeout_s:g}s")
         part = lake.event_file_cache.read(file, dataset.schema, _COLUMNS, predicate, by_repo)
         if part.num_rows == 0:
             continue
-        merged = part if best is None else pa.concat_tables([best, part])
-        best = merged.sort_by(_ORDER).slice(0, wanted)
+        pending.append(part)
+        pending_rows += part.num_rows
+        if pending_rows >= wanted:  # sorted only when the stop test above can use the result
+            best = _newest(pending, wanted)
+            pending, pending_rows = [best], best.num_rows
+    if pending and not (len(pending) == 1 and pending[0] is best):
+        best = _newest(pending, wanted)
     rows = best.to_pylist() if best is not None else []
     for row in rows:
         row["created_at"] = row["created_at"].astimezone(UTC)
