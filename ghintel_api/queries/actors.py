@@ -10,6 +10,7 @@ from enum import StrEnum
 import duckdb
 
 from ghintel_api.core.lake import Lake
+from ghintel_api.core.rollups import org_top_actors
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.history_models import ActorActivityPublic, ActorActivityTotals
 from ghintel_api.models import TopActor
@@ -98,7 +99,14 @@ def top_actors_counted(
     limit: int = 10,
     org: str | None = None,
 ) -> tuple[list[TopActor], int]:
-    """The top actors, and how many distinct actors matched at all (one query for both)."""
+    """The top actors, and how many distinct actors matched at all (one query for both; an org's
+    from the rollup index of ``fct_org_actor_activity_hourly`` when it is built)."""
+    index = lake.rollups.get("org_actor_hours") if org is not None else None
+    if index is not None and lake.has("fct_org_actor_activity_hourly"):
+        rows, matched = org_top_actors(
+            index, org, span, order=_ORDER_COLUMN[metric], include_bots=include_bots, limit=limit
+        )
+        return [TopActor(rank=i, **row) for i, row in enumerate(rows, start=1)], matched
     bots = "" if include_bots else " AND NOT coalesce(is_bot, false)"
     full_days = span.full_days() if org is None and lake.has("fct_actor_activity_daily") else None
     source = lake.rel("fct_actor_activity_hourly" if org is None else "fct_org_actor_activity_hourly")
