@@ -112,9 +112,9 @@ def _keyed(
     )
     cur.execute(sql)
     fetched = list(cur.fetchnumpy().values())
-    keys, hours = fetched[0], np.asarray(fetched[1], dtype=np.int64)
+    keys, hours = fetched[0], _narrow(np.asarray(fetched[1], dtype=np.int64))
     n_values = len(columns) + 2 * len(nullable)
-    values_arr = (
+    values_arr = _narrow(
         np.stack([np.asarray(v, dtype=np.int64) for v in fetched[2 : 2 + n_values]], axis=1)
         if len(keys)
         else np.zeros((0, n_values), dtype=np.int64)
@@ -129,10 +129,18 @@ def _keyed(
         change = np.ones(len(sub), dtype=bool)
         if len(sub) > 1:
             change[1:] = (sub[1:] != sub[:-1]) | (keys[1:] != keys[:-1])
-        groups = np.cumsum(change) - 1
+        groups = (np.cumsum(change) - 1).astype(np.int32)
         group_names = tuple(sub[change])
     flags = np.asarray(rest.pop(0), dtype=bool) if flag is not None else None
     return KeyedHours(ranges, hours, values_arr, names, groups, group_names, flags)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """int32 when every value fits (half the memory; sums are taken in int64), else as is."""
+    small = np.iinfo(np.int32)
+    if not values.size or (values.min() >= small.min and values.max() <= small.max):
+        return values.astype(np.int32)
+    return values
 
 
 def _ranges(keys: np.ndarray) -> dict[str, tuple[int, int]]:
@@ -165,6 +173,7 @@ def rollup_indexes(cur: duckdb.DuckDBPyConnection, mart: str, physical: str) -> 
 
 
 def _hour(value: datetime) -> int:
+    """Hours since the epoch of an hour-aligned UTC datetime."""
     return int((value - EPOCH) // timedelta(hours=1))
 
 
@@ -190,7 +199,7 @@ def _stamp(hour: int) -> datetime:
 def _grouped(index: KeyedHours, rows: np.ndarray, by: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First row number and column sums of each run of equal ``by`` (``by`` sorted in runs)."""
     starts = np.flatnonzero(np.concatenate(([True], by[1:] != by[:-1])))
-    return rows[starts], np.add.reduceat(index.values[rows], starts, axis=0)
+    return rows[starts], np.add.reduceat(index.values[rows], starts, axis=0, dtype=np.int64)
 
 
 def repo_buckets(index: KeyedHours, repo_name: str, span: Span, granularity: Granularity) -> list[dict]:
@@ -223,7 +232,7 @@ def org_repo_buckets(index: KeyedHours, org: str, span: Span, granularity: Granu
     # groups and hours ascend within the org's rows, so (group, bucket) runs are contiguous
     first_bucket = int(buckets.min())
     width = int(buckets.max()) - first_bucket + 1
-    by = index.groups[rows] * width + (buckets - first_bucket)
+    by = index.groups[rows].astype(np.int64) * width + (buckets - first_bucket)
     firsts, sums = _grouped(index, rows, by)
     out = []
     for first, row in zip(firsts.tolist(), sums.tolist(), strict=True):
@@ -251,7 +260,7 @@ def org_top_actors(
     # rows are sorted by actor, then hour: one run per actor
     groups = index.groups[rows]
     starts = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
-    sums = np.add.reduceat(index.values[rows], starts, axis=0)
+    sums = np.add.reduceat(index.values[rows], starts, axis=0, dtype=np.int64)
     bots = np.logical_or.reduceat(index.flags[rows], starts)
     ordered = sums[:, index.columns.index(order)]
     keep = np.flatnonzero(ordered > 0)
