@@ -11,13 +11,18 @@ cannot hold, such as an actor without a login).
 Indexed (built in ``Lake._load_gold``):
 - ``fct_repo_activity_hourly`` by (repo_name, event_hour): ``/repo/{owner}/{name}/activity``;
 - the same by (org_login, repo_name, event_hour): ``/org/{org}/summary``'s repos and series;
-- ``fct_org_actor_activity_hourly`` by (org_login, event_hour): ``/org/{org}/summary``'s actors.
+- ``fct_org_actor_activity_hourly`` by (org_login, actor_login, event_hour): ``/org/{org}/summary``'s
+  actors;
+- ``fct_actor_activity_hourly`` by event_hour and ``fct_actor_activity_daily`` by event_date, with
+  one actor numbering over both (rebuilt when either is reloaded): ``/actors/top`` summed over the
+  marts (30d, an hour the ``api_top_actors`` rollup did not score, a deep limit).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import numpy as np
@@ -58,7 +63,10 @@ ACTOR_MEASURES = (
 ROLLUP_NAMES = {
     "fct_repo_activity_hourly": ("repo_hours", "org_repo_hours"),
     "fct_org_actor_activity_hourly": ("org_actor_hours",),
+    "fct_actor_activity_hourly": ("actor_windows",),
+    "fct_actor_activity_daily": ("actor_windows",),
 }
+ACTOR_MARTS = ("fct_actor_activity_hourly", "fct_actor_activity_daily")
 
 
 @dataclass(frozen=True)
@@ -151,8 +159,17 @@ def _ranges(keys: np.ndarray) -> dict[str, tuple[int, int]]:
     return {keys[s]: (int(s), int(e)) for s, e in zip(starts, stops, strict=True)}
 
 
-def rollup_indexes(cur: duckdb.DuckDBPyConnection, mart: str, physical: str) -> dict[str, KeyedHours] | None:
-    """The indexes built from one loaded mart (name -> index), or None for a mart not indexed."""
+def rollup_indexes(
+    cur: duckdb.DuckDBPyConnection, mart: str, physical: str, loaded: Callable[[str], str | None]
+) -> dict | None:
+    """The indexes built from one loaded mart (name -> index), or None for a mart not indexed;
+    ``loaded`` gives the current copy of another mart (None when it is not loaded)."""
+    if mart in ACTOR_MARTS:
+        copies = {m: physical if m == mart else loaded(m) for m in ACTOR_MARTS}
+        if None in copies.values():
+            return None
+        windows = _actor_windows(cur, *copies.values())
+        return None if windows is None else {"actor_windows": windows}
     if mart == "fct_repo_activity_hourly":
         return {
             "repo_hours": _keyed(cur, physical, "repo_name", REPO_COUNTS, nullable=REPO_NULLABLE),
@@ -273,3 +290,128 @@ def org_top_actors(
         row = dict(zip(index.columns, sums[i].tolist(), strict=True))
         out.append({"login": login, "is_bot": bool(bots[i]), **row})
     return out, len(keep)
+
+
+@dataclass(frozen=True)
+class ActorParts:
+    """One actor mart's rows sorted by time: ``when`` (hour or day number), the row's day number,
+    actor number (ascending with actor_login), is_bot and the measures in ACTOR_MEASURES."""
+
+    when: np.ndarray
+    days: np.ndarray
+    actors: np.ndarray
+    bots: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class ActorWindows:
+    logins: np.ndarray  # actor number -> actor_login, over both marts
+    hourly: ActorParts
+    daily: ActorParts
+
+    @property
+    def nbytes(self) -> int:
+        parts = (self.hourly, self.daily)
+        return sum(a.nbytes for p in parts for a in (p.when, p.days, p.actors, p.bots, p.values))
+
+
+def _actor_windows(cur: duckdb.DuckDBPyConnection, hourly: str, daily: str) -> ActorWindows | None:
+    """Both actor marts over one actor numbering; None when a row has no login or no date (the
+    SQL's grouping and day filter treat those rows in ways these arrays do not)."""
+    for table in (hourly, daily):
+        (odd,) = cur.execute(
+            f"SELECT count(*) FROM {table} WHERE actor_login IS NULL OR event_date IS NULL"
+        ).fetchone()
+        if odd:
+            return None
+    codes = (
+        f"WITH logins AS (SELECT actor_login FROM {hourly} UNION SELECT actor_login FROM {daily}), "
+        "codes AS (SELECT actor_login, (row_number() OVER (ORDER BY actor_login) - 1)::INTEGER AS code "
+        "FROM logins) "
+    )
+    logins = cur.execute(codes + "SELECT actor_login FROM codes ORDER BY code").fetchnumpy()["actor_login"]
+    measures = ", ".join(f"coalesce(t.{c}, 0)::BIGINT" for c in ACTOR_MEASURES)
+    day = "date_diff('day', DATE '1970-01-01', t.event_date)"
+
+    def part(table: str, when: str, order: str, where: str) -> ActorParts:
+        cur.execute(
+            codes + f"SELECT {when} AS w, {day} AS d, c.code, coalesce(t.is_bot, false) AS b, {measures} "
+            f"FROM {table} t JOIN codes c USING (actor_login) WHERE {where} ORDER BY {order}"
+        )
+        got = list(cur.fetchnumpy().values())
+        n = len(got[0])
+        values = (
+            np.stack([np.asarray(v, dtype=np.int64) for v in got[4:]], axis=1)
+            if n
+            else np.zeros((0, len(ACTOR_MEASURES)), dtype=np.int64)
+        )
+        return ActorParts(
+            when=_narrow(np.asarray(got[0], dtype=np.int64)),
+            days=_narrow(np.asarray(got[1], dtype=np.int64)),
+            actors=np.asarray(got[2], dtype=np.int32),
+            bots=np.asarray(got[3], dtype=bool),
+            values=_narrow(values),
+        )
+
+    hours = _hour_number("t.event_hour")
+    return ActorWindows(
+        logins=np.asarray(logins, dtype=object),
+        hourly=part(hourly, hours, "t.event_hour", "t.event_hour IS NOT NULL"),
+        daily=part(daily, day, "t.event_date", "true"),
+    )
+
+
+def _day(value: date) -> int:
+    return (value - EPOCH.date()).days
+
+
+def top_actors_summed(
+    index: ActorWindows, span: Span, *, order: str, include_bots: bool, limit: int
+) -> tuple[list[dict], int]:
+    """The top actors of the span as queries/actors.top_actors_counted sums them without an org:
+    the span's whole UTC days from the daily mart, its other hours from the hourly one; ranked by
+    sum(order) DESC, login, actors with sum(order) > 0 only; and how many actors matched."""
+    h, d = index.hourly, index.daily
+    a, b = np.searchsorted(h.when, (_hour(span.first_hour), _hour(span.end)))
+    keep = np.ones(b - a, dtype=bool)
+    full_days = span.full_days()
+    if full_days is not None:
+        first_day, last_day = _day(full_days[0]), _day(full_days[1])
+        days = h.days[a:b]
+        keep &= (days < first_day) | (days > last_day)
+        lo, hi = np.searchsorted(d.when, (first_day, last_day + 1))
+    else:
+        lo = hi = 0
+    if not include_bots:
+        keep &= ~h.bots[a:b]
+    parts = [(h, a + np.flatnonzero(keep))]
+    parts.append((d, np.arange(lo, hi) if include_bots else lo + np.flatnonzero(~d.bots[lo:hi])))
+    col = ACTOR_MEASURES.index(order)
+    n = len(index.logins)
+    total = np.zeros(n, dtype=np.float64)  # exact: integer sums far below 2**53
+    for p, rows in parts:
+        total += np.bincount(p.actors[rows], weights=p.values[rows, col], minlength=n)
+    matched = int(np.count_nonzero(total > 0))
+    k = min(limit, matched)
+    if k <= 0:
+        return [], matched
+    kth = np.partition(total, n - k)[n - k]  # the k-th largest sum (> 0)
+    above = np.flatnonzero(total > kth)
+    above = above[np.lexsort((above, -total[above]))]  # by sum DESC, then login (actor number)
+    top = np.concatenate((above, np.flatnonzero(total == kth)[: k - len(above)]))
+    position = np.full(n, -1, dtype=np.int64)
+    position[top] = np.arange(k)
+    sums = np.zeros((k, len(ACTOR_MEASURES)), dtype=np.int64)
+    bots = np.zeros(k, dtype=bool)
+    for p, rows in parts:
+        at = position[p.actors[rows]]
+        picked = rows[at >= 0]
+        at = at[at >= 0]
+        np.add.at(sums, at, p.values[picked].astype(np.int64))
+        bots[at[p.bots[picked]]] = True
+    out = []
+    for i, actor in enumerate(top.tolist()):
+        row = dict(zip(ACTOR_MEASURES, sums[i].tolist(), strict=True))
+        out.append({"login": index.logins[actor], "is_bot": bool(bots[i]), **row})
+    return out, matched

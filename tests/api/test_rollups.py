@@ -152,6 +152,34 @@ def test_org_actors_equal_the_sql(lake):
     assert ranked > 50
 
 
+def test_summed_top_actors_equal_the_sql(lake):
+    """The window's whole days from the daily mart, its other hours from the hourly one, as the SQL."""
+    rng = random.Random(17)
+    cur = lake.cursor()
+    ranked = 0
+    try:
+        spans = _spans(lake, rng, 40)
+        spans += [Span(lake.oldest_hour.replace(hour=0) - k * HOUR, lake.newest_hour) for k in (0, 1, 24)]
+        for span in spans:
+            for metric in ActorMetric:
+                for bots in (False, True):
+                    limit = rng.choice((1, 2, 5, 10, 25, 150, 5000))
+                    got = top_actors_counted(lake, cur, span, metric=metric, include_bots=bots, limit=limit)
+                    with _sql_only(lake):
+                        want = top_actors_counted(
+                            lake, cur, span, metric=metric, include_bots=bots, limit=limit
+                        )
+                    assert [a.model_dump() for a in got[0]] == [a.model_dump() for a in want[0]], (
+                        span,
+                        metric,
+                    )
+                    assert got[1] == want[1], (span, metric, bots)
+                    ranked += len(want[0]) > 1
+    finally:
+        cur.close()
+    assert ranked > 100
+
+
 def _route_answers(lake: Lake) -> list:
     """Whole answers of /org/{org}/summary and /repo/.../activity for the test lake's busiest keys."""
     cur = lake.cursor()
