@@ -159,7 +159,10 @@ def test_summed_top_actors_equal_the_sql(lake):
     ranked = 0
     try:
         spans = _spans(lake, rng, 40)
-        spans += [Span(lake.oldest_hour.replace(hour=0) - k * HOUR, lake.newest_hour) for k in (0, 1, 24)]
+        # spans holding the lake's whole day (summed from the daily mart), alone and with edge hours
+        day = lake.oldest_hour.replace(hour=0)
+        spans += [Span(day - k * HOUR, day + (23 + j) * HOUR) for k in (0, 1, 25) for j in (0, 1, 30)]
+        spans += [Span(day - k * HOUR, lake.newest_hour) for k in (0, 1, 24)]
         for span in spans:
             for metric in ActorMetric:
                 for bots in (False, True):
