@@ -30,6 +30,7 @@ from ghintel_api.core.cursor_pool import CursorPool
 from ghintel_api.core.delta_log import last_commit_time, log_stamp, row_count
 from ghintel_api.core.event_files import EventFile, FileCache, event_files
 from ghintel_api.core.lookups import name_index, ranked_hours_index
+from ghintel_api.core.rollups import ROLLUP_NAMES, ActorWindows, KeyedHours, rollup_indexes
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES, MARTS
 from ghintel_pipeline.lib.lake.storage import table_dataset
@@ -123,6 +124,8 @@ class Lake:
         ] = {}  # dimension -> lower(name) -> stored name (core/lookups.py)
         # ranking mart -> window -> sorted hours it ranked (core/lookups.py)
         self.ranked_hours: dict[str, dict[str, list[datetime]]] = {}
+        # index name -> rows of an hourly mart as numpy arrays (core/rollups.py)
+        self.rollups: dict[str, KeyedHours | ActorWindows] = {}
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
         self.silver_files: list[EventFile] = []
@@ -218,14 +221,28 @@ class Lake:
         (rows,) = self._loader.execute(f"SELECT count(*) FROM {physical}").fetchone()
         names = name_index(self._loader, state.logical, physical)
         ranked = ranked_hours_index(self._loader, state.logical, physical)
+        indexed = time.perf_counter()
+        rollups = rollup_indexes(self._loader, state.logical, physical, self._physical_of) or {}
+        rollup_ms = round((time.perf_counter() - indexed) * 1000, 1)
         if state.physical and state.physical != physical:
             self._retired.append((state.physical, time.monotonic()))
         if names is not None:
             self.names[state.logical] = names
         if ranked is not None:
             self.ranked_hours[state.logical] = ranked
+        for name in ROLLUP_NAMES.get(state.logical, ()):
+            self.rollups.pop(name, None)  # an index the new copy cannot hold must not answer for it
+        self.rollups.update(rollups)
         state.physical, state.version, state.rows = physical, version, rows
-        self._loaded(state, started, "lake_table_loaded", table=state.logical, version=version, rows=rows)
+        rollup_mb = round(sum(r.nbytes for r in rollups.values()) / 2**20, 1)
+        extra = {"rollup_ms": rollup_ms, "rollup_mb": rollup_mb}
+        self._loaded(
+            state, started, "lake_table_loaded", table=state.logical, version=version, rows=rows, **extra
+        )
+
+    def _physical_of(self, logical: str) -> str | None:
+        state = self.tables.get(logical)
+        return state.physical if state else None
 
     def _load_silver(self) -> None:
         state = self.silver

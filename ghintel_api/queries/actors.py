@@ -10,6 +10,7 @@ from enum import StrEnum
 import duckdb
 
 from ghintel_api.core.lake import Lake
+from ghintel_api.core.rollups import org_top_actors, top_actors_summed
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.history_models import ActorActivityPublic, ActorActivityTotals
 from ghintel_api.models import TopActor
@@ -98,7 +99,21 @@ def top_actors_counted(
     limit: int = 10,
     org: str | None = None,
 ) -> tuple[list[TopActor], int]:
-    """The top actors, and how many distinct actors matched at all (one query for both)."""
+    """The top actors, and how many distinct actors matched at all (one query for both; an org's
+    from the rollup index of ``fct_org_actor_activity_hourly`` when it is built)."""
+    order = _ORDER_COLUMN[metric]
+    indexed = None
+    if org is not None and "org_actor_hours" in lake.rollups:
+        indexed = org_top_actors(
+            lake.rollups["org_actor_hours"], org, span, order=order, include_bots=include_bots, limit=limit
+        )
+    elif org is None and "actor_windows" in lake.rollups:
+        indexed = top_actors_summed(
+            lake.rollups["actor_windows"], span, order=order, include_bots=include_bots, limit=limit
+        )
+    if indexed is not None:
+        rows, matched = indexed
+        return [TopActor(rank=i, **row) for i, row in enumerate(rows, start=1)], matched
     bots = "" if include_bots else " AND NOT coalesce(is_bot, false)"
     full_days = span.full_days() if org is None and lake.has("fct_actor_activity_daily") else None
     source = lake.rel("fct_actor_activity_hourly" if org is None else "fct_org_actor_activity_hourly")
@@ -115,7 +130,6 @@ def top_actors_counted(
             SELECT actor_login, is_bot, {_MEASURES} FROM {lake.rel("fct_actor_activity_daily")}
             WHERE event_date BETWEEN ? AND ?{bots}"""
         params += [full_days[0], full_days[1]]
-    order = _ORDER_COLUMN[metric]
     sql = f"""
         SELECT actor_login AS login, coalesce(bool_or(is_bot), false) AS is_bot,
                sum(events)::BIGINT AS events, sum(pushes)::BIGINT AS pushes, sum(commits)::BIGINT AS commits,

@@ -9,7 +9,8 @@ import duckdb
 
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.lookups import stored_name
-from ghintel_api.core.windows import Granularity, Window, default_granularity, window_span
+from ghintel_api.core.rollups import org_repo_buckets
+from ghintel_api.core.windows import Granularity, Span, Window, default_granularity, window_span
 from ghintel_api.models import OrgSeriesPoint, OrgSummaryPublic, TopRepo
 from ghintel_api.queries.actors import top_actors_counted
 from ghintel_api.queries.common import as_utc, buckets
@@ -44,6 +45,19 @@ def resolve_org(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str | N
     return rows[0]["org_login"] if rows else None
 
 
+def org_repo_rows(
+    lake: Lake, cur: duckdb.DuckDBPyConnection, org: str, span: Span, granularity: Granularity
+) -> list[dict]:
+    """The org's sums per (repository, bucket) of the span, from the rollup index of
+    ``fct_repo_activity_hourly`` when it is built, else from the mart (``_GROUPED``)."""
+    table = lake.rel("fct_repo_activity_hourly")
+    index = lake.rollups.get("org_repo_hours")
+    if index is not None:
+        return org_repo_buckets(index, org, span, granularity)
+    window_params = [org, span.first_hour, span.end]
+    return lake.query(cur, _GROUPED.format(table=table, part=granularity.value), window_params)
+
+
 def org_summary(
     lake: Lake,
     cur: duckdb.DuckDBPyConnection,
@@ -68,9 +82,7 @@ def org_summary(
     }
     totals, top_repos, series, actors, top_list = empty, [], [], 0, []
     if span is not None:
-        table = lake.rel("fct_repo_activity_hourly")
-        window_params = [org, span.first_hour, span.end]
-        rows = lake.query(cur, _GROUPED.format(table=table, part=granularity.value), window_params)
+        rows = org_repo_rows(lake, cur, org, span, granularity)
         by_repo: dict[str | None, dict] = {}
         by_bucket: dict[datetime, dict] = {}
         for r in rows:

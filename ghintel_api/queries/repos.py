@@ -9,6 +9,7 @@ import duckdb
 
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.lookups import stored_name
+from ghintel_api.core.rollups import repo_buckets
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.models import (
     ActivityTotals,
@@ -64,6 +65,26 @@ def resolve_repo_name(lake: Lake, cur: duckdb.DuckDBPyConnection, full_name: str
     return repo["repo_name"] if repo else None
 
 
+def activity_buckets(
+    lake: Lake, cur: duckdb.DuckDBPyConnection, repo_name: str, span: Span, granularity: Granularity
+) -> list[dict]:
+    """The repository's sums per bucket of the span (buckets without rows left out), from the
+    rollup index of ``fct_repo_activity_hourly`` when it is built, else from the mart."""
+    table = lake.rel("fct_repo_activity_hourly")
+    index = lake.rollups.get("repo_hours")
+    if index is not None:
+        return repo_buckets(index, repo_name, span, granularity)
+    actors = "sum(distinct_actors)::BIGINT" if granularity is Granularity.hour else "NULL::BIGINT"
+    return lake.query(
+        cur,
+        f"""SELECT date_trunc('{granularity.value}', event_hour) AS ts, {_SUMS},
+                   {actors} AS distinct_actors
+            FROM {table} WHERE repo_name = ? AND event_hour >= ? AND event_hour < ?
+            GROUP BY ts""",
+        [repo_name, span.first_hour, span.end],
+    )
+
+
 def repo_activity(
     lake: Lake,
     cur: duckdb.DuckDBPyConnection,
@@ -76,17 +97,7 @@ def repo_activity(
     totals = ActivityTotals(**dict.fromkeys(_COUNTS, 0), commits=None)
     found: dict[datetime, dict] = {}
     if span is not None:
-        table = lake.rel("fct_repo_activity_hourly")
-        params = [repo_name, span.first_hour, span.end]
-        actors = "sum(distinct_actors)::BIGINT" if granularity is Granularity.hour else "NULL::BIGINT"
-        rows = lake.query(
-            cur,
-            f"""SELECT date_trunc('{granularity.value}', event_hour) AS ts, {_SUMS},
-                       {actors} AS distinct_actors
-                FROM {table} WHERE repo_name = ? AND event_hour >= ? AND event_hour < ?
-                GROUP BY ts""",
-            params,
-        )
+        rows = activity_buckets(lake, cur, repo_name, span, granularity)
         found = {as_utc(r["ts"]): r for r in rows}
         # The window's totals are the sums of its buckets (commits stays NULL if no push had a size).
         commits = [r["commits"] for r in rows if r["commits"] is not None]
