@@ -205,6 +205,13 @@ def _window_rows(index: KeyedHours, key: str, span: Span) -> np.ndarray:
     return lo + np.flatnonzero((hours >= first) & (hours < end))
 
 
+def hours_with_events(index: KeyedHours, key: str) -> list[datetime]:
+    """The sorted hours (UTC) in which ``key``'s rows count events (``events > 0``)."""
+    lo, hi = index.ranges.get(key, (0, 0))
+    counted = index.hours[lo:hi][index.values[lo:hi, index.columns.index("events")] > 0]
+    return [_stamp(h) for h in counted.tolist()]
+
+
 def _buckets(hours: np.ndarray, granularity: Granularity) -> np.ndarray:
     return hours if granularity is Granularity.hour else hours // 24 * 24
 

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from ghintel_api.core.cursors import decode_cursor, encode_cursor
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
+from ghintel_api.core.rollups import hours_with_events
 from ghintel_api.models import Event, EventsPage
 from ghintel_api.queries.common import as_utc
 from ghintel_pipeline.lib.arrow_types import UTC_US
@@ -62,6 +63,9 @@ def _repo_hours(
     state = lake.tables["fct_repo_activity_hourly"]
     if state.physical is None or state.last_commit is None:
         return None
+    index = lake.rollups.get("repo_hours")  # the mart's rows by repository (core/rollups.py)
+    if index is not None:
+        return hours_with_events(index, repo), state.last_commit - _INDEX_SLACK
     rows = lake.query(
         cur,
         f"SELECT event_hour FROM {state.physical} WHERE repo_name = ? AND events > 0 ORDER BY event_hour",

@@ -119,6 +119,23 @@ def test_repository_buckets_equal_the_sql(lake):
     assert answered > 100 and shifted > 50, (answered, shifted)
 
 
+def test_event_page_hours_of_a_repository_equal_the_sql(lake):
+    from ghintel_api.queries.events import _repo_hours
+
+    keys = _keys(lake, "repo_name")
+    picked = [*random.Random(5).sample(keys, min(200, len(keys))), "no-such-owner/no-such-repo"]
+    cur = lake.cursor()
+    try:
+        indexed = [_repo_hours(lake, cur, repo) for repo in picked]
+        with _sql_only(lake):
+            by_sql = [_repo_hours(lake, cur, repo) for repo in picked]
+    finally:
+        cur.close()
+    normal = [([as_utc(h) for h in hours], newest) for hours, newest in by_sql]
+    assert indexed == normal
+    assert sum(len(hours) for hours, _ in indexed) > len(picked)  # real hours were compared
+
+
 def test_org_repo_buckets_equal_the_sql(lake):
     rng = random.Random(11)
     keys = _keys(lake, "org_login")
