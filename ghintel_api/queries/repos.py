@@ -9,7 +9,7 @@ import duckdb
 
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.lookups import stored_name
-from ghintel_api.core.rollups import repo_buckets
+from ghintel_api.core.rollups import REPO_COUNTS, repo_buckets
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.models import (
     ActivityTotals,
@@ -21,20 +21,7 @@ from ghintel_api.models import (
 from ghintel_api.queries.common import as_utc
 from ghintel_api.queries.coverage import series_fields, span_coverage
 
-_COUNTS = (
-    "events",
-    "stars",
-    "forks",
-    "pushes",
-    "prs_opened",
-    "prs_merged",
-    "prs_closed",
-    "issues_opened",
-    "issues_closed",
-    "comments",
-    "reviews",
-    "releases",
-)
+_COUNTS = REPO_COUNTS  # the mart's counts, summed alike by the SQL and the rollup index
 _SUMS = (
     ", ".join(f"coalesce(sum({c}), 0)::BIGINT AS {c}" for c in _COUNTS) + ", sum(commits)::BIGINT AS commits"
 )
