@@ -151,10 +151,15 @@ def _narrow(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal consecutive ``values`` starts (``values`` non-empty)."""
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+
+
 def _ranges(keys: np.ndarray) -> dict[str, tuple[int, int]]:
     if not len(keys):
         return {}
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    starts = _run_starts(keys)
     stops = np.append(starts[1:], len(keys))
     return {keys[s]: (int(s), int(e)) for s, e in zip(starts, stops, strict=True)}
 
@@ -222,7 +227,7 @@ def _stamp(hour: int) -> datetime:
 
 def _grouped(index: KeyedHours, rows: np.ndarray, by: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First row number and column sums of each run of equal ``by`` (``by`` sorted in runs)."""
-    starts = np.flatnonzero(np.concatenate(([True], by[1:] != by[:-1])))
+    starts = _run_starts(by)
     return rows[starts], np.add.reduceat(index.values[rows], starts, axis=0, dtype=np.int64)
 
 
@@ -283,7 +288,7 @@ def org_top_actors(
         return [], 0
     # rows are sorted by actor, then hour: one run per actor
     groups = index.groups[rows]
-    starts = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
+    starts = _run_starts(groups)
     sums = np.add.reduceat(index.values[rows], starts, axis=0, dtype=np.int64)
     bots = np.logical_or.reduceat(index.flags[rows], starts)
     ordered = sums[:, index.columns.index(order)]

@@ -120,9 +120,9 @@ def list_events(
     index = _repo_hours(lake, cur, repo) if repo is not None else None
     wanted = limit + 1
     deadline = time.perf_counter() + lake.query_timeout_s
-    best: pa.Table | None = None  # the newest `wanted` rows so far, sorted; once there are enough
-    pending: list[pa.Table] = []  # rows read since, not yet merged into `best`
-    pending_rows = 0
+    full: pa.Table | None = None  # the newest `wanted` rows, sorted, once that many were read
+    parts: list[pa.Table] = []  # what was read (after `full`: it and the files read since)
+    read = 0
     for file in files:
         if newest_wanted is not None and file.oldest > newest_wanted:
             continue
@@ -132,20 +132,19 @@ def list_events(
             continue
         # Later files hold nothing newer than file.newest: the page is complete once its last row
         # is strictly newer than that.
-        if best is not None and best["created_at"][-1].as_py() > file.newest:
+        if full is not None and full["created_at"][-1].as_py() > file.newest:
             break
         if time.perf_counter() > deadline:
             raise QueryTimeout(f"query exceeded {lake.query_timeout_s:g}s")
         part = lake.event_file_cache.read(file, dataset.schema, _COLUMNS, predicate, by_repo)
         if part.num_rows == 0:
             continue
-        pending.append(part)
-        pending_rows += part.num_rows
-        if pending_rows >= wanted:  # sorted only when the stop test above can use the result
-            best = _newest(pending, wanted)
-            pending, pending_rows = [best], best.num_rows
-    if pending and not (len(pending) == 1 and pending[0] is best):
-        best = _newest(pending, wanted)
+        parts.append(part)
+        read += part.num_rows
+        if read >= wanted:  # sorted only when the stop test above can use the result
+            full = _newest(parts, wanted)
+            parts, read = [full], full.num_rows
+    best = _newest(parts, wanted) if parts else None
     rows = best.to_pylist() if best is not None else []
     for row in rows:
         row["created_at"] = row["created_at"].astimezone(UTC)

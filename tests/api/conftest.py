@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from ghintel_api.core.lake import Lake
 from ghintel_api.main import create_app
 from ghintel_pipeline.lib.lake import backfill_gharchive_hour
 from ghintel_pipeline.lib.settings import Settings
@@ -72,3 +73,18 @@ def lake_copy(lake_home, tmp_path) -> Path:
     target = tmp_path / "home"
     shutil.copytree(lake_home, target)
     return target
+
+
+def opened_lake(home: Path) -> Lake:
+    """The API's lake over ``home``, loaded (the caller closes it)."""
+    lake = Lake(api_settings(home))
+    lake.open()
+    return lake
+
+
+@pytest.fixture(scope="module")
+def lake(lake_home) -> Iterator[Lake]:
+    """The API's in-memory view of the session's gold lake, one per test module."""
+    opened = opened_lake(lake_home)
+    yield opened
+    opened.close()

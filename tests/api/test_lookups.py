@@ -8,19 +8,9 @@ import pytest
 from deltalake import DeltaTable
 
 from ghintel_api.core.guard import cores, set_thread_limit
-from ghintel_api.core.lake import Lake
 from ghintel_api.core.lookups import name_index, stored_name
 from ghintel_api.queries.orgs import resolve_org
 from ghintel_api.queries.repos import resolve_repo
-from tests.api.conftest import api_settings
-
-
-@pytest.fixture(scope="module")
-def lake(lake_home):
-    opened = Lake(api_settings(lake_home))
-    opened.open()
-    yield opened
-    opened.close()
 
 
 def _gold(lake_home, table: str) -> duckdb.DuckDBPyConnection:

@@ -16,20 +16,7 @@ from ghintel_api.queries.actors import ActorMetric, top_actors_counted
 from ghintel_api.queries.common import as_utc
 from ghintel_api.queries.orgs import org_repo_rows, org_summary
 from ghintel_api.queries.repos import activity_buckets, repo_activity
-from tests.api.conftest import NEXT_HOUR, api_settings, build_gold, ingest_hour
-
-
-def _opened(home) -> Lake:
-    lake = Lake(api_settings(home))
-    lake.open()
-    return lake
-
-
-@pytest.fixture(scope="module")
-def lake(lake_home):
-    opened = _opened(lake_home)
-    yield opened
-    opened.close()
+from tests.api.conftest import NEXT_HOUR, api_settings, build_gold, ingest_hour, opened_lake
 
 
 @contextmanager
@@ -261,7 +248,7 @@ def _lake_hours(lake: Lake):
 @pytest.mark.slow
 def test_indexes_follow_a_new_gold_version(lake_copy):
     """A new hour through the incremental gold run: the reloaded copy's indexes hold it too."""
-    lake = _opened(lake_copy)
+    lake = opened_lake(lake_copy)
     try:
         before = lake.rollups["repo_hours"]
         settings = api_settings(lake_copy)

@@ -11,20 +11,7 @@ import pytest
 from ghintel_api.core.lake import Lake
 from ghintel_api.core.windows import Window, window_span
 from ghintel_api.queries.actors import ActorMetric, _ranked_in_rollup, top_actors, top_actors_counted
-from tests.api.conftest import NEXT_HOUR, api_settings, build_gold, ingest_hour
-
-
-def _opened(home) -> Lake:
-    lake = Lake(api_settings(home))
-    lake.open()
-    return lake
-
-
-@pytest.fixture(scope="module")
-def lake(lake_home):
-    opened = _opened(lake_home)
-    yield opened
-    opened.close()
+from tests.api.conftest import NEXT_HOUR, api_settings, build_gold, ingest_hour, opened_lake
 
 
 def _hours(lake: Lake):
@@ -88,7 +75,7 @@ def test_rollup_stays_equal_after_an_incremental_gold_run(lake_copy):
     settings = api_settings(lake_copy)
     ingest_hour(settings, *NEXT_HOUR)
     build_gold(settings)
-    lake = _opened(lake_copy)
+    lake = opened_lake(lake_copy)
     try:
         assert _compare_all(lake) > 0
     finally:
