@@ -76,6 +76,11 @@ class LakeSettings(S3Settings):
     """First hour (YYYY-MM-DD-HH) of the GH Archive backfill partitions."""
     gharchive_dir: str | None = None
     """Local folder of GH Archive hour files used by backfills instead of HTTP."""
+    ghintel_malloc_mmap_threshold: int = Field(256 << 10, ge=0, le=32 << 20)
+    """glibc only: bytes from which an allocation gets its own mapping, returned to the OS when
+    freed (a fixed threshold; 0 leaves glibc's growing default). See lib/lake/memory.py."""
+    ghintel_malloc_arena_max: int = Field(2, ge=0, le=64)
+    """glibc only: most malloc arenas for the ingest's threads (0 leaves glibc's 8 per core)."""
 
     @property
     def lake_root(self) -> str:

@@ -24,6 +24,7 @@ from deltalake.exceptions import CommitFailedError
 from ghintel_pipeline.lib.gharchive.hours import hour_url, is_hour_spec, parse_hour
 from ghintel_pipeline.lib.gharchive.reader import event_lines
 from ghintel_pipeline.lib.lake.faults import fault_point
+from ghintel_pipeline.lib.lake.memory import tune_malloc
 from ghintel_pipeline.lib.lake.silver import (
     BRONZE_READ_COLUMNS,
     MAX_CONFLICTS,
@@ -123,6 +124,7 @@ def backfill_lines(
     silver merge only starts once the bronze commit has landed. The lines beyond the first
     ``CACHE_BYTES`` of an hour are instead read back from bronze in chunks after the commit.
     ``turns`` (from ``backfill_gharchive_hours``) orders the silver merges of concurrent hours."""
+    tune_malloc(settings)
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC)
     counter = [0]

@@ -25,6 +25,7 @@ from ghintel_pipeline.lib.lake.bronze import (
 )
 from ghintel_pipeline.lib.lake.faults import fault_point
 from ghintel_pipeline.lib.lake.hooks import SilverHook, after_silver_commit_hooks
+from ghintel_pipeline.lib.lake.memory import tune_malloc
 from ghintel_pipeline.lib.lake.offsets import (
     BrokerResetError,
     bronze_app_id,
@@ -130,6 +131,7 @@ def run_ingest(
     once the run's last silver commit has landed."""
     from ghintel_pipeline.lib.topics.publish import BackgroundPublisher
 
+    tune_malloc(settings)
     started = time.monotonic()
     progress = drain.get("progress")
     version_before = _version(settings)
