@@ -30,7 +30,8 @@ from ghintel_api.core.cursor_pool import CursorPool
 from ghintel_api.core.delta_log import last_commit_time, log_stamp, row_count
 from ghintel_api.core.event_files import EventFile, FileCache, event_files
 from ghintel_api.core.lookups import name_index, ranked_hours_index
-from ghintel_api.core.rollups import ROLLUP_NAMES, ActorWindows, KeyedHours, rollup_indexes
+from ghintel_api.core.rollups import ROLLUP_NAMES, Rollup, rollup_indexes
+from ghintel_api.core.rows import result_rows
 from ghintel_api.core.watchdog import QueryWatchdog
 from ghintel_pipeline.lib.gold.marts import MART_NAMES, MARTS
 from ghintel_pipeline.lib.lake.storage import table_dataset
@@ -125,7 +126,7 @@ class Lake:
         # ranking mart -> window -> sorted hours it ranked (core/lookups.py)
         self.ranked_hours: dict[str, dict[str, list[datetime]]] = {}
         # index name -> rows of an hourly mart as numpy arrays (core/rollups.py)
-        self.rollups: dict[str, KeyedHours | ActorWindows] = {}
+        self.rollups: dict[str, Rollup] = {}
         self.silver = TableState(SILVER_TABLE, _table_uri(settings, "silver", SILVER_TABLE))
         self.silver_dataset = None
         self.silver_files: list[EventFile] = []
@@ -341,21 +342,11 @@ class Lake:
         token = self._watchdog.arm(cur, self.query_timeout_s)
         try:
             cur.execute(sql, [_naive_utc(p) for p in params])
-            rows = cur.fetchall()
-            description = cur.description
+            return result_rows(cur)
         except duckdb.InterruptException as exc:
             raise QueryTimeout(f"query exceeded {self.query_timeout_s:g}s") from exc
         finally:
             self._watchdog.disarm(token)
-        names = [d[0] for d in description]
-        stamps = [i for i, d in enumerate(description) if str(d[1]) == "TIMESTAMP"]
-        out = [dict(zip(names, row, strict=True)) for row in rows]
-        for row in out:
-            for i in stamps:
-                value = row[names[i]]
-                if value is not None:
-                    row[names[i]] = value.replace(tzinfo=UTC)
-        return out
 
     def versions(self) -> dict[str, int | None]:
         out = {f"gold.{s.logical}": s.version for s in self.tables.values()}

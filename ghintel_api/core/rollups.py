@@ -15,11 +15,17 @@ Indexed (built in ``Lake._load_gold``):
   actors;
 - ``fct_actor_activity_hourly`` by event_hour and ``fct_actor_activity_daily`` by event_date, with
   one actor numbering over both (rebuilt when either is reloaded): ``/actors/top`` summed over the
-  marts (30d, an hour the ``api_top_actors`` rollup did not score, a deep limit).
+  marts (30d, an hour the ``api_top_actors`` rollup did not score, a deep limit);
+- ``api_top_actors`` by (as_of, window, include_bots) with each ranking's ranks: ``/actors/top``
+  read ranked (1h, 24h, 7d);
+- ``anomalies``, a small mart, as rows in the route's order (sorted by DuckDB when loaded) with
+  the row numbers of each entity: ``/anomalies``.
 """
 
 from __future__ import annotations
 
+import bisect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import numpy as np
 
+from ghintel_api.core.rows import result_rows
 from ghintel_api.core.windows import Granularity, Span
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,6 +72,8 @@ ROLLUP_NAMES = {
     "fct_org_actor_activity_hourly": ("org_actor_hours",),
     "fct_actor_activity_hourly": ("actor_windows",),
     "fct_actor_activity_daily": ("actor_windows",),
+    "api_top_actors": ("ranked_actors",),
+    "anomalies": ("anomaly_rows",),
 }
 ACTOR_MARTS = ("fct_actor_activity_hourly", "fct_actor_activity_daily")
 
@@ -175,6 +184,12 @@ def rollup_indexes(
             return None
         windows = _actor_windows(cur, *copies.values())
         return None if windows is None else {"actor_windows": windows}
+    if mart == "api_top_actors":
+        ranked = _ranked_actors(cur, physical)
+        return None if ranked is None else {"ranked_actors": ranked}
+    if mart == "anomalies":
+        listed = _anomaly_rows(cur, physical)
+        return None if listed is None else {"anomaly_rows": listed}
     if mart == "fct_repo_activity_hourly":
         return {
             "repo_hours": _keyed(cur, physical, "repo_name", REPO_COUNTS, nullable=REPO_NULLABLE),
@@ -427,3 +442,177 @@ def top_actors_summed(
         row = dict(zip(ACTOR_MEASURES, sums[i].tolist(), strict=True))
         out.append({"login": index.logins[actor], "is_bot": bool(bots[i]), **row})
     return out, matched
+
+
+# api_top_actors' rankings, in the order of RankedActors.ranks' columns
+RANK_COLUMNS = ("rank_events", "rank_pushes", "rank_prs", "rank_reviews")
+_RANKED_KEY = ("as_of", '"window"', "include_bots")
+
+
+@dataclass(frozen=True)
+class RankedActors:
+    """api_top_actors sorted by (as_of, window, include_bots): ``ranges`` maps (as_of in µs since
+    the epoch, window, include_bots) to its rows [lo, hi); ``ranks`` holds each ranking's rank
+    (RANK_COLUMNS; 0 = not ranked), ``values`` the ACTOR_MEASURES and ``nulls`` where they are NULL."""
+
+    ranges: dict[tuple[int, str, bool], tuple[int, int]]
+    ranks: np.ndarray
+    logins: np.ndarray
+    bots: np.ndarray
+    values: np.ndarray
+    nulls: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.ranks, self.bots, self.values, self.nulls)
+        return sum(a.nbytes for a in arrays) + 8 * len(self.logins)
+
+
+def _ranked_actors(cur: duckdb.DuckDBPyConnection, physical: str) -> RankedActors | None:
+    """None when a key, login or is_bot is NULL (the SQL's equality would skip such rows, and a
+    NULL login or is_bot is no TopActor): the route then keeps its SQL."""
+    odd = " OR ".join(f"{c} IS NULL" for c in (*_RANKED_KEY, "login", "is_bot"))
+    (count,) = cur.execute(f"SELECT count(*) FROM {physical} WHERE {odd}").fetchone()
+    if count:
+        return None
+    ranks = [f"coalesce({c}, 0)::BIGINT" for c in RANK_COLUMNS]
+    values = [f"coalesce({c}, 0)::BIGINT" for c in ACTOR_MEASURES]
+    nulls = [f"{c} IS NULL" for c in ACTOR_MEASURES]
+    select = ["epoch_us(as_of)", '"window"', "include_bots", "login", "is_bot", *ranks, *values, *nulls]
+    cur.execute(f"SELECT {', '.join(select)} FROM {physical} ORDER BY {', '.join(_RANKED_KEY)}, login")
+    got = list(cur.fetchnumpy().values())
+    n = len(got[0])
+    as_of = np.asarray(got[0], dtype=np.int64)
+    window = np.asarray(got[1], dtype=object)
+    include_bots = np.asarray(got[2], dtype=bool)
+    ranges: dict[tuple[int, str, bool], tuple[int, int]] = {}
+    if n:
+        change = np.ones(n, dtype=bool)
+        change[1:] = (
+            (as_of[1:] != as_of[:-1]) | (window[1:] != window[:-1]) | (include_bots[1:] != include_bots[:-1])
+        )
+        starts = np.flatnonzero(change)
+        stops = np.append(starts[1:], n)
+        for s, e in zip(starts.tolist(), stops.tolist(), strict=True):
+            ranges[(int(as_of[s]), str(window[s]), bool(include_bots[s]))] = (s, e)
+
+    def matrix(columns: list, dtype) -> np.ndarray:
+        if not n:
+            return np.zeros((0, len(columns)), dtype=dtype)
+        return np.stack([np.asarray(c, dtype=dtype) for c in columns], axis=1)
+
+    k, m = len(RANK_COLUMNS), len(ACTOR_MEASURES)
+    return RankedActors(
+        ranges=ranges,
+        ranks=_narrow(matrix(got[5 : 5 + k], np.int64)),
+        logins=np.asarray(got[3], dtype=object),
+        bots=np.asarray(got[4], dtype=bool),
+        values=_narrow(matrix(got[5 + k : 5 + k + m], np.int64)),
+        nulls=matrix(got[5 + k + m :], bool),
+    )
+
+
+def _micros(value: datetime) -> int:
+    """Microseconds since the epoch; a naive datetime is UTC (as the copies' columns are)."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return (aware - EPOCH) // timedelta(microseconds=1)
+
+
+def ranked_actors(
+    index: RankedActors, as_of: datetime, window: str, include_bots: bool, rank: str, limit: int
+) -> list[dict]:
+    """The rows of queries/actors._ranked_in_rollup's SQL: the key's rows with ``rank`` in
+    [1, limit], by rank (ranks are row numbers, so the order is total)."""
+    lo, hi = index.ranges.get((_micros(as_of), window, include_bots), (0, 0))
+    ranks = index.ranks[lo:hi, RANK_COLUMNS.index(rank)]
+    picked = np.flatnonzero((ranks > 0) & (ranks <= limit))
+    picked = lo + picked[np.argsort(ranks[picked], kind="stable")]
+    out = []
+    for i in picked.tolist():
+        values = index.values[i].tolist()
+        if index.nulls[i].any():
+            values = [None if null else v for v, null in zip(values, index.nulls[i].tolist(), strict=True)]
+        out.append(
+            {
+                "login": index.logins[i],
+                "is_bot": bool(index.bots[i]),
+                **dict(zip(ACTOR_MEASURES, values, strict=True)),
+            }
+        )
+    return out
+
+
+# /anomalies' order, made total (the mart's grain is entity_type, entity, metric, event_hour):
+# the route's SQL and the index below both use it
+ANOMALY_ORDER = "event_hour DESC, score DESC NULLS LAST, entity, entity_type, metric"
+# a larger mart stays with the SQL (its rows are held as Python tuples, ~1 KB each)
+ANOMALY_ROWS_MAX = 50_000
+_NO_HOUR = float("inf")
+
+
+@dataclass(frozen=True)
+class AnomalyRows:
+    """The anomalies mart's rows (as ``result_rows`` gives them) in ANOMALY_ORDER, as tuples of
+    ``columns``; ``newest_first`` is minus each row's event_hour in µs (ascending; +inf for NULL);
+    ``by_entity`` maps (entity_type, lower(entity)) to its row numbers, ascending."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    newest_first: list[float]
+    by_entity: dict[tuple[str, str], list[int]]
+    severity_at: int
+    nbytes: int
+
+
+def _anomaly_rows(cur: duckdb.DuckDBPyConnection, physical: str) -> AnomalyRows | None:
+    (count,) = cur.execute(f"SELECT count(*) FROM {physical}").fetchone()
+    if count > ANOMALY_ROWS_MAX:
+        return None
+    cur.execute(f"SELECT *, lower(entity) AS entity__lower FROM {physical} ORDER BY {ANOMALY_ORDER}")
+    dicts = result_rows(cur)
+    columns = tuple(cur.description[i][0] for i in range(len(cur.description) - 1))
+    rows, newest_first, by_entity = [], [], {}
+    for i, row in enumerate(dicts):
+        lowered = row.pop("entity__lower")
+        rows.append(tuple(row[c] for c in columns))
+        hour = row["event_hour"]
+        newest_first.append(_NO_HOUR if hour is None else -_micros(hour))
+        if row["entity_type"] is not None and lowered is not None:
+            by_entity.setdefault((row["entity_type"], lowered), []).append(i)
+    size = sum(sys.getsizeof(r) + sum(sys.getsizeof(v) for v in r) for r in rows)
+    return AnomalyRows(columns, tuple(rows), newest_first, by_entity, columns.index("severity"), size)
+
+
+def anomaly_rows(
+    index: AnomalyRows,
+    *,
+    since: datetime | None,
+    severity: str | None,
+    entity: tuple[str, str] | None,
+    limit: int,
+) -> list[dict] | None:
+    """The rows of queries/anomalies' SQL: ``event_hour >= since``, the severity, the entity
+    ((entity_type, name), its name compared lower-cased) and the first ``limit`` in ANOMALY_ORDER;
+    None for a non-ASCII name (Python's and DuckDB's lower-casing agree on ASCII only)."""
+    end = len(index.rows)
+    if since is not None:
+        end = bisect.bisect_right(index.newest_first, -_micros(since))
+    if entity is None:
+        candidates: range | list[int] = range(end)
+    else:
+        if not entity[1].isascii():
+            return None
+        positions = index.by_entity.get((entity[0], entity[1].lower()), [])
+        candidates = positions[: bisect.bisect_left(positions, end)]
+    out = []
+    for i in candidates:
+        if len(out) >= limit:
+            break
+        row = index.rows[i]
+        if severity is None or row[index.severity_at] == severity:
+            out.append(dict(zip(index.columns, row, strict=True)))
+    return out
+
+
+# what Lake.rollups holds
+Rollup = KeyedHours | ActorWindows | RankedActors | AnomalyRows

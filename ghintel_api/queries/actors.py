@@ -10,7 +10,7 @@ from enum import StrEnum
 import duckdb
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.rollups import org_top_actors, top_actors_summed
+from ghintel_api.core.rollups import org_top_actors, ranked_actors, top_actors_summed
 from ghintel_api.core.windows import Granularity, Span, Window, window_span
 from ghintel_api.history_models import ActorActivityPublic, ActorActivityTotals
 from ghintel_api.models import TopActor
@@ -79,6 +79,9 @@ def _ranked_in_rollup(
     if window is None or not lake.has(ROLLUP):
         return None
     rank = _RANK_COLUMN[metric]
+    if "ranked_actors" in lake.rollups:
+        rows = ranked_actors(lake.rollups["ranked_actors"], span.last_hour, window, include_bots, rank, limit)
+        return rows if len(rows) == limit else None
     rows = lake.query(
         cur,
         f"""SELECT login, is_bot, {_MEASURES} FROM {lake.rel(ROLLUP)}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import random
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ghintel_api.core.lake import Lake
-from ghintel_api.core.rollups import ROLLUP_NAMES
+from ghintel_api.core.rollups import EPOCH, ROLLUP_NAMES
 from ghintel_api.core.windows import HOUR, Granularity, Span, Window, window_span
 from ghintel_api.queries.actors import ActorMetric, top_actors_counted
 from ghintel_api.queries.common import as_utc
@@ -265,3 +265,149 @@ def test_indexes_follow_a_new_gold_version(lake_copy):
 def _sql_route_answers(lake: Lake) -> list:
     with _sql_only(lake):
         return _route_answers(lake)
+
+
+def test_ranked_top_actors_equal_the_sql(lake):
+    """Every (as_of, window, include_bots) of api_top_actors, every ranking, limits around the
+    rollup's depth: the index returns the SQL's rows in the SQL's order."""
+    from ghintel_api.queries.actors import _RANK_COLUMN, _ROLLUP_WINDOWS, _ranked_in_rollup
+
+    index = lake.rollups["ranked_actors"]
+    windows = {w: h for h, w in _ROLLUP_WINDOWS.items()}
+    cur = lake.cursor()
+    full = 0
+    try:
+        keys = sorted(index.ranges)
+        assert len(keys) >= 6
+        missing = (keys[-1][0] + 3600 * 10**6, keys[-1][1], keys[-1][2])  # an hour it did not score
+        for micros, window, bots in [*keys, missing]:
+            last = EPOCH + timedelta(microseconds=micros)
+            span = Span(first_hour=last - (windows[window] - 1) * HOUR, last_hour=last)
+            for metric in _RANK_COLUMN:
+                for limit in (1, 2, 5, 10, 25, 100, 101):
+                    got = _ranked_in_rollup(lake, cur, span, metric, bots, limit)
+                    with _sql_only(lake):
+                        want = _ranked_in_rollup(lake, cur, span, metric, bots, limit)
+                    assert got == want, (last, window, bots, metric, limit)
+                    full += want is not None and limit >= 5
+    finally:
+        cur.close()
+    assert full > 20, full  # whole rankings of several rows were compared
+
+
+def _crafted_anomalies(home) -> list[dict]:
+    """A new version of gold ``anomalies`` with the real schema and rows the order and filters
+    must get right: ties on hour and score, NULL scores, names differing in case."""
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    uri = str(home / "lakehouse" / "gold" / "anomalies")
+    schema = DeltaTable(uri).schema().to_arrow()
+    schema = pa.schema(schema) if not isinstance(schema, pa.Schema) else schema
+    rng = random.Random(23)
+    base = datetime(2015, 1, 1, tzinfo=UTC)
+    entities = [("repo", n) for n in ("acme/tool", "Acme/Tool", "b/x", "Zed/zed")] + [
+        ("org", n) for n in ("acme", "ACME", "beta")
+    ]
+    rows = []
+    for entity_type, entity in entities:
+        for metric in ("events", "stars", "pushes"):
+            for h in rng.sample(range(8), 5):
+                rows.append(
+                    {
+                        "entity_type": entity_type,
+                        "entity": entity,
+                        "metric": metric,
+                        "event_hour": base + h * HOUR,
+                        "observed": float(rng.randint(5, 50)),
+                        "baseline": 2.0,
+                        "spread": 1.0,
+                        "score": rng.choice((None, 3.0, 3.0, 4.5, float(rng.randint(1, 9)))),
+                        "method": "crafted",
+                        "severity": rng.choice(("low", "medium", "high")),
+                        "explanation": "crafted for the index test",
+                    }
+                )
+    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    table = pa.Table.from_pydict(
+        {f.name: pa.array(columns[f.name], type=f.type) for f in schema}, schema=schema
+    )
+    write_deltalake(uri, table, mode="overwrite")
+    return rows
+
+
+def test_anomaly_rows_equal_the_sql(lake_copy):
+    """/anomalies' filters and order from the index, against its SQL, over a crafted mart."""
+    from ghintel_api.queries.anomalies import _anomalies_sql
+
+    rows = _crafted_anomalies(lake_copy)
+    lake = opened_lake(lake_copy)
+    cur = lake.cursor()
+    try:
+        assert len(lake.rollups["anomaly_rows"].rows) == len(rows)
+        hours = sorted({r["event_hour"] for r in rows if r["event_hour"]})
+        since = [None, *hours[::2], hours[0] - HOUR, hours[-1] + HOUR, hours[3] + timedelta(minutes=30)]
+        severities = [None, "low", "high", "no-such-severity"]
+        repos = [None, "no-such/repo", "acme/tool", "ACME/TOOL", "b/x", "zed/zed", "ünï/cödé"]
+        orgs = ["no-such-org", "acme", "Beta"]
+        several = 0
+        for at in since:
+            for severity in severities:
+                for repo, org in [*((r, None) for r in repos), *((None, o) for o in orgs), ("b/x", "acme")]:
+                    for limit in (1, 3, 1000):
+                        args = {"since": at, "severity": severity, "repo": repo, "org": org, "limit": limit}
+                        got = list_anomalies_rows(lake, cur, **args)
+                        with _sql_only(lake):
+                            want = list_anomalies_rows(lake, cur, **args)
+                        assert got == want, args
+                        several += len(want) > 2
+        # case-insensitive names: both spellings of acme/tool, and the order is the SQL's
+        both = list_anomalies_rows(
+            lake, cur, since=None, severity=None, repo="acme/tool", org=None, limit=1000
+        )
+        assert {a["entity"] for a in both} == {"acme/tool", "Acme/Tool"}
+        assert len(
+            _anomalies_sql(lake, cur, since=None, severity=None, repo=None, org=None, limit=1000)
+        ) == len(rows)
+    finally:
+        cur.close()
+        lake.close()
+    assert several > 100, several
+
+
+def list_anomalies_rows(lake: Lake, cur, **args) -> list[dict]:
+    from ghintel_api.queries.anomalies import list_anomalies
+
+    answer = list_anomalies(lake, cur, **args, newest_hour=lake.newest_hour, oldest_hour=lake.oldest_hour)
+    return [a.model_dump() for a in answer.data]
+
+
+def test_ranked_and_anomaly_indexes_step_aside_for_rows_they_cannot_hold(monkeypatch):
+    """A NULL login in api_top_actors, an anomalies mart past ANOMALY_ROWS_MAX: no index (the
+    routes keep their SQL)."""
+    import duckdb
+
+    from ghintel_api.core import rollups
+
+    con = duckdb.connect()
+    measures = ", ".join(f"1::BIGINT AS {c}" for c in rollups.ACTOR_MEASURES)
+    ranks = ", ".join(f"1::BIGINT AS {c}" for c in rollups.RANK_COLUMNS)
+    select = (
+        "TIMESTAMP '2015-01-01 01:00' AS as_of, '1h' AS \"window\", false AS include_bots, "
+        f"false AS is_bot, {measures}, {ranks}"
+    )
+    con.execute(f"CREATE TABLE ranked AS SELECT 'a' AS login, {select} UNION ALL SELECT NULL, {select}")
+    assert rollups.rollup_indexes(con, "api_top_actors", "ranked", lambda m: None) is None
+    con.execute("DELETE FROM ranked WHERE login IS NULL")
+    built = rollups.rollup_indexes(con, "api_top_actors", "ranked", lambda m: None)
+    at = datetime(2015, 1, 1, 1, tzinfo=UTC)
+    assert [
+        r["login"] for r in rollups.ranked_actors(built["ranked_actors"], at, "1h", False, "rank_events", 1)
+    ] == ["a"]
+    con.execute(
+        "CREATE TABLE anomalies AS SELECT 'repo' AS entity_type, 'o/r' || i AS entity, 'events' AS metric, "
+        "TIMESTAMP '2015-01-01' AS event_hour, 1.0 AS score, 'high' AS severity FROM range(3) t(i)"
+    )
+    assert rollups.rollup_indexes(con, "anomalies", "anomalies", lambda m: None) is not None
+    monkeypatch.setattr(rollups, "ANOMALY_ROWS_MAX", 2)
+    assert rollups.rollup_indexes(con, "anomalies", "anomalies", lambda m: None) is None
