@@ -17,11 +17,18 @@ def api(
     ] = False,
 ) -> None:
     """Serve the ghintel API (OpenAPI docs at /docs)."""
+    import os
+
     import uvicorn
 
     from ghintel_api.core.config import get_settings
+    from ghintel_api.core.guard import worker_threads
     from ghintel_api.core.server import server_options
 
+    settings = get_settings()
+    if not settings.ghintel_api_threads:
+        # the worker processes read their settings from this environment
+        os.environ["GHINTEL_API_THREADS"] = str(worker_threads(0, workers))
     uvicorn.run(
         "ghintel_api.main:create_app",
         factory=True,
@@ -30,5 +37,5 @@ def api(
         workers=workers,
         access_log=False,  # the app writes one JSON line per request itself
         proxy_headers=proxy_headers,
-        **server_options(get_settings()),
+        **server_options(settings),
     )

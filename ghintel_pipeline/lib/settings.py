@@ -143,7 +143,8 @@ class ApiSettings(LakeSettings):
     ghintel_api_cache_max_age: int = Field(5, ge=0)
     """Cache-Control max-age (seconds) of data responses."""
     ghintel_api_threads: int = Field(0, ge=0)
-    """Threads running route code (queries) per API process; 0 = one per core."""
+    """Threads running route code (queries) per API process; 0 = its share of the cores (cores /
+    ``ghintel api --workers``, at least 1)."""
     # API under load and abuse: bounded work, throttled key guessing, signed cursors, server limits
     ghintel_api_max_concurrent_queries: int = Field(0, ge=0)
     """Expensive API queries running at once (more: 503 at once); 0 = one per core."""

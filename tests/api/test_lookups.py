@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import anyio
 import duckdb
 import pytest
@@ -79,6 +81,30 @@ def test_route_thread_limit_defaults_to_the_cores():
 
     assert anyio.run(limit, 3) == (3, 3)
     assert anyio.run(limit, 0) == (cores(), cores())
+
+
+def test_ghintel_api_gives_each_worker_its_share_of_the_cores(monkeypatch):
+    """`ghintel api --workers N` with GHINTEL_API_THREADS unset: each worker process gets cores / N
+    threads (at least 1), through the environment its settings are read from; a set value stays."""
+    import uvicorn
+
+    from ghintel_api.core.config import get_settings
+    from ghintel_pipeline.cli.api import api
+
+    runs = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: runs.append(kw))
+    monkeypatch.setenv("GHINTEL_API_THREADS", "0")  # recorded: the environment is restored after
+    for workers, threads in ((1, cores()), (2, max(1, cores() // 2)), (64, 1)):
+        monkeypatch.delenv("GHINTEL_API_THREADS", raising=False)
+        get_settings.cache_clear()
+        api(workers=workers)
+        assert os.environ["GHINTEL_API_THREADS"] == str(threads)
+        assert runs[-1]["workers"] == workers
+    monkeypatch.setenv("GHINTEL_API_THREADS", "3")
+    get_settings.cache_clear()
+    api(workers=2)
+    assert os.environ["GHINTEL_API_THREADS"] == "3"
+    get_settings.cache_clear()
 
 
 def test_copies_run_without_late_materialisation(lake):
