@@ -28,7 +28,7 @@ from deltalake import DeltaTable
 from ghintel_api.core import pandas_absent  # noqa: F401  (installs the finder before any query)
 from ghintel_api.core.cursor_pool import CursorPool
 from ghintel_api.core.delta_log import last_commit_time, log_stamp, row_count
-from ghintel_api.core.event_files import EventFile, FileCache, event_files
+from ghintel_api.core.event_files import EVENT_COLUMNS, EventFile, FileCache, event_files
 from ghintel_api.core.lookups import name_index, ranked_hours_index
 from ghintel_api.core.rollups import ROLLUP_NAMES, Rollup, rollup_indexes
 from ghintel_api.core.rows import result_rows
@@ -251,13 +251,21 @@ class Lake:
         assert dt is not None
         started = time.perf_counter()
         dataset = table_dataset(dt)
-        self.silver_files = event_files(dt, dataset)
+        files = event_files(dt, dataset)
+        decoded, cached = self.event_file_cache.warm(files, dataset.schema, EVENT_COLUMNS)
+        self.silver_files = files
         self.silver_dataset = dataset
         state.rows = row_count(dt)
         state.version = dt.version()
         state.physical = SILVER_TABLE
         self._loaded(
-            state, started, "lake_silver_refreshed", table="silver.github_events", version=state.version
+            state,
+            started,
+            "lake_silver_refreshed",
+            table="silver.github_events",
+            version=state.version,
+            files_decoded=decoded,
+            cached_mb=round(cached / 2**20, 1),
         )
 
     def _loaded(self, state: TableState, started: float, event: str, **extra) -> None:

@@ -18,29 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ghintel_api.core.cursors import decode_cursor, encode_cursor
+from ghintel_api.core.event_files import EVENT_COLUMNS
 from ghintel_api.core.lake import Lake, LakeNotReady, QueryTimeout
 from ghintel_api.core.rollups import hours_with_events
 from ghintel_api.models import Event, EventsPage
 from ghintel_api.queries.common import as_utc
 from ghintel_pipeline.lib.arrow_types import UTC_US
 
-_COLUMNS = [
-    "event_id",
-    "event_type",
-    "category",
-    "action",
-    "created_at",
-    "actor_login",
-    "is_bot",
-    "repo_name",
-    "org_login",
-    "ref",
-    "ref_type",
-    "number",
-    "commit_count",
-    "merged",
-    "source",
-]
 # Files written this long before the hourly mart's commit are surely counted in it.
 _INDEX_SLACK = timedelta(hours=1)
 _ORDER = [("created_at", "descending"), ("event_id", "descending")]
@@ -136,7 +120,7 @@ def list_events(
             break
         if time.perf_counter() > deadline:
             raise QueryTimeout(f"query exceeded {lake.query_timeout_s:g}s")
-        part = lake.event_file_cache.read(file, dataset.schema, _COLUMNS, predicate, by_repo)
+        part = lake.event_file_cache.read(file, dataset.schema, EVENT_COLUMNS, predicate, by_repo)
         if part.num_rows == 0:
             continue
         parts.append(part)
