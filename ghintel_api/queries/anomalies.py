@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -33,7 +34,7 @@ def list_anomalies(
             lake.rollups["anomaly_rows"], since=since, severity=severity, entity=entity, limit=limit
         )
     if rows is None:
-        rows = _anomalies_sql(lake, cur, since=since, severity=severity, repo=repo, org=org, limit=limit)
+        rows = _anomalies_sql(lake, cur, AnomalyFilters(since, severity, repo, org, limit))
     span = None
     first = floor_hour(since) if since is not None else oldest_hour
     if newest_hour is not None and first is not None and first <= newest_hour:
@@ -41,25 +42,25 @@ def list_anomalies(
     return AnomaliesPublic(since=since, coverage=span_coverage(lake, span), data=[Anomaly(**r) for r in rows])
 
 
-def _anomalies_sql(
-    lake: Lake,
-    cur: duckdb.DuckDBPyConnection,
-    *,
-    since: datetime | None,
-    severity: str | None,
-    repo: str | None,
-    org: str | None,
-    limit: int,
-) -> list[dict]:
+@dataclass(frozen=True)
+class AnomalyFilters:
+    since: datetime | None
+    severity: str | None
+    repo: str | None
+    org: str | None
+    limit: int
+
+
+def _anomalies_sql(lake: Lake, cur: duckdb.DuckDBPyConnection, f: AnomalyFilters) -> list[dict]:
     """The mart's rows for the filters, in ANOMALY_ORDER (the rollup index answers the same)."""
     conditions = {
-        "event_hour >= ?": since,
-        "severity = ?": severity,
-        "entity_type = 'repo' AND lower(entity) = lower(?)": repo,
-        "entity_type = 'org' AND lower(entity) = lower(?)": org,
+        "event_hour >= ?": f.since,
+        "severity = ?": f.severity,
+        "entity_type = 'repo' AND lower(entity) = lower(?)": f.repo,
+        "entity_type = 'org' AND lower(entity) = lower(?)": f.org,
     }
     given = {condition: value for condition, value in conditions.items() if value is not None}
     where, params = ["true", *given], list(given.values())
     sql = f"""SELECT * FROM {lake.rel("anomalies")} WHERE {" AND ".join(where)}
               ORDER BY {ANOMALY_ORDER} LIMIT ?"""
-    return lake.query(cur, sql, [*params, limit])
+    return lake.query(cur, sql, [*params, f.limit])

@@ -338,7 +338,7 @@ def _crafted_anomalies(home) -> list[dict]:
 
 def test_anomaly_rows_equal_the_sql(lake_copy):
     """/anomalies' filters and order from the index, against its SQL, over a crafted mart."""
-    from ghintel_api.queries.anomalies import _anomalies_sql
+    from ghintel_api.queries.anomalies import AnomalyFilters, _anomalies_sql
 
     rows = _crafted_anomalies(lake_copy)
     lake = opened_lake(lake_copy)
@@ -366,9 +366,7 @@ def test_anomaly_rows_equal_the_sql(lake_copy):
             lake, cur, since=None, severity=None, repo="acme/tool", org=None, limit=1000
         )
         assert {a["entity"] for a in both} == {"acme/tool", "Acme/Tool"}
-        assert len(
-            _anomalies_sql(lake, cur, since=None, severity=None, repo=None, org=None, limit=1000)
-        ) == len(rows)
+        assert len(_anomalies_sql(lake, cur, AnomalyFilters(None, None, None, None, 1000))) == len(rows)
     finally:
         cur.close()
         lake.close()
