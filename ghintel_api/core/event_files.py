@@ -169,16 +169,21 @@ class FileCache:
                 path: self._tables[path].nbytes + ranges.nbytes for path, ranges in self._repo_ranges.items()
             }
         chosen: list[tuple[str, tuple[pa.Table, RepoRanges] | None]] = []
-        total = 0
+        total = rows = 0
         for file in files:
             path = file.fragment.path
             if path in cached:
                 size, entry = cached[path], None
             else:
+                # a file that surely does not fit (by the bytes per row seen so far) is not decoded:
+                # with a full cache every reload would decode one file only to drop it
+                if rows and total + file.rows * total // rows > self.max_bytes:
+                    break
                 entry = RepoRanges.group(file.fragment.to_table(schema=schema, columns=columns))
                 size = entry[0].nbytes + entry[1].nbytes
             if total + size > self.max_bytes:
                 break
+            rows += file.rows
             total += size
             chosen.append((path, entry))
         decoded = 0

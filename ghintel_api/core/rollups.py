@@ -131,11 +131,7 @@ def _keyed(
     fetched = list(cur.fetchnumpy().values())
     keys, hours = fetched[0], _narrow(np.asarray(fetched[1], dtype=np.int64))
     n_values = len(columns) + 2 * len(nullable)
-    values_arr = _narrow(
-        np.stack([np.asarray(v, dtype=np.int64) for v in fetched[2 : 2 + n_values]], axis=1)
-        if len(keys)
-        else np.zeros((0, n_values), dtype=np.int64)
-    )
+    values_arr = _narrow(_matrix(fetched[2 : 2 + n_values]))
     rest = fetched[2 + n_values :]
     names = (*columns, *nullable, *(f"{c}__set" for c in nullable))
     ranges = _ranges(np.asarray(keys, dtype=object))
@@ -152,6 +148,13 @@ def _keyed(
     return KeyedHours(ranges, hours, values_arr, names, groups, group_names, flags)
 
 
+def _matrix(columns: list, dtype=np.int64) -> np.ndarray:
+    """Fetched columns side by side: one row per result row (also for an empty result)."""
+    if not columns or not len(columns[0]):
+        return np.zeros((0, len(columns)), dtype=dtype)
+    return np.stack([np.asarray(c, dtype=dtype) for c in columns], axis=1)
+
+
 def _narrow(values: np.ndarray) -> np.ndarray:
     """int32 when every value fits (half the memory; sums are taken in int64), else as is."""
     small = np.iinfo(np.int32)
@@ -165,7 +168,8 @@ def _run_starts(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
 
 
-def _ranges(keys: np.ndarray) -> dict[str, tuple[int, int]]:
+def _ranges(keys: np.ndarray) -> dict:
+    """Each run of equal ``keys`` (sorted) -> its rows [lo, hi)."""
     if not len(keys):
         return {}
     starts = _run_starts(keys)
@@ -367,12 +371,7 @@ def _actor_windows(cur: duckdb.DuckDBPyConnection, hourly: str, daily: str) -> A
             f"FROM {table} t JOIN codes c USING (actor_login) WHERE {where} ORDER BY {order}"
         )
         got = list(cur.fetchnumpy().values())
-        n = len(got[0])
-        values = (
-            np.stack([np.asarray(v, dtype=np.int64) for v in got[4:]], axis=1)
-            if n
-            else np.zeros((0, len(ACTOR_MEASURES)), dtype=np.int64)
-        )
+        values = _matrix(got[4:])
         return ActorParts(
             when=_narrow(np.asarray(got[0], dtype=np.int64)),
             days=_narrow(np.asarray(got[1], dtype=np.int64)),
@@ -481,34 +480,23 @@ def _ranked_actors(cur: duckdb.DuckDBPyConnection, physical: str) -> RankedActor
     select = ["epoch_us(as_of)", '"window"', "include_bots", "login", "is_bot", *ranks, *values, *nulls]
     cur.execute(f"SELECT {', '.join(select)} FROM {physical} ORDER BY {', '.join(_RANKED_KEY)}, login")
     got = list(cur.fetchnumpy().values())
-    n = len(got[0])
-    as_of = np.asarray(got[0], dtype=np.int64)
-    window = np.asarray(got[1], dtype=object)
-    include_bots = np.asarray(got[2], dtype=bool)
-    ranges: dict[tuple[int, str, bool], tuple[int, int]] = {}
-    if n:
-        change = np.ones(n, dtype=bool)
-        change[1:] = (
-            (as_of[1:] != as_of[:-1]) | (window[1:] != window[:-1]) | (include_bots[1:] != include_bots[:-1])
+    keys = np.empty(len(got[0]), dtype=object)  # (as_of µs, window, include_bots) per row
+    keys[:] = list(
+        zip(
+            np.asarray(got[0], dtype=np.int64).tolist(),
+            list(got[1]),
+            np.asarray(got[2], dtype=bool).tolist(),
+            strict=True,
         )
-        starts = np.flatnonzero(change)
-        stops = np.append(starts[1:], n)
-        for s, e in zip(starts.tolist(), stops.tolist(), strict=True):
-            ranges[(int(as_of[s]), str(window[s]), bool(include_bots[s]))] = (s, e)
-
-    def matrix(columns: list, dtype) -> np.ndarray:
-        if not n:
-            return np.zeros((0, len(columns)), dtype=dtype)
-        return np.stack([np.asarray(c, dtype=dtype) for c in columns], axis=1)
-
+    )
     k, m = len(RANK_COLUMNS), len(ACTOR_MEASURES)
     return RankedActors(
-        ranges=ranges,
-        ranks=_narrow(matrix(got[5 : 5 + k], np.int64)),
+        ranges=_ranges(keys),
+        ranks=_narrow(_matrix(got[5 : 5 + k])),
         logins=np.asarray(got[3], dtype=object),
         bots=np.asarray(got[4], dtype=bool),
-        values=_narrow(matrix(got[5 + k : 5 + k + m], np.int64)),
-        nulls=matrix(got[5 + k + m :], bool),
+        values=_narrow(_matrix(got[5 + k : 5 + k + m])),
+        nulls=_matrix(got[5 + k + m :], bool),
     )
 
 

@@ -26,9 +26,8 @@ def api(
     from ghintel_api.core.server import server_options
 
     settings = get_settings()
-    if not settings.ghintel_api_threads:
-        # the worker processes read their settings from this environment
-        os.environ["GHINTEL_API_THREADS"] = str(worker_threads(0, workers))
+    # the worker processes read their settings from this environment
+    os.environ["GHINTEL_API_THREADS"] = str(worker_threads(settings.ghintel_api_threads, workers))
     uvicorn.run(
         "ghintel_api.main:create_app",
         factory=True,

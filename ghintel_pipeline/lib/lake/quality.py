@@ -56,6 +56,7 @@ def ingested_since(table: DeltaTable, since: dt.datetime) -> int:
     for fragment in dataset.get_fragments():
         key = (uri, fragment.path)
         live.add(key)
+        column = None
         if key not in _INGESTED:
             column = fragment.to_table(columns=["ingested_at"])["ingested_at"]
             bounds = pc.min_max(column)
@@ -68,7 +69,8 @@ def ingested_since(table: DeltaTable, since: dt.datetime) -> int:
         if span[0] >= since:
             total += span[2]
             continue
-        column = fragment.to_table(columns=["ingested_at"])["ingested_at"]
+        if column is None:  # a file the cut falls in: its rows are compared
+            column = fragment.to_table(columns=["ingested_at"])["ingested_at"]
         total += pc.sum(pc.greater_equal(column, pa.scalar(since, type=column.type))).as_py() or 0
     for key in [k for k in _INGESTED if k[0] == uri and k not in live]:
         _INGESTED.pop(key, None)  # files a compaction or vacuum removed
