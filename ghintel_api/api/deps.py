@@ -68,7 +68,7 @@ async def conditional_get(request: Request, response: Response, lake: LakeDep) -
     ``If-None-Match: *`` is not decided here but after the route ran (ResponseCacheMiddleware): a
     dependency runs even when the route's parameters are invalid, and before the 404 checks.
     """
-    url = request.url.path + "?" + str(request.url.query)
+    url = request.scope["path"] + "?" + request.scope["query_string"].decode("latin-1")
     etag = f'W/"{lake.state_token}-{hashlib.sha1(url.encode()).hexdigest()[:16]}"'
     cache_control = request.app.state.cache_control
     wanted = request.headers.get("if-none-match")
@@ -111,7 +111,7 @@ async def no_query_params(params: QueryOf[NoParams]) -> None:
 NO_QUERY_PARAMS = Depends(no_query_params)
 
 
-def repo_in_path(owner: OwnerPath, name: NamePath) -> str:
+async def repo_in_path(owner: OwnerPath, name: NamePath) -> str:
     """``owner/name`` of a ``/{owner}/{name}`` route (resolved, or 404, by the route's body)."""
     return f"{owner}/{name}"
 
@@ -144,7 +144,7 @@ def org_or_404(lake: Lake, cur: duckdb.DuckDBPyConnection, org: str) -> str:
     return login
 
 
-def cursor_key_of(request: Request) -> bytes:
+async def cursor_key_of(request: Request) -> bytes:
     """The app's cursor key, read (or created) on first use: building an app writes no file."""
     key = getattr(request.app.state, "cursor_key", None)
     if key is None:

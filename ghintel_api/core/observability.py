@@ -51,6 +51,10 @@ def configure_logging(level: str = "INFO") -> None:
     logger.setLevel(level)
     logger.propagate = False
     logging.Formatter.converter = time.gmtime
+    # The JSON lines carry no caller, thread or process fields: skip collecting them for every
+    # record (the logging HOWTO's "Optimization"; one access line per request).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 class ApiMetrics:

@@ -239,11 +239,12 @@ def test_half_sent_heads_are_closed_at_the_deadline(server):
             sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # never finished
         trickler = _connect(server)
         socks.append(trickler)
+        trickler.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         started = time.monotonic()
         closed_at = None
         for _ in range(20):  # one header byte every 0.15 s does not keep the clock from running
             try:
-                trickler.sendall(b"X")
+                trickler.sendall(b"a")
             except (BrokenPipeError, ConnectionResetError):
                 closed_at = time.monotonic() - started
                 break
@@ -273,3 +274,75 @@ def test_idle_keep_alive_connections_are_closed(server):
     assert _read_all(sock, limit_s=KEEP_ALIVE_S + 3) == b""
     assert time.monotonic() - started < KEEP_ALIVE_S + 2
     sock.close()
+
+
+def _answers(sock: socket.socket, count: int) -> list[bytes]:
+    """``count`` complete HTTP answers (head + Content-Length body) read from ``sock``."""
+    sock.settimeout(5)
+    raw, answers = b"", []
+    while len(answers) < count:
+        head_end = raw.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = raw[:head_end].lower()
+            length = int(head.split(b"content-length: ")[1].split(b"\r\n")[0])
+            if len(raw) >= head_end + 4 + length:
+                answers.append(raw[: head_end + 4 + length])
+                raw = raw[head_end + 4 + length :]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, (answers, raw)
+        raw += chunk
+    return answers
+
+
+def test_heads_under_the_limit_pass_in_pieces_and_pipelined(server):
+    sock = _connect(server)
+    try:
+        # a 12 KiB head (limit 16 KiB) in 1 KiB pieces: counted across reads, not refused
+        head = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 12000 + b"\r\n\r\n"
+        for start in range(0, len(head), 1024):
+            sock.sendall(head[start : start + 1024])
+            time.sleep(0.005)
+        # then two requests in one write: both answered, in order, on the same connection
+        sock.sendall(
+            b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /nowhere HTTP/1.1\r\nHost: x\r\nX-API-Key: probe\r\n\r\n"
+        )
+        first, second, third = _answers(sock, 3)
+    finally:
+        sock.close()
+    assert first.startswith(b"HTTP/1.1 200") and second.startswith(b"HTTP/1.1 200"), (first, second)
+    assert third.startswith(b"HTTP/1.1 404"), third
+
+
+def test_every_head_of_a_keep_alive_connection_is_bounded_and_timed(server):
+    sock = _connect(server)
+    try:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _answers(sock, 1)[0].startswith(b"HTTP/1.1 200")
+        # the second head grows past the limit: 400 with the envelope, nothing more read
+        sent = 0
+        try:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+            for _ in range(256):
+                sock.sendall(b"a" * 65536)
+                sent += 65536
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        raw = _read_all(sock)
+    finally:
+        sock.close()
+    assert sent < 4 << 20, sent
+    assert _json_error(raw, 400)["error"] == "bad_request"
+
+    sock = _connect(server)
+    try:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _answers(sock, 1)[0].startswith(b"HTTP/1.1 200")
+        # after the answer, half a head that never ends is closed at the deadline, unanswered
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        assert _read_all(sock, limit_s=HEAD_TIMEOUT_S + 3) == b""
+        assert time.monotonic() - started < HEAD_TIMEOUT_S + 2
+    finally:
+        sock.close()
