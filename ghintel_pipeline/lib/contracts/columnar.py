@@ -75,6 +75,9 @@ def validate_to_arrow(
     with paused_gc():
         rows, created, payloads, index, rejected = _decode(raws, source, sources, max_bytes)
         table, bad = _to_table(rows, created, payloads)
+        # Freed by reference counting while the collector is still off: alive at its return, the
+        # batch's row tuples were all scanned by the collection the next allocation triggers.
+        del rows, created, payloads
     if bad:
         keep = pa.array([i not in bad for i in range(len(index))])
         table = table.filter(keep)
