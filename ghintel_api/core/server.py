@@ -29,6 +29,9 @@ def server_options(settings: ApiSettings) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``: every limit in one place."""
     return {
         "http": GuardedHttpToolsProtocol,
+        # No route speaks WebSocket: an upgrade request is answered as the plain request it also is,
+        # never handed to another protocol (and its limits).
+        "ws": "none",
         "timeout_keep_alive": settings.ghintel_api_keep_alive_s,
         "limit_concurrency": settings.ghintel_api_max_connections,
         "server_header": False,

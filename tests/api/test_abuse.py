@@ -346,3 +346,16 @@ def test_every_head_of_a_keep_alive_connection_is_bounded_and_timed(server):
         assert time.monotonic() - started < HEAD_TIMEOUT_S + 2
     finally:
         sock.close()
+
+
+def test_websocket_upgrades_are_answered_as_plain_requests(server):
+    sock = _connect(server)
+    try:
+        sock.sendall(
+            b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        answer = _answers(sock, 1)[0]
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 200") and b'"status"' in answer, answer[:200]
