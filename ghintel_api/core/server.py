@@ -9,7 +9,7 @@ closes a connection whose head is not complete within ``GHINTEL_API_HEADER_TIMEO
 answers malformed requests with the API's JSON error envelope instead of uvicorn's plain-text 400.
 
 httptools (llhttp, C) rather than h11 (pure Python): the same guards on h11 cost 6-12 % more
-server CPU per uncached request (docs/api.md, "Where an uncached request's CPU goes").
+server CPU per uncached request (docs/api.md, "The HTTP parser and the last per-request costs").
 """
 
 from __future__ import annotations

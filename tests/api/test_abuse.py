@@ -200,6 +200,25 @@ def _read_all(sock: socket.socket, limit_s: float = 5.0) -> bytes:
     return b"".join(chunks)
 
 
+def _answers(sock: socket.socket, count: int) -> list[bytes]:
+    """``count`` complete HTTP answers (head + Content-Length body) read from ``sock``."""
+    sock.settimeout(5)
+    raw, answers = b"", []
+    while len(answers) < count:
+        head_end = raw.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = raw[:head_end].lower()
+            length = int(head.split(b"content-length: ")[1].split(b"\r\n")[0])
+            if len(raw) >= head_end + 4 + length:
+                answers.append(raw[: head_end + 4 + length])
+                raw = raw[head_end + 4 + length :]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, (answers, raw)
+        raw += chunk
+    return answers
+
+
 def _json_error(raw: bytes, status: int) -> dict:
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(f"HTTP/1.1 {status}".encode()), head
@@ -264,35 +283,13 @@ def test_half_sent_heads_are_closed_at_the_deadline(server):
 def test_idle_keep_alive_connections_are_closed(server):
     sock = _connect(server)
     sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-    sock.settimeout(5)
-    first = b""
-    while b"\r\n\r\n" not in first or not first.endswith(b"}"):  # head, then the JSON body
-        first += sock.recv(65536)
+    first = _answers(sock, 1)[0]
     assert first.startswith(b"HTTP/1.1 200")
     assert b"x-content-type-options: nosniff" in first.lower()
     started = time.monotonic()
     assert _read_all(sock, limit_s=KEEP_ALIVE_S + 3) == b""
     assert time.monotonic() - started < KEEP_ALIVE_S + 2
     sock.close()
-
-
-def _answers(sock: socket.socket, count: int) -> list[bytes]:
-    """``count`` complete HTTP answers (head + Content-Length body) read from ``sock``."""
-    sock.settimeout(5)
-    raw, answers = b"", []
-    while len(answers) < count:
-        head_end = raw.find(b"\r\n\r\n")
-        if head_end >= 0:
-            head = raw[:head_end].lower()
-            length = int(head.split(b"content-length: ")[1].split(b"\r\n")[0])
-            if len(raw) >= head_end + 4 + length:
-                answers.append(raw[: head_end + 4 + length])
-                raw = raw[head_end + 4 + length :]
-                continue
-        chunk = sock.recv(65536)
-        assert chunk, (answers, raw)
-        raw += chunk
-    return answers
 
 
 def test_heads_under_the_limit_pass_in_pieces_and_pipelined(server):
